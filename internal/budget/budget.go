@@ -1,0 +1,129 @@
+// Package budget holds the domain of Stellar Budget: the division's
+// categories and their budgets, and the attributed cost facts every report,
+// CSV and forecast is computed from. It has no third-party dependencies.
+package budget
+
+import (
+	"strings"
+	"time"
+)
+
+// Tag keys read from a usage row's custom_tags.
+const (
+	CategoryTagKey = "OperationalCategory"
+	OwnerTagKey    = "Owner"
+)
+
+// Unattributed is the category of usage that matches no configured category.
+// It is a bucket, never a configured tag_value, so totals always reconcile:
+// configured categories + Unattributed = everything.
+const Unattributed = "UNATTRIBUTED"
+
+// UnknownOwner is the owner when no tag or identity names one.
+const UnknownOwner = "(unknown)"
+
+// Attribution says how a fact got its category.
+type Attribution string
+
+const (
+	// Attributed: the normalised tag matched a configured category.
+	Attributed Attribution = "attributed"
+	// Untagged: the row has no OperationalCategory tag (or an empty one).
+	Untagged Attribution = "untagged"
+	// UnknownValue: the tag is set but matches no configured category.
+	UnknownValue Attribution = "unknown_value"
+)
+
+// Fact is one aggregated line of attributed usage: everything downstream
+// (pages, CSVs, forecasts, alerts) reads these and nothing else.
+type Fact struct {
+	Date         time.Time   // usage_date, UTC midnight
+	Category     string      // configured tag_value, or Unattributed
+	Attribution  Attribution // why the fact has its category
+	TagValue     string      // the raw OperationalCategory value when Attribution is UnknownValue
+	Owner        string      // Owner tag, run_as, owned_by, created_by, or UnknownOwner
+	ResourceType string      // billing_origin_product: ALL_PURPOSE, JOBS, SQL, DLT, ...
+	Serverless   bool        // product_features.is_serverless
+	Workspace    string      // workspace_id
+	SKU          string      // sku_name
+	Priced       bool        // false when no list price covers the usage; Cost is then zero
+	DBUs         Decimal     // sum of usage_quantity, corrections included
+	Cost         Decimal     // list cost in USD, exact
+}
+
+// NormalizeTag puts a tag value in the form categories are matched on:
+// trimmed, upper-cased, with space, '-' and '_' treated alike (all become '_').
+// The attribution SQL applies the same rule; the two are tested together.
+func NormalizeTag(v string) string {
+	v = strings.ToUpper(strings.TrimSpace(v))
+	return strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return '_'
+		}
+		return r
+	}, v)
+}
+
+// Category is one operational category of the division, as configured in
+// content/categories/<slug>.md.
+type Category struct {
+	Slug          string   // file name without .md; the page path
+	Title         string   // display name
+	TagValue      string   // normalised OperationalCategory value
+	MonthlyBudget Decimal  // USD per calendar month
+	Owners        []string // who gets its alerts
+	Policy        Policy
+	OnBreach      OnBreach
+	Narrative     string // Markdown body
+}
+
+// Policy is the compute policy `setup` enforces for a category.
+type Policy struct {
+	MaxWorkers             int
+	AutoterminationMinutes int
+	NodeTypes              []string
+}
+
+// Breach actions the alert webhook may take.
+const (
+	ActionNotify    = "notify"
+	ActionScaleDown = "scale_down"
+	ActionTerminate = "terminate"
+)
+
+// OnBreach is what the alert webhook may do when a category breaches.
+type OnBreach struct {
+	Action string // ActionNotify, ActionScaleDown or ActionTerminate
+	DryRun bool   // true: report what would be done, do not act
+}
+
+// Division is the whole configuration under content/.
+type Division struct {
+	Title      string // site title
+	Name       string // division name
+	Currency   string // always USD for now
+	Thresholds []int  // alert thresholds in percent of budget, ascending
+	Recipients []string
+	Narrative  string // Markdown body of _index.md
+	Report     string // Markdown body of report.md
+	Categories []Category
+}
+
+// CategoryByTag returns the configured category with the given tag_value.
+func (d Division) CategoryByTag(tagValue string) (Category, bool) {
+	for _, c := range d.Categories {
+		if c.TagValue == tagValue {
+			return c, true
+		}
+	}
+	return Category{}, false
+}
+
+// TagValues lists the configured tag values in configuration order.
+func (d Division) TagValues() []string {
+	out := make([]string, len(d.Categories))
+	for i, c := range d.Categories {
+		out[i] = c.TagValue
+	}
+	return out
+}
