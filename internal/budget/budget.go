@@ -52,10 +52,10 @@ type Fact struct {
 }
 
 // NormalizeTag puts a tag value in the form categories are matched on:
-// trimmed, upper-cased, with space, '-' and '_' treated alike (all become '_').
+// trimmed of spaces, upper-cased, with space, '-' and '_' treated alike (all become '_').
 // The attribution SQL applies the same rule; the two are tested together.
 func NormalizeTag(v string) string {
-	v = strings.ToUpper(strings.TrimSpace(v))
+	v = strings.ToUpper(strings.Trim(v, " "))
 	return strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
 			return '_'
@@ -126,4 +126,16 @@ func (d Division) TagValues() []string {
 		out[i] = c.TagValue
 	}
 	return out
+}
+
+// Dataset is the attributed usage one build works from, with where and when
+// it was read, so every page can say how fresh its figures are.
+type Dataset struct {
+	Facts     []Fact
+	Source    string    // "demo", "files" or "databricks"
+	Inputs    []string  // files or tables read
+	ReadAt    time.Time // when the data was read
+	Rows      int64     // usage records read
+	FirstDate time.Time // first usage_date present
+	LastDate  time.Time // last usage_date present
 }
