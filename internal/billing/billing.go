@@ -22,24 +22,24 @@ const (
 // UsageRecord is one row of system.billing.usage. Empty strings are written
 // as null.
 type UsageRecord struct {
-	RecordID       string
-	AccountID      string
-	WorkspaceID    string
-	SKUName        string
-	Cloud          string
-	UsageStart     time.Time
-	UsageEnd       time.Time
-	UsageDate      time.Time
-	CustomTags     map[string]string // nil is written as null
-	UsageUnit      string
-	UsageQuantity  budget.Decimal
-	Metadata       UsageMetadata
-	Identity       IdentityMetadata
-	RecordType     string
-	IngestionDate  time.Time
-	OriginProduct  string // billing_origin_product
-	Features       ProductFeatures
-	UsageType      string
+	RecordID      string
+	AccountID     string
+	WorkspaceID   string
+	SKUName       string
+	Cloud         string
+	UsageStart    time.Time
+	UsageEnd      time.Time
+	UsageDate     time.Time
+	CustomTags    map[string]string // nil is written as null
+	UsageUnit     string
+	UsageQuantity budget.Decimal
+	Metadata      UsageMetadata
+	Identity      IdentityMetadata
+	RecordType    string
+	IngestionDate time.Time
+	OriginProduct string // billing_origin_product
+	Features      ProductFeatures
+	UsageType     string
 }
 
 // UsageMetadata is the usage_metadata struct (the fields the product uses or

@@ -91,24 +91,24 @@ type pricingJSON struct {
 // usageJSON is a usage record with its complex columns as nested objects,
 // in UsageColumns order.
 type usageJSON struct {
-	RecordID       string            `json:"record_id"`
-	AccountID      string            `json:"account_id"`
-	WorkspaceID    string            `json:"workspace_id"`
-	SKUName        string            `json:"sku_name"`
-	Cloud          string            `json:"cloud"`
-	UsageStart     string            `json:"usage_start_time"`
-	UsageEnd       string            `json:"usage_end_time"`
-	UsageDate      string            `json:"usage_date"`
-	CustomTags     map[string]string `json:"custom_tags"`
-	UsageUnit      string            `json:"usage_unit"`
-	UsageQuantity  string            `json:"usage_quantity"`
-	Metadata       usageMetadataJSON `json:"usage_metadata"`
-	Identity       identityJSON      `json:"identity_metadata"`
-	RecordType     string            `json:"record_type"`
-	IngestionDate  string            `json:"ingestion_date"`
-	OriginProduct  string            `json:"billing_origin_product"`
-	Features       featuresJSON      `json:"product_features"`
-	UsageType      string            `json:"usage_type"`
+	RecordID      string            `json:"record_id"`
+	AccountID     string            `json:"account_id"`
+	WorkspaceID   string            `json:"workspace_id"`
+	SKUName       string            `json:"sku_name"`
+	Cloud         string            `json:"cloud"`
+	UsageStart    string            `json:"usage_start_time"`
+	UsageEnd      string            `json:"usage_end_time"`
+	UsageDate     string            `json:"usage_date"`
+	CustomTags    map[string]string `json:"custom_tags"`
+	UsageUnit     string            `json:"usage_unit"`
+	UsageQuantity string            `json:"usage_quantity"`
+	Metadata      usageMetadataJSON `json:"usage_metadata"`
+	Identity      identityJSON      `json:"identity_metadata"`
+	RecordType    string            `json:"record_type"`
+	IngestionDate string            `json:"ingestion_date"`
+	OriginProduct string            `json:"billing_origin_product"`
+	Features      featuresJSON      `json:"product_features"`
+	UsageType     string            `json:"usage_type"`
 }
 
 func (r UsageRecord) toJSON() usageJSON {
