@@ -1,0 +1,249 @@
+// Package attribution turns Databricks billing exports into attributed cost
+// facts. It owns the one attribution SQL (attribution.sql) and the embedded
+// DuckDB engine that runs it over exports; it is the only package that links
+// DuckDB, so the rest of the project builds and tests fast.
+package attribution
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"fmt"
+	"log/slog"
+	"strings"
+	"text/template"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+//go:embed attribution.sql
+var attributionSQL string
+
+var attributionTemplate = template.Must(template.New("attribution.sql").Parse(attributionSQL))
+
+// Query fills the attribution SQL with an engine's two source relations and
+// the configured category tag values. The Databricks engine uses it too.
+func Query(usage, prices string, tagValues []string) (string, error) {
+	if len(tagValues) == 0 {
+		return "", fmt.Errorf("attribution query: no categories configured")
+	}
+	values := make([]string, len(tagValues))
+	for i, v := range tagValues {
+		values[i] = "(" + sqlString(v) + ")"
+	}
+	var b strings.Builder
+	err := attributionTemplate.Execute(&b, map[string]string{
+		"Usage":      usage,
+		"Prices":     prices,
+		"Categories": strings.Join(values, ", "),
+	})
+	if err != nil {
+		return "", fmt.Errorf("attribution query: %w", err)
+	}
+	return b.String(), nil
+}
+
+// Options tune the embedded engine.
+type Options struct {
+	// MemoryLimit caps DuckDB's memory (e.g. "1GB"); above it, work spills
+	// to TempDir. Empty means DuckDB's default (80 % of RAM).
+	MemoryLimit string
+	// TempDir is where DuckDB spills; empty means its default.
+	TempDir string
+	// Log receives progress; nil means slog.Default().
+	Log *slog.Logger
+}
+
+// Engine is an embedded, in-memory DuckDB database.
+type Engine struct {
+	db  *sql.DB
+	log *slog.Logger
+}
+
+// Open starts an engine.
+func Open(opts Options) (*Engine, error) {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb: %w", err)
+	}
+	// One connection: settings and temp tables live on it.
+	db.SetMaxOpenConns(1)
+	settings := []string{"SET TimeZone = 'UTC'"}
+	if opts.MemoryLimit != "" {
+		settings = append(settings, "SET memory_limit = "+sqlString(opts.MemoryLimit))
+	}
+	if opts.TempDir != "" {
+		settings = append(settings, "SET temp_directory = "+sqlString(opts.TempDir))
+	}
+	for _, s := range settings {
+		if _, err := db.Exec(s); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("configure duckdb (%s): %w", s, err)
+		}
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Engine{db: db, log: log}, nil
+}
+
+// Close releases the engine.
+func (e *Engine) Close() error { return e.db.Close() }
+
+// Input names the exports to read and the categories to attribute to.
+type Input struct {
+	Usage      []string // files, directories or globs of system.billing.usage
+	ListPrices []string // files, directories or globs of system.billing.list_prices
+	TagValues  []string // configured categories' tag values
+}
+
+// Result is what attribution produced.
+type Result struct {
+	Facts  []budget.Fact
+	Rows   int64    // usage records read
+	Inputs []string // every file read, usage first
+}
+
+// Attribute reads the exports and returns the attributed facts. Bad input
+// stops it with an error that names the file, the line and the field; it
+// never returns facts from half-read data.
+func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
+	usageFiles, err := expand("usage", in.Usage)
+	if err != nil {
+		return Result{}, err
+	}
+	priceFiles, err := expand("list prices", in.ListPrices)
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	var usageBytes int64
+	for _, f := range usageFiles {
+		res.Inputs = append(res.Inputs, f.path)
+		usageBytes += f.size
+	}
+	for _, f := range priceFiles {
+		res.Inputs = append(res.Inputs, f.path)
+	}
+
+	if err := e.loadPrices(ctx, priceFiles); err != nil {
+		return Result{}, err
+	}
+	usageRels, err := relations(ctx, e.db, usageTable, usageFiles)
+	if err != nil {
+		return Result{}, err
+	}
+	query, err := Query(canonical(usageTable, usageRels), "SELECT * FROM loaded_list_prices", in.TagValues)
+	if err != nil {
+		return Result{}, err
+	}
+	e.log.Info("attributing usage", "files", len(usageFiles), "bytes", usageBytes)
+	start := time.Now()
+	res.Facts, res.Rows, err = e.facts(ctx, query)
+	if err != nil {
+		if derr := diagnose(ctx, usageTable, usageRels); derr != nil {
+			return Result{}, derr
+		}
+		return Result{}, fmt.Errorf("attribute usage: %w", readError(err))
+	}
+	if res.Rows == 0 {
+		return Result{}, fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
+	}
+	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "seconds", time.Since(start).Seconds())
+	return res, nil
+}
+
+// loadPrices reads the price list into a temporary table and checks it.
+func (e *Engine) loadPrices(ctx context.Context, files []inputFile) error {
+	rels, err := relations(ctx, e.db, priceTable, files)
+	if err != nil {
+		return err
+	}
+	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE loaded_list_prices AS "+canonical(priceTable, rels)); err != nil {
+		if derr := diagnose(ctx, priceTable, rels); derr != nil {
+			return derr
+		}
+		return fmt.Errorf("load list prices: %w", readError(err))
+	}
+	return e.checkPrices(ctx)
+}
+
+// checkPrices rejects price lists that would charge a usage row twice or in
+// a currency the reports do not show.
+func (e *Engine) checkPrices(ctx context.Context) error {
+	var n int64
+	if err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM loaded_list_prices").Scan(&n); err != nil {
+		return fmt.Errorf("check list prices: %w", err)
+	}
+	if n == 0 {
+		return fmt.Errorf("list prices: no price rows")
+	}
+	var sku, cloud, unit, startA, startB string
+	err := e.db.QueryRowContext(ctx, `
+SELECT a.sku_name, a.cloud, a.usage_unit, CAST(a.price_start_time AS VARCHAR), CAST(b.price_start_time AS VARCHAR)
+FROM loaded_list_prices a
+JOIN loaded_list_prices b
+  ON a.sku_name = b.sku_name AND a.cloud = b.cloud AND a.usage_unit = b.usage_unit
+ AND a.rowid < b.rowid
+ AND a.price_start_time < coalesce(b.price_end_time, 'infinity'::TIMESTAMPTZ)
+ AND b.price_start_time < coalesce(a.price_end_time, 'infinity'::TIMESTAMPTZ)
+LIMIT 1`).Scan(&sku, &cloud, &unit, &startA, &startB)
+	if err == nil {
+		return fmt.Errorf("list prices: %s %s %s has overlapping price rows starting %s and %s; usage would be charged twice", sku, cloud, unit, startA, startB)
+	}
+	if err != sql.ErrNoRows {
+		return fmt.Errorf("check list prices: %w", err)
+	}
+	var currency string
+	err = e.db.QueryRowContext(ctx, `SELECT sku_name, currency_code FROM loaded_list_prices WHERE currency_code <> 'USD' LIMIT 1`).Scan(&sku, &currency)
+	if err == nil {
+		return fmt.Errorf("list prices: %s is priced in %s; only USD is supported", sku, currency)
+	}
+	if err != sql.ErrNoRows {
+		return fmt.Errorf("check list prices: %w", err)
+	}
+	var end string
+	err = e.db.QueryRowContext(ctx, `SELECT sku_name, CAST(price_start_time AS VARCHAR), CAST(price_end_time AS VARCHAR) FROM loaded_list_prices WHERE price_end_time <= price_start_time LIMIT 1`).Scan(&sku, &startA, &end)
+	if err == nil {
+		return fmt.Errorf("list prices: %s has price_end_time %s not after price_start_time %s", sku, end, startA)
+	}
+	if err != sql.ErrNoRows {
+		return fmt.Errorf("check list prices: %w", err)
+	}
+	return nil
+}
+
+// facts runs the attribution query and reads its rows into facts.
+func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, int64, error) {
+	rows, err := e.db.QueryContext(ctx, query)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var facts []budget.Fact
+	var total int64
+	for rows.Next() {
+		var f budget.Fact
+		var attribution, dbus, cost string
+		var records int64
+		if err := rows.Scan(&f.Date, &f.Category, &attribution, &f.TagValue, &f.Owner, &f.ResourceType,
+			&f.Serverless, &f.Workspace, &f.SKU, &f.Priced, &dbus, &cost, &records); err != nil {
+			return nil, 0, err
+		}
+		f.Attribution = budget.Attribution(attribution)
+		if f.DBUs, err = budget.ParseDecimal(dbus); err != nil {
+			return nil, 0, fmt.Errorf("read dbus of %s on %s: %w", f.SKU, f.Date.Format(time.DateOnly), err)
+		}
+		if f.Cost, err = budget.ParseDecimal(cost); err != nil {
+			return nil, 0, fmt.Errorf("read cost of %s on %s: %w", f.SKU, f.Date.Format(time.DateOnly), err)
+		}
+		f.Date = f.Date.UTC()
+		total += records
+		facts = append(facts, f)
+	}
+	return facts, total, rows.Err()
+}
