@@ -99,14 +99,15 @@ type OnBreach struct {
 
 // Division is the whole configuration under content/.
 type Division struct {
-	Title      string // site title
-	Name       string // division name
-	Currency   string // always USD for now
-	Thresholds []int  // alert thresholds in percent of budget, ascending
-	Recipients []string
-	Narrative  string // Markdown body of _index.md
-	Report     string // Markdown body of report.md
-	Categories []Category
+	Title       string // site title
+	Name        string // division name
+	Currency    string // always USD for now
+	Thresholds  []int  // alert thresholds in percent of budget, ascending
+	Recipients  []string
+	Narrative   string // Markdown body of _index.md
+	Report      string // Markdown body of report.md
+	ReportTitle string // title from report.md's front matter; "" when it sets none
+	Categories  []Category
 }
 
 // CategoryByTag returns the configured category with the given tag_value.

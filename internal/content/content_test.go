@@ -1,0 +1,393 @@
+package content
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+func TestLoadRealContent(t *testing.T) {
+	div, err := Load(filepath.Join("..", "..", "content"))
+	if err != nil {
+		t.Fatalf("Load(content): %v", err)
+	}
+	wantTags := []string{ // file name order
+		"DEEP_SPACE_TELEMETRY", "EXOPLANET_RESEARCH", "EXPLORATORY_MISSIONS", "MATERIALS_SCIENCE",
+		"NAVIGATION_SYSTEMS", "ORBITAL_MECHANICS", "PROPULSION_ANALYTICS",
+	}
+	if got := div.TagValues(); !slices.Equal(got, wantTags) {
+		t.Errorf("tag values = %v, want %v", got, wantTags)
+	}
+	if div.Title != "Stellar Budget — Stellar Analytics Division" || div.Name == "" || div.Currency != "USD" {
+		t.Errorf("division = %q / %q / %q", div.Title, div.Name, div.Currency)
+	}
+	if !slices.Equal(div.Thresholds, []int{75, 90, 100}) {
+		t.Errorf("thresholds = %v", div.Thresholds)
+	}
+	if len(div.Recipients) == 0 || div.Narrative == "" || div.Report == "" {
+		t.Errorf("recipients %v, narrative %d bytes, report %d bytes: want all set", div.Recipients, len(div.Narrative), len(div.Report))
+	}
+	// Figures in the report come from placeholders, never typed by hand.
+	if strings.ContainsAny(div.Report, "0123456789") {
+		t.Errorf("report.md contains a digit; use placeholders for figures")
+	}
+
+	seenBudgets := map[string]string{}
+	live := 0
+	for _, c := range div.Categories {
+		t.Run(c.Slug, func(t *testing.T) {
+			if c.MonthlyBudget.Cmp(budget.DecimalFromInt(3000)) < 0 || c.MonthlyBudget.Cmp(budget.DecimalFromInt(15000)) > 0 {
+				t.Errorf("budget %s outside 3000..15000", c.MonthlyBudget)
+			}
+			if other, dup := seenBudgets[c.MonthlyBudget.String()]; dup {
+				t.Errorf("budget %s same as %s", c.MonthlyBudget, other)
+			}
+			seenBudgets[c.MonthlyBudget.String()] = c.Slug
+			if c.Narrative == "" || c.Title == "" || len(c.Owners) == 0 || len(c.Policy.NodeTypes) == 0 {
+				t.Errorf("incomplete category: %+v", c)
+			}
+		})
+		if !c.OnBreach.DryRun {
+			live++
+			if c.OnBreach.Action != budget.ActionNotify {
+				t.Errorf("%s acts for real with %q; only notify may leave dry-run", c.Slug, c.OnBreach.Action)
+			}
+		}
+	}
+	if live != 1 {
+		t.Errorf("%d categories with dry_run false, want exactly one", live)
+	}
+}
+
+// validCategory is a category file with every field; its line numbers are
+// what the error cases below expect.
+const validCategory = `---
+title: Deep Space Telemetry
+tag_value: DEEP_SPACE_TELEMETRY
+monthly_budget_usd: 4200
+owners: [lead@novadynamics.test]
+policy:
+  max_workers: 8
+  autotermination_minutes: 30
+  node_types: [i3.xlarge]
+on_breach:
+  action: notify
+  dry_run: true
+---
+Decodes telemetry.
+`
+
+const validIndex = `---
+title: Stellar Budget
+division: Stellar Analytics Division
+alert_thresholds: [75, 90, 100]
+recipients: [finops@novadynamics.test]
+---
+Narrative.
+`
+
+const telemetryFile = "categories/deep-space-telemetry.md"
+
+// validTree is a minimal valid content directory, by relative path.
+func validTree() map[string]string {
+	return map[string]string{
+		"_index.md":   validIndex,
+		telemetryFile: validCategory,
+		"report.md":   "Report.\n",
+	}
+}
+
+// writeTree writes files (relative path → text) below a new temporary
+// directory; a nil-like "\x00" text creates just the file's directory.
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if text == "\x00" {
+			continue
+		}
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// replace returns an edit that replaces old with new in the file at name.
+func replace(name, old, new string) func(t *testing.T, files map[string]string) {
+	return func(t *testing.T, files map[string]string) {
+		t.Helper()
+		if !strings.Contains(files[name], old) {
+			t.Fatalf("%s does not contain %q", name, old)
+		}
+		files[name] = strings.Replace(files[name], old, new, 1)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(t *testing.T, files map[string]string)
+		file  string // relative to the content directory
+		line  int    // 0: the problem is not on one line
+		field string // "" for whole-file problems
+		msg   string // fragment of the explanation; {dir} stands for the content directory
+	}{
+		{"missing field", replace(telemetryFile, "title: Deep Space Telemetry\n", ""),
+			telemetryFile, 2, "title", "missing (add e.g. `title: Deep Space Telemetry`)"},
+		{"missing nested field", replace(telemetryFile, "  autotermination_minutes: 30\n", ""),
+			telemetryFile, 7, "policy.autotermination_minutes", "missing"},
+		{"wrong type text for number", replace(telemetryFile, "max_workers: 8", "max_workers: eight"),
+			telemetryFile, 7, "policy.max_workers", `"eight" is not a whole number (want workers from 1 to 1000)`},
+		{"wrong type mapping for list", replace(telemetryFile, "owners: [lead@novadynamics.test]", "owners: {lead: x}"),
+			telemetryFile, 5, "owners", "is a mapping (want a list"},
+		{"wrong type text for mapping", replace(telemetryFile, "on_breach:\n  action: notify\n  dry_run: true\n", "on_breach: notify\n"),
+			telemetryFile, 10, "on_breach", `is "notify" (want fields indented below it`},
+		{"number out of range", replace(telemetryFile, "autotermination_minutes: 30", "autotermination_minutes: 5"),
+			telemetryFile, 8, "policy.autotermination_minutes", "5 is out of range (want minutes from 10 to 10080)"},
+		{"negative budget", replace(telemetryFile, "4200", "-4200"),
+			telemetryFile, 4, "monthly_budget_usd", "-4200 is not positive"},
+		{"zero budget", replace(telemetryFile, "4200", "0"),
+			telemetryFile, 4, "monthly_budget_usd", "0 is not positive"},
+		{"budget not a number", replace(telemetryFile, "4200", "42OO"),
+			telemetryFile, 4, "monthly_budget_usd", `"42OO" is not a number (want a positive amount in USD, e.g. 4200)`},
+		{"budget in exponent form", replace(telemetryFile, "4200", "4.2e3"),
+			telemetryFile, 4, "monthly_budget_usd", `"4.2e3" is not a number`},
+		{"budget with more than 2 decimals", replace(telemetryFile, "4200", "4200.125"),
+			telemetryFile, 4, "monthly_budget_usd", "4200.125 has more than 2 decimal places"},
+		{"unknown field", replace(telemetryFile, "owners:", "team: SAD\nowners:"),
+			telemetryFile, 5, "team", "unknown field (known fields: title, tag_value"},
+		{"misspelt field", replace(telemetryFile, "  max_workers: 8", "  max_worker: 8"),
+			telemetryFile, 7, "policy.max_worker", `unknown field, did you mean "max_workers"?`},
+		{"field given twice", replace(telemetryFile, "owners:", "title: Again\nowners:"),
+			telemetryFile, 5, "title", "given twice, first on line 2"},
+		{"bad action", replace(telemetryFile, "action: notify", "action: explode"),
+			telemetryFile, 11, "on_breach.action", `"explode" is not an action (want one of notify, scale_down, terminate)`},
+		{"dry_run not a boolean", replace(telemetryFile, "dry_run: true", "dry_run: yes"),
+			telemetryFile, 12, "on_breach.dry_run", `is "yes" (want true or false)`},
+		{"empty node types", replace(telemetryFile, "node_types: [i3.xlarge]", "node_types: []"),
+			telemetryFile, 9, "policy.node_types", "is empty"},
+		{"bad slug", func(t *testing.T, files map[string]string) {
+			files["categories/Deep_Space.md"] = files[telemetryFile]
+			delete(files, telemetryFile)
+		}, "categories/Deep_Space.md", 0, "file name", `"Deep_Space" is not a valid slug`},
+		{"tag value not normalised", replace(telemetryFile, "DEEP_SPACE_TELEMETRY", "deep-space telemetry"),
+			telemetryFile, 3, "tag_value", `"deep-space telemetry" is not normalised (write it as "DEEP_SPACE_TELEMETRY"`},
+		{"reserved tag value", replace(telemetryFile, "DEEP_SPACE_TELEMETRY", "UNATTRIBUTED"),
+			telemetryFile, 3, "tag_value", `"UNATTRIBUTED" is reserved`},
+		{"duplicate tag value", func(t *testing.T, files map[string]string) {
+			files["categories/deep-space-copy.md"] = files[telemetryFile]
+		}, telemetryFile, 3, "tag_value", `"DEEP_SPACE_TELEMETRY" is already used by {dir}/categories/deep-space-copy.md:3`},
+		{"thresholds not ascending", replace("_index.md", "[75, 90, 100]", "[75, 100, 90]"),
+			"_index.md", 4, "alert_thresholds[2]", "90 does not come after 100"},
+		{"threshold out of range", replace("_index.md", "[75, 90, 100]", "[0, 90]"),
+			"_index.md", 4, "alert_thresholds[0]", "0 is out of range (want percent of budget from 1 to 200)"},
+		{"currency not USD", replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\ncurrency: EUR\n"),
+			"_index.md", 3, "currency", `"EUR" is not supported`},
+		{"bad owner email", replace(telemetryFile, "[lead@novadynamics.test]", "[lead-at-novadynamics]"),
+			telemetryFile, 5, "owners[0]", `"lead-at-novadynamics" is not an email address`},
+		{"email with display name", replace("_index.md", "[finops@novadynamics.test]", `["FinOps <finops@novadynamics.test>"]`),
+			"_index.md", 5, "recipients[0]", `"FinOps <finops@novadynamics.test>" is not an email address`},
+		{"no owners", replace(telemetryFile, "[lead@novadynamics.test]", "[]"),
+			telemetryFile, 5, "owners", "is empty (want at least one address"},
+		{"missing front matter", replace(telemetryFile, validCategory, "Just prose.\n"),
+			telemetryFile, 1, "", "missing front matter"},
+		{"unterminated front matter", replace(telemetryFile, "---\nDecodes", "Decodes"),
+			telemetryFile, 1, "", `front matter opened with "---" is never closed`},
+		{"unterminated report front matter", replace("report.md", "Report.\n", "---\ntitle: Report\n"),
+			"report.md", 1, "", `front matter opened with "---" is never closed`},
+		{"broken YAML", replace(telemetryFile, "title: Deep Space Telemetry", "title: [Deep Space Telemetry"),
+			telemetryFile, 2, "", "invalid YAML: did not find expected ',' or ']'"},
+		{"front matter not a mapping", replace(telemetryFile, validCategory, "---\n- a\n- b\n---\n"),
+			telemetryFile, 2, "", "front matter is a list"},
+		{"empty categories dir", func(t *testing.T, files map[string]string) {
+			delete(files, telemetryFile)
+			files["categories/notes.txt"] = "not a category"
+		}, "categories", 0, "", "no category files"},
+		{"missing categories dir", func(t *testing.T, files map[string]string) {
+			delete(files, telemetryFile)
+		}, "categories", 0, "", "missing (create it with one <slug>.md file per category)"},
+		{"missing _index.md", func(t *testing.T, files map[string]string) {
+			delete(files, "_index.md")
+		}, "_index.md", 0, "", "missing (create it with the site title"},
+		{"empty front matter", replace("_index.md", validIndex, "---\n---\n"),
+			"_index.md", 1, "title", "missing"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files := validTree()
+			tc.edit(t, files)
+			dir := writeTree(t, files)
+			div, err := Load(dir)
+			if err == nil {
+				t.Fatalf("Load succeeded with %d categories, want an error", len(div.Categories))
+			}
+			if div.Categories != nil || div.Title != "" {
+				t.Errorf("Load returned a partial division with its error: %+v", div)
+			}
+			want := filepath.Join(dir, filepath.FromSlash(tc.file))
+			if tc.line > 0 {
+				want += ":" + strconv.Itoa(tc.line)
+			}
+			want += ": "
+			if tc.field != "" {
+				want += tc.field + ": "
+			}
+			want += strings.ReplaceAll(tc.msg, "{dir}", dir)
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error does not contain\n  %s\ngot\n  %s", want, strings.ReplaceAll(err.Error(), "\n", "\n  "))
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Errorf("error %v is not an *Error", err)
+			}
+		})
+	}
+}
+
+func TestDryRun(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(t *testing.T, files map[string]string)
+		want bool
+	}{
+		{"absent defaults to true", replace(telemetryFile, "  dry_run: true\n", ""), true},
+		{"explicit true", replace(telemetryFile, "dry_run: true", "dry_run: true"), true},
+		{"explicit false", replace(telemetryFile, "dry_run: true", "dry_run: false"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files := validTree()
+			tc.edit(t, files)
+			div, err := Load(writeTree(t, files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := div.Categories[0].OnBreach.DryRun; got != tc.want {
+				t.Errorf("DryRun = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryError(t *testing.T) {
+	files := validTree()
+	replace(telemetryFile, "4200", "42OO")(t, files)
+	replace(telemetryFile, "action: notify", "action: explode")(t, files)
+	replace(telemetryFile, "[lead@novadynamics.test]", "[lead]")(t, files)
+	replace(telemetryFile, "  max_workers: 8\n", "  max_workers: 8\n  min_workers: 1\n")(t, files)
+	replace("_index.md", "title: Stellar Budget\n", "")(t, files)
+	files["categories/Bad.md"] = "no front matter\n"
+	dir := writeTree(t, files)
+
+	_, err := Load(dir)
+	if err == nil {
+		t.Fatal("Load succeeded, want errors")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{ // in file order: _index.md, then categories by name
+		"_index.md:2: title: missing",
+		"categories/Bad.md: file name:",
+		"categories/Bad.md:1: missing front matter",
+		"deep-space-telemetry.md:4: monthly_budget_usd:",
+		"deep-space-telemetry.md:5: owners[0]:",
+		"deep-space-telemetry.md:8: policy.min_workers: unknown field",
+		"deep-space-telemetry.md:12: on_breach.action:",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d error lines, want %d:\n%s", len(lines), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], dir+string(filepath.Separator)) || !strings.Contains(lines[i], w) {
+			t.Errorf("line %d = %q, want it to start with the directory and contain %q", i, lines[i], w)
+		}
+	}
+}
+
+// TestLoadToleratesEditorArtifacts checks that a BOM, CRLF line endings and
+// blanks after the delimiters change neither values nor line numbers.
+func TestLoadToleratesEditorArtifacts(t *testing.T) {
+	mangle := func(text string) string {
+		text = strings.ReplaceAll(text, "---\n", "---  \t\n")
+		return "\uFEFF" + strings.ReplaceAll(text, "\n", "\r\n")
+	}
+	files := validTree()
+	want, err := Load(writeTree(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range files {
+		files[name] = mangle(text)
+	}
+	got, err := Load(writeTree(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("with editor artifacts:\n got %+v\nwant %+v", got, want)
+	}
+
+	files[telemetryFile] = mangle(strings.Replace(validCategory, "4200", "42OO", 1))
+	dir := writeTree(t, files)
+	_, err = Load(dir)
+	if want := filepath.Join(dir, telemetryFile) + ":4: monthly_budget_usd:"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %v, want it to contain %q", err, want)
+	}
+}
+
+func TestLoadReport(t *testing.T) {
+	tests := []struct {
+		name      string
+		report    string // "" leaves report.md out
+		wantTitle string
+		wantBody  string
+	}{
+		{"absent", "", "", ""},
+		{"body only", "\n\nThe month so far.\n\n", "", "The month so far."},
+		{"front matter", "---\ntitle: Leadership report\n---\n\nThe month so far.\n", "Leadership report", "The month so far."},
+		{"empty front matter", "---\n---\nThe month so far.\n", "", "The month so far."},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files := validTree()
+			delete(files, "report.md")
+			if tc.report != "" {
+				files["report.md"] = tc.report
+			}
+			div, err := Load(writeTree(t, files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if div.ReportTitle != tc.wantTitle || div.Report != tc.wantBody {
+				t.Errorf("report = %q, %q; want %q, %q", div.ReportTitle, div.Report, tc.wantTitle, tc.wantBody)
+			}
+		})
+	}
+}
+
+func TestLoadDefaults(t *testing.T) {
+	files := validTree()
+	replace("_index.md", "alert_thresholds: [75, 90, 100]\nrecipients: [finops@novadynamics.test]\n", "")(t, files)
+	replace(telemetryFile, "4200", "4200.50")(t, files)
+	div, err := Load(writeTree(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if div.Currency != "USD" || !slices.Equal(div.Thresholds, []int{75, 90, 100}) || div.Recipients != nil {
+		t.Errorf("defaults: currency %q, thresholds %v, recipients %v", div.Currency, div.Thresholds, div.Recipients)
+	}
+	if got := div.Categories[0].MonthlyBudget; got.Cmp(budget.MustDecimal("4200.5")) != 0 {
+		t.Errorf("budget = %s, want 4200.5 exactly", got)
+	}
+}

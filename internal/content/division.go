@@ -1,0 +1,92 @@
+package content
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// defaultThresholds are the alert thresholds, in percent of budget, when
+// _index.md sets none.
+var defaultThresholds = []int{75, 90, 100}
+
+// parseIndex reads _index.md: the division's settings and its narrative.
+func parseIndex(file string, data []byte) (budget.Division, []error) {
+	d := &decoder{file: file}
+	div := budget.Division{Currency: "USD", Thresholds: slices.Clone(defaultThresholds)}
+	doc, ok := d.document(data, true)
+	if !ok {
+		return div, d.errs
+	}
+	div.Narrative = narrative(doc.body)
+	top, ok := d.parse(doc.yaml, "title", "division", "currency", "alert_thresholds", "recipients")
+	if !ok {
+		return div, d.errs
+	}
+	if n := d.need(top, "title", "Stellar Budget"); n != nil {
+		div.Title, _ = d.text(n, "title", "the site title, e.g. Stellar Budget")
+	}
+	if n := d.need(top, "division", "Stellar Analytics Division"); n != nil {
+		div.Name, _ = d.text(n, "division", "the division's name, e.g. Stellar Analytics Division")
+	}
+	if n := top.values["currency"]; n != nil {
+		// Billing exports are in USD; converting is out of scope, so any
+		// other currency would put wrong figures on every page.
+		if v, ok := d.text(n, "currency", "USD"); ok && strings.ToUpper(v) != "USD" {
+			d.fail(n, "currency", "%q is not supported (only USD; remove the field or write USD)", v)
+		}
+	}
+	if n := top.values["alert_thresholds"]; n != nil {
+		div.Thresholds = d.thresholds(n)
+	}
+	if n := top.values["recipients"]; n != nil {
+		div.Recipients, _ = d.emails(n, "recipients", false)
+	}
+	return div, d.errs
+}
+
+func (d *decoder) thresholds(n *yaml.Node) []int {
+	const field, example = "alert_thresholds", "[75, 90, 100]"
+	items, ok := d.list(n, field, example)
+	if !ok {
+		return nil
+	}
+	if len(items) == 0 {
+		d.fail(n, field, "is empty (want at least one percentage, e.g. %s, or remove the field for that default)", example)
+		return nil
+	}
+	out := make([]int, 0, len(items))
+	for i, item := range items {
+		name := fmt.Sprintf("%s[%d]", field, i)
+		v, ok := d.integer(item, name, 1, 200, "percent of budget")
+		if !ok {
+			continue
+		}
+		if len(out) > 0 && v <= out[len(out)-1] {
+			d.fail(item, name, "%d does not come after %d (want ascending values without repeats, e.g. %s)", v, out[len(out)-1], example)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// parseReport reads report.md, whose front matter is optional.
+func parseReport(file string, data []byte) (title, body string, errs []error) {
+	d := &decoder{file: file}
+	doc, ok := d.document(data, false)
+	if !ok {
+		return "", "", d.errs
+	}
+	if doc.hasFrontMatter {
+		top, ok := d.parse(doc.yaml, "title")
+		if ok && top.values["title"] != nil {
+			title, _ = d.text(top.values["title"], "title", "the report's title, e.g. Leadership report")
+		}
+	}
+	return title, narrative(doc.body), d.errs
+}
