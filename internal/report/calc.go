@@ -1,0 +1,115 @@
+package report
+
+import (
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// Percent is a ratio in percent, exact to budget.Decimal's 18 digits.
+// Defined is false when the base is zero (utilisation of a zero budget,
+// share of zero spend): there is no honest number to show.
+type Percent struct {
+	Value   budget.Decimal
+	Defined bool
+}
+
+// String formats the percentage with one decimal, e.g. "87.5", or "" when
+// undefined.
+func (p Percent) String() string {
+	if !p.Defined {
+		return ""
+	}
+	return p.Value.StringFixed(1)
+}
+
+// percentOf returns part / whole × 100.
+func percentOf(part, whole budget.Decimal) Percent {
+	if whole.IsZero() {
+		return Percent{}
+	}
+	r := new(big.Rat).Quo(part.Rat(), whole.Rat())
+	r.Mul(r, big.NewRat(100, 1))
+	v, err := fromRat(r, 18)
+	if err != nil {
+		// Only a ratio beyond ±9.2e18 % gets here (a budget of a few
+		// atto-dollars); no number would mean anything to a reader.
+		return Percent{}
+	}
+	return Percent{Value: v, Defined: true}
+}
+
+// fromRat rounds r to places decimals (half away from zero) as a Decimal.
+func fromRat(r *big.Rat, places int) (budget.Decimal, error) {
+	return budget.ParseDecimal(r.FloatString(places))
+}
+
+// runRate projects month-to-date spend to the month end at the same daily
+// rate, rounded to cents.
+func runRate(monthToDate budget.Decimal, daysElapsed, daysInMonth int) (Forecast, error) {
+	r := new(big.Rat).Mul(monthToDate.Rat(), big.NewRat(int64(daysInMonth), int64(daysElapsed)))
+	v, err := fromRat(r, 2)
+	if err != nil {
+		return Forecast{}, fmt.Errorf("run-rate forecast of %s: %w", monthToDate, err)
+	}
+	return Forecast{Value: v, Low: v, High: v, Method: ForecastRunRate}, nil
+}
+
+// reached reports whether spend has reached threshold % of budget. Spend of
+// zero or less never reaches a threshold, so a zero budget is breached by
+// the first positive cent and an empty month breaches nothing.
+func reached(spend, monthlyBudget budget.Decimal, threshold int) bool {
+	if spend.Sign() <= 0 {
+		return false
+	}
+	lhs := new(big.Rat).Mul(spend.Rat(), big.NewRat(100, 1))
+	rhs := new(big.Rat).Mul(monthlyBudget.Rat(), big.NewRat(int64(threshold), 1))
+	return lhs.Cmp(rhs) >= 0
+}
+
+// highestReached returns the highest threshold spend has reached, 0 if none.
+func highestReached(spend, monthlyBudget budget.Decimal, thresholds []int) int {
+	highest := 0
+	for _, t := range thresholds {
+		if t > highest && reached(spend, monthlyBudget, t) {
+			highest = t
+		}
+	}
+	return highest
+}
+
+// dateOf returns t's calendar date as UTC midnight, the form every date key
+// in this package takes (time.Time values compare equal only in one form).
+func dateOf(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// monthOf returns the first day of t's month.
+func monthOf(t time.Time) time.Time {
+	y, m, _ := t.UTC().Date()
+	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// addMonths returns the first day of the month n months after month.
+func addMonths(month time.Time, n int) time.Time {
+	return time.Date(month.Year(), month.Month()+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// daysIn returns the number of days in month.
+func daysIn(month time.Time) int {
+	return addMonths(month, 1).AddDate(0, 0, -1).Day()
+}
+
+// sums accumulates DBUs and cost.
+type sums struct {
+	DBUs budget.Decimal
+	Cost budget.Decimal
+}
+
+func (s *sums) add(f budget.Fact) {
+	s.DBUs = s.DBUs.Add(f.DBUs)
+	s.Cost = s.Cost.Add(f.Cost)
+}

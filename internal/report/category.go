@@ -1,0 +1,280 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// Status is where a category stands against its budget this month.
+type Status string
+
+const (
+	StatusOK          Status = "ok"           // no threshold reached
+	StatusAtThreshold Status = "at_threshold" // a threshold reached, budget not exceeded
+	StatusOverBudget  Status = "over_budget"  // month to date above the budget
+)
+
+// Category is one configured category's figures.
+type Category struct {
+	Slug     string
+	Title    string
+	TagValue string
+	Owners   []string
+	Policy   budget.Policy
+	OnBreach budget.OnBreach
+
+	Budget               budget.Decimal // monthly
+	MonthToDate          budget.Decimal // cost
+	DBUs                 budget.Decimal // month to date, priced and unpriced
+	Utilization          Percent        // MonthToDate / Budget
+	Forecast             Forecast
+	ProjectedUtilization Percent // Forecast.Value / Budget
+	ThresholdReached     int     // highest threshold reached by MonthToDate, 0 if none
+	Status               Status
+
+	ByResource []ResourceLine // this month, cost descending
+	TopOwners  []OwnerLine    // this month, top TopOwners then one "others" line
+	RecentDays []DayLine      // the RecentDays days ending with the as-of date
+	MonthDays  []DayLine      // first of the month .. as-of date
+	History    []MonthLine    // the HistoryMonths months ending with this one
+	Unpriced   Unpriced       // this category's unpriced usage
+}
+
+// StatusLabel is the status as a reader sees it: "ok", "at 90 %" or
+// "over budget".
+func (c Category) StatusLabel() string {
+	switch c.Status {
+	case StatusOverBudget:
+		return "over budget"
+	case StatusAtThreshold:
+		return fmt.Sprintf("at %d %%", c.ThresholdReached)
+	}
+	return "ok"
+}
+
+// ResourceLine is the spend of one resource type (billing_origin_product),
+// serverless and classic compute apart.
+type ResourceLine struct {
+	ResourceType string
+	Serverless   bool
+	DBUs         budget.Decimal
+	Cost         budget.Decimal
+	Share        Percent // of the category's month to date
+}
+
+// OwnerLine is one owner's spend; Others > 0 marks the line that folds the
+// owners beyond the top ones (Owner is then empty, so no real owner name
+// can be mistaken for it).
+type OwnerLine struct {
+	Owner  string
+	Others int // number of owners folded into this line
+	DBUs   budget.Decimal
+	Cost   budget.Decimal
+	Share  Percent
+}
+
+// DayLine is one day's spend; MonthToDate is the cumulative spend of that
+// day's calendar month up to and including it.
+type DayLine struct {
+	Date        time.Time
+	DBUs        budget.Decimal
+	Cost        budget.Decimal
+	MonthToDate budget.Decimal
+}
+
+// MonthLine is one calendar month's spend against the budget. The budget is
+// today's configured monthly budget: configuration has no history.
+type MonthLine struct {
+	Month            time.Time // first day
+	DBUs             budget.Decimal
+	Cost             budget.Decimal
+	Budget           budget.Decimal
+	Utilization      Percent
+	ThresholdReached int // by the month's total (month to date for this month)
+}
+
+// buildCategory computes one category from its facts (already limited to
+// the as-of date) and its daily sums.
+func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]sums, p period, thresholds []int) (Category, error) {
+	out := Category{
+		Slug:     c.Slug,
+		Title:    c.Title,
+		TagValue: c.TagValue,
+		Owners:   c.Owners,
+		Policy:   c.Policy,
+		OnBreach: c.OnBreach,
+		Budget:   c.MonthlyBudget,
+	}
+	for _, f := range facts {
+		if p.inMonth(f.Date) {
+			out.MonthToDate = out.MonthToDate.Add(f.Cost)
+			out.DBUs = out.DBUs.Add(f.DBUs)
+		}
+	}
+	out.Utilization = percentOf(out.MonthToDate, out.Budget)
+	fc, err := runRate(out.MonthToDate, p.daysElapsed, p.daysInMonth)
+	if err != nil {
+		return Category{}, fmt.Errorf("category %s: %w", c.Slug, err)
+	}
+	out.Forecast = fc
+	out.ProjectedUtilization = percentOf(fc.Value, out.Budget)
+	out.ThresholdReached = highestReached(out.MonthToDate, out.Budget, thresholds)
+	out.Status = status(out.MonthToDate, out.Budget, out.ThresholdReached)
+
+	out.ByResource = resourceLines(facts, p, out.MonthToDate)
+	out.TopOwners = ownerLines(facts, p, out.MonthToDate)
+	out.RecentDays = series(daily, p.asOf.AddDate(0, 0, -(RecentDays-1)), p.asOf)
+	out.MonthDays = series(daily, p.month, p.asOf)
+	out.History = history(monthlySums(daily), p, out.Budget, thresholds)
+	out.Unpriced = unpricedOf(facts, p)
+	return out, nil
+}
+
+// status puts spend against budget: over budget once spend exceeds it,
+// otherwise at a threshold once one is reached.
+func status(spend, monthlyBudget budget.Decimal, threshold int) Status {
+	switch {
+	case spend.Sign() > 0 && spend.Cmp(monthlyBudget) > 0:
+		return StatusOverBudget
+	case threshold > 0:
+		return StatusAtThreshold
+	}
+	return StatusOK
+}
+
+func resourceLines(facts []budget.Fact, p period, total budget.Decimal) []ResourceLine {
+	type key struct {
+		resourceType string
+		serverless   bool
+	}
+	by := map[key]*sums{}
+	for _, f := range facts {
+		if !p.inMonth(f.Date) {
+			continue
+		}
+		k := key{f.ResourceType, f.Serverless}
+		if by[k] == nil {
+			by[k] = &sums{}
+		}
+		by[k].add(f)
+	}
+	lines := make([]ResourceLine, 0, len(by))
+	for k, s := range by {
+		lines = append(lines, ResourceLine{
+			ResourceType: k.resourceType,
+			Serverless:   k.serverless,
+			DBUs:         s.DBUs,
+			Cost:         s.Cost,
+			Share:        percentOf(s.Cost, total),
+		})
+	}
+	slices.SortFunc(lines, func(a, b ResourceLine) int {
+		if c := b.Cost.Cmp(a.Cost); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.ResourceType, b.ResourceType); c != 0 {
+			return c
+		}
+		return boolCompare(a.Serverless, b.Serverless)
+	})
+	return lines
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+func ownerLines(facts []budget.Fact, p period, total budget.Decimal) []OwnerLine {
+	by := map[string]*sums{}
+	for _, f := range facts {
+		if !p.inMonth(f.Date) {
+			continue
+		}
+		if by[f.Owner] == nil {
+			by[f.Owner] = &sums{}
+		}
+		by[f.Owner].add(f)
+	}
+	lines := make([]OwnerLine, 0, len(by))
+	for owner, s := range by {
+		lines = append(lines, OwnerLine{Owner: owner, DBUs: s.DBUs, Cost: s.Cost})
+	}
+	slices.SortFunc(lines, func(a, b OwnerLine) int {
+		if c := b.Cost.Cmp(a.Cost); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Owner, b.Owner)
+	})
+	if len(lines) > TopOwners {
+		others := OwnerLine{Others: len(lines) - TopOwners}
+		for _, l := range lines[TopOwners:] {
+			others.DBUs = others.DBUs.Add(l.DBUs)
+			others.Cost = others.Cost.Add(l.Cost)
+		}
+		lines = append(lines[:TopOwners], others)
+	}
+	for i := range lines {
+		lines[i].Share = percentOf(lines[i].Cost, total)
+	}
+	return lines
+}
+
+// series lists every day from..to (inclusive), days without usage as zero,
+// with the cumulative spend of each day's month.
+func series(daily map[time.Time]sums, from, to time.Time) []DayLine {
+	var lines []DayLine
+	var cumulative budget.Decimal
+	// Start at the first of from's month so the cumulative figure of the
+	// first line shown counts the days before it.
+	for d := monthOf(from); !d.After(to); d = d.AddDate(0, 0, 1) {
+		if d.Day() == 1 {
+			cumulative = budget.Decimal{}
+		}
+		s := daily[d]
+		cumulative = cumulative.Add(s.Cost)
+		if d.Before(from) {
+			continue
+		}
+		lines = append(lines, DayLine{Date: d, DBUs: s.DBUs, Cost: s.Cost, MonthToDate: cumulative})
+	}
+	return lines
+}
+
+// monthlySums folds daily sums into calendar months.
+func monthlySums(daily map[time.Time]sums) map[time.Time]sums {
+	out := map[time.Time]sums{}
+	for d, s := range daily {
+		m := monthOf(d)
+		acc := out[m]
+		acc.DBUs = acc.DBUs.Add(s.DBUs)
+		acc.Cost = acc.Cost.Add(s.Cost)
+		out[m] = acc
+	}
+	return out
+}
+
+func history(monthly map[time.Time]sums, p period, monthlyBudget budget.Decimal, thresholds []int) []MonthLine {
+	lines := make([]MonthLine, 0, len(p.months))
+	for _, m := range p.months {
+		s := monthly[m]
+		lines = append(lines, MonthLine{
+			Month:            m,
+			DBUs:             s.DBUs,
+			Cost:             s.Cost,
+			Budget:           monthlyBudget,
+			Utilization:      percentOf(s.Cost, monthlyBudget),
+			ThresholdReached: highestReached(s.Cost, monthlyBudget, thresholds),
+		})
+	}
+	return lines
+}

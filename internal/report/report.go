@@ -1,0 +1,108 @@
+// Package report computes the figures every page, CSV download and snapshot
+// of one build shows, from the division's configuration and its attributed
+// usage facts. It is pure Go and exact: money stays budget.Decimal and is
+// rounded only where it is shown.
+//
+// Order of operations (Build):
+//
+//  1. Facts dated after the as-of date are ignored: the report describes the
+//     division as it stood at the end of that day, even when the data goes
+//     further.
+//  2. Every fact belongs to exactly one bucket: a configured category or
+//     budget.Unattributed, so categories + unattributed = total, always.
+//  3. Unpriced facts (Priced=false) add their DBUs but no cost, and are listed
+//     by SKU wherever their category is shown, never folded in silently.
+//  4. "This month" is the as-of date's calendar month; month to date runs from
+//     its first day to the as-of date inclusive. History and budget status
+//     cover the 13 months ending with it.
+//  5. Thresholds are crossed when spend reaches threshold % of the budget
+//     (spend*100 >= threshold*budget, spend > 0), compared exactly.
+package report
+
+import (
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// HistoryMonths is how many calendar months history, budget status and
+// alerts cover, ending with the as-of month.
+const HistoryMonths = 13
+
+// RecentDays is how many days the recent daily series covers, ending with
+// the as-of date: a month and a few days either side of a month boundary.
+const RecentDays = 35
+
+// TopOwners is how many owners a category lists before folding the rest
+// into one "others" line.
+const TopOwners = 10
+
+// Report is everything one build shows, for the whole division.
+type Report struct {
+	Title       string    // site title
+	Division    string    // division name
+	Currency    string    // always USD for now
+	AsOf        time.Time // UTC midnight; the last day counted
+	Month       time.Time // first day of the as-of month
+	DaysElapsed int       // days of the month counted, 1..DaysInMonth
+	DaysInMonth int
+	Thresholds  []int // alert thresholds in percent of budget, ascending
+
+	Source       Source
+	Totals       Totals
+	Categories   []Category // in configuration order
+	Unattributed Unattributed
+	Unpriced     Unpriced // the whole division, unattributed included
+	Tables       Tables   // the CSV downloads' rows
+}
+
+// Source says where the data came from and how fresh it is.
+type Source struct {
+	Kind      string    // "demo", "files" or "databricks"
+	Inputs    []string  // files or tables read
+	ReadAt    time.Time // when the data was read
+	Rows      int64     // usage records read
+	FirstDate time.Time // first usage date in the data (zero when empty)
+	LastDate  time.Time // last usage date in the data (zero when empty)
+	// FreshnessDays is the number of days from LastDate to the as-of date;
+	// 0 when the data reaches (or passes) the as-of date or is empty.
+	FreshnessDays int
+}
+
+// Totals are the division's month-to-date figures.
+type Totals struct {
+	MonthToDate  budget.Decimal // all spend: categories + unattributed
+	Attributed   budget.Decimal // the configured categories only
+	Unattributed budget.Decimal
+	DBUs         budget.Decimal // priced and unpriced
+	Budget       budget.Decimal // sum of the categories' monthly budgets
+	// Forecast is the sum of the categories' and unattributed forecasts, so
+	// it reconciles to the cent with the parts shown.
+	Forecast             Forecast
+	Utilization          Percent // MonthToDate / Budget
+	ProjectedUtilization Percent // Forecast / Budget
+	// TagCompliance is attributed cost / all cost this month.
+	TagCompliance Percent
+	// AtRisk lists the slugs of categories that reached a threshold or are
+	// projected to end the month over budget.
+	AtRisk []string
+}
+
+// Forecast is a month-end estimate with its interval.
+//
+// For now it is a run rate: month to date / days elapsed × days in month,
+// rounded to cents, with Low = High = Value. This is a placeholder the
+// forecasting issue replaces with a model and a real interval; the fields
+// already have the shape it fills.
+type Forecast struct {
+	Value  budget.Decimal
+	Low    budget.Decimal
+	High   budget.Decimal
+	Method string // "run_rate" for now
+}
+
+// Forecast methods.
+const (
+	ForecastRunRate = "run_rate" // the placeholder for the as-of month
+	ForecastActual  = "actual"   // a closed month: the forecast is what was spent
+)

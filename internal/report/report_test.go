@@ -1,0 +1,400 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func dec(s string) budget.Decimal { return budget.MustDecimal(s) }
+
+// fact is a priced fact; tweak the result for other kinds.
+func fact(date, category, owner, cost string) budget.Fact {
+	f := budget.Fact{
+		Date:         day(date),
+		Category:     category,
+		Attribution:  budget.Attributed,
+		Owner:        owner,
+		ResourceType: "JOBS",
+		SKU:          "PREMIUM_JOBS_COMPUTE",
+		Priced:       true,
+		DBUs:         dec(cost).Add(dec(cost)), // 2 DBUs per dollar keeps DBUs checkable
+		Cost:         dec(cost),
+	}
+	if category == budget.Unattributed {
+		f.Attribution = budget.Untagged
+	}
+	return f
+}
+
+func unknown(date, value, cost string) budget.Fact {
+	f := fact(date, budget.Unattributed, "u@x", cost)
+	f.Attribution = budget.UnknownValue
+	f.TagValue = value
+	return f
+}
+
+func unpriced(date, category, sku, dbus string) budget.Fact {
+	f := fact(date, category, "p@x", "0")
+	f.Priced = false
+	f.SKU = sku
+	f.DBUs = dec(dbus)
+	return f
+}
+
+func division() budget.Division {
+	return budget.Division{
+		Title:      "Stellar",
+		Name:       "SAD",
+		Currency:   "USD",
+		Thresholds: []int{75, 90, 100},
+		Categories: []budget.Category{
+			{Slug: "alpha", Title: "Alpha", TagValue: "ALPHA", MonthlyBudget: dec("1000")},
+			{Slug: "beta", Title: "Beta", TagValue: "BETA", MonthlyBudget: dec("300")},
+		},
+	}
+}
+
+// sample is the dataset most tests read; the figures in the comments are
+// the ones the tests expect.
+func sample() budget.Dataset {
+	retraction := fact("2026-03-06", "ALPHA", "o1@x", "-10")
+	return budget.Dataset{
+		Source:   "files",
+		Inputs:   []string{"usage.csv"},
+		ReadAt:   time.Date(2026, 3, 10, 7, 30, 0, 0, time.UTC),
+		Rows:     42,
+		LastDate: day("2026-03-08"),
+		Facts: []budget.Fact{
+			fact("2026-02-28", "ALPHA", "o1@x", "1200"), // February: 120 %
+			fact("2026-03-01", "ALPHA", "o1@x", "300"),
+			fact("2026-03-05", "ALPHA", "o2@x", "460"), // 760: crosses 75 %
+			retraction, // 750
+			fact("2026-03-08", "ALPHA", "o1@x", "160"), // 910: crosses 90 %
+			fact("2026-03-11", "ALPHA", "o1@x", "500"), // after as-of: ignored
+			unpriced("2026-03-02", "ALPHA", "X_SKU", "7"),
+			unpriced("2026-01-02", "ALPHA", "X_SKU", "1.5"),
+			fact("2026-03-03", "BETA", "o3@x", "30"),
+			fact("2026-03-04", budget.Unattributed, "o4@x", "40"),
+			unknown("2026-03-04", "Foo", "20"),
+			unknown("2026-01-15", "Foo", "5"),
+			unknown("2025-01-01", "bar", "7"), // before the 13 months
+		},
+	}
+}
+
+var asOf = day("2026-03-10")
+
+func mustBuild(t *testing.T, div budget.Division, data budget.Dataset, asOf time.Time) *Report {
+	t.Helper()
+	r, err := Build(div, data, asOf)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return r
+}
+
+func TestBuildFigures(t *testing.T) {
+	r := mustBuild(t, division(), sample(), asOf)
+	alpha, beta := r.Categories[0], r.Categories[1]
+	tests := []struct {
+		name, got, want string
+	}{
+		{"alpha month to date", alpha.MonthToDate.Cents(), "910.00"},
+		{"alpha dbus include unpriced", alpha.DBUs.String(), "1827"},
+		{"alpha utilisation", alpha.Utilization.String(), "91.0"},
+		{"alpha run rate", alpha.Forecast.Value.Cents(), "2821.00"},
+		{"alpha forecast low", alpha.Forecast.Low.Cents(), "2821.00"},
+		{"alpha forecast high", alpha.Forecast.High.Cents(), "2821.00"},
+		{"alpha projected", alpha.ProjectedUtilization.String(), "282.1"},
+		{"alpha threshold", fmt.Sprint(alpha.ThresholdReached), "90"},
+		{"alpha status", alpha.StatusLabel(), "at 90 %"},
+		{"beta month to date", beta.MonthToDate.Cents(), "30.00"},
+		{"beta utilisation", beta.Utilization.String(), "10.0"},
+		{"beta forecast", beta.Forecast.Value.Cents(), "93.00"},
+		{"beta status", beta.StatusLabel(), "ok"},
+		{"total month to date", r.Totals.MonthToDate.Cents(), "1000.00"},
+		{"total attributed", r.Totals.Attributed.Cents(), "940.00"},
+		{"total unattributed", r.Totals.Unattributed.Cents(), "60.00"},
+		{"total budget", r.Totals.Budget.Cents(), "1300.00"},
+		{"total forecast", r.Totals.Forecast.Value.Cents(), "3100.00"},
+		{"tag compliance", r.Totals.TagCompliance.String(), "94.0"},
+		{"at risk", strings.Join(r.Totals.AtRisk, ","), "alpha"},
+		{"unattributed untagged mtd", r.Unattributed.MonthToDate.Untagged.Cents(), "40.00"},
+		{"unattributed unknown mtd", r.Unattributed.MonthToDate.UnknownValue.Cents(), "20.00"},
+		{"unattributed untagged 13 months", r.Unattributed.History.Untagged.Cents(), "40.00"},
+		{"unattributed unknown 13 months", r.Unattributed.History.UnknownValue.Cents(), "25.00"},
+		{"unattributed forecast", r.Unattributed.Forecast.Value.Cents(), "186.00"},
+		{"unknown values", fmt.Sprint(r.Unattributed.UnknownValues), "[{Foo 20 25} {bar 0 7}]"},
+		{"unpriced month", fmt.Sprint(r.Unpriced.Month), "[{X_SKU 7}]"},
+		{"unpriced all", fmt.Sprint(r.Unpriced.All), "[{X_SKU 8.5}]"},
+		{"alpha unpriced month", fmt.Sprint(alpha.Unpriced.Month), "[{X_SKU 7}]"},
+		{"beta unpriced", fmt.Sprint(beta.Unpriced.All), "[]"},
+		{"days", fmt.Sprint(r.DaysElapsed, "/", r.DaysInMonth), "10/31"},
+		{"freshness", fmt.Sprint(r.Source.FreshnessDays), "2"},
+		{"month", r.Month.Format(time.DateOnly), "2026-03-01"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %s, want %s", tc.got, tc.want)
+			}
+		})
+	}
+}
+
+func TestBuildSeries(t *testing.T) {
+	r := mustBuild(t, division(), sample(), asOf)
+	alpha := r.Categories[0]
+	if n := len(alpha.MonthDays); n != 10 {
+		t.Fatalf("month days = %d, want 10", n)
+	}
+	if d := alpha.MonthDays[5]; d.Date != day("2026-03-06") || d.Cost.Cents() != "-10.00" || d.MonthToDate.Cents() != "750.00" {
+		t.Errorf("6 March = %+v, want cost -10.00, month to date 750.00", d)
+	}
+	if n := len(alpha.RecentDays); n != RecentDays {
+		t.Fatalf("recent days = %d, want %d", n, RecentDays)
+	}
+	first := alpha.RecentDays[0]
+	if first.Date != day("2026-02-04") {
+		t.Errorf("recent days start %s, want 2026-02-04", first.Date.Format(time.DateOnly))
+	}
+	feb28 := alpha.RecentDays[24]
+	if feb28.Date != day("2026-02-28") || feb28.MonthToDate.Cents() != "1200.00" {
+		t.Errorf("28 February = %+v, want month to date 1200.00", feb28)
+	}
+	if got := alpha.RecentDays[25].MonthToDate.Cents(); got != "300.00" {
+		t.Errorf("1 March month to date = %s, want 300.00 (reset on the 1st)", got)
+	}
+	if n := len(alpha.History); n != HistoryMonths {
+		t.Fatalf("history months = %d", n)
+	}
+	if h := alpha.History[0]; h.Month != day("2025-03-01") {
+		t.Errorf("history starts %s, want 2025-03-01", h.Month.Format(time.DateOnly))
+	}
+	feb := alpha.History[11]
+	if feb.Cost.Cents() != "1200.00" || feb.Utilization.String() != "120.0" || feb.ThresholdReached != 100 {
+		t.Errorf("February = %+v", feb)
+	}
+	owners := fmt.Sprint(alpha.TopOwners[0].Owner, alpha.TopOwners[0].Cost, alpha.TopOwners[0].Share.String())
+	if owners != "o2@x46050.5" {
+		t.Errorf("top owner = %s, want o2@x 460 50.5", owners)
+	}
+}
+
+func TestBuildAlerts(t *testing.T) {
+	r := mustBuild(t, division(), sample(), asOf)
+	var got []string
+	for _, a := range r.Tables.Alerts {
+		got = append(got, fmt.Sprintf("%s %s %d %s %s %s", a.Date.Format(time.DateOnly), a.Category, a.Threshold, a.Value.Cents(), a.Budget.Cents(), a.Status))
+	}
+	want := []string{
+		"2026-02-28 ALPHA 75 1200.00 1000.00 resolved",
+		"2026-02-28 ALPHA 90 1200.00 1000.00 resolved",
+		"2026-02-28 ALPHA 100 1200.00 1000.00 resolved",
+		"2026-03-05 ALPHA 75 760.00 1000.00 triggered",
+		"2026-03-08 ALPHA 90 910.00 1000.00 triggered",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("alerts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestBuildTables(t *testing.T) {
+	r := mustBuild(t, division(), sample(), asOf)
+	var status []string
+	for _, b := range r.Tables.BudgetStatus {
+		if b.Month.Before(day("2026-02-01")) {
+			continue
+		}
+		status = append(status, fmt.Sprintf("%s %s %s %s %s %s %d", b.Month.Format("2006-01"), b.Category, b.Budget.Cents(), b.Actual.Cents(), b.Forecast.Value.Cents(), b.Utilization, b.ThresholdReached))
+	}
+	want := []string{
+		"2026-02 ALPHA 1000.00 1200.00 1200.00 120.0 100",
+		"2026-02 BETA 300.00 0.00 0.00 0.0 0",
+		"2026-03 ALPHA 1000.00 910.00 2821.00 91.0 90",
+		"2026-03 BETA 300.00 30.00 93.00 10.0 0",
+	}
+	if strings.Join(status, "\n") != strings.Join(want, "\n") {
+		t.Errorf("budget status:\n%s\nwant:\n%s", strings.Join(status, "\n"), strings.Join(want, "\n"))
+	}
+	if n := len(r.Tables.BudgetStatus); n != HistoryMonths*2 {
+		t.Errorf("budget status rows = %d, want %d", n, HistoryMonths*2)
+	}
+
+	var days []string
+	for _, d := range r.Tables.CostByDay {
+		if d.Date.Equal(day("2026-03-04")) || d.Date.Equal(day("2026-03-02")) {
+			days = append(days, fmt.Sprintf("%s %s %s %s", d.Date.Format(time.DateOnly), d.Category, d.DBUs, d.Cost.Cents()))
+		}
+	}
+	wantDays := []string{"2026-03-02 ALPHA 7 0.00", "2026-03-04 UNATTRIBUTED 120 60.00"}
+	if strings.Join(days, "\n") != strings.Join(wantDays, "\n") {
+		t.Errorf("cost by day:\n%s\nwant:\n%s", strings.Join(days, "\n"), strings.Join(wantDays, "\n"))
+	}
+	last := r.Tables.CostByDay[len(r.Tables.CostByDay)-1]
+	if !last.Date.Equal(day("2026-03-08")) {
+		t.Errorf("last cost_by_day date %s, want 2026-03-08 (later facts ignored)", last.Date.Format(time.DateOnly))
+	}
+
+	var owners []string
+	for _, o := range r.Tables.CostByOwner {
+		if o.Month.Equal(day("2026-03-01")) {
+			owners = append(owners, fmt.Sprintf("%s %s %s", o.Category, o.Owner, o.Cost.Cents()))
+		}
+	}
+	wantOwners := []string{"ALPHA o2@x 460.00", "ALPHA o1@x 450.00", "ALPHA p@x 0.00", "BETA o3@x 30.00", "UNATTRIBUTED o4@x 40.00", "UNATTRIBUTED u@x 20.00"}
+	if strings.Join(owners, "\n") != strings.Join(wantOwners, "\n") {
+		t.Errorf("cost by owner:\n%s\nwant:\n%s", strings.Join(owners, "\n"), strings.Join(wantOwners, "\n"))
+	}
+}
+
+func TestBuildBoundaries(t *testing.T) {
+	tests := []struct {
+		name      string
+		asOf      string
+		facts     []budget.Fact
+		mtd       string
+		forecast  string
+		days      string
+		threshold int
+	}{
+		{
+			name:     "first of the month counts one day",
+			asOf:     "2026-04-01",
+			facts:    []budget.Fact{fact("2026-03-31", "ALPHA", "a", "999"), fact("2026-04-01", "ALPHA", "a", "10")},
+			mtd:      "10.00",
+			forecast: "300.00",
+			days:     "1/30",
+		},
+		{
+			name:     "leap February",
+			asOf:     "2028-02-29",
+			facts:    []budget.Fact{fact("2028-02-01", "ALPHA", "a", "29")},
+			mtd:      "29.00",
+			forecast: "29.00",
+			days:     "29/29",
+		},
+		{
+			name:     "retraction only is negative",
+			asOf:     "2026-03-10",
+			facts:    []budget.Fact{fact("2026-03-02", "ALPHA", "a", "-1.23")},
+			mtd:      "-1.23",
+			forecast: "-3.81",
+			days:     "10/31",
+		},
+		{
+			name:      "exactly at a threshold",
+			asOf:      "2026-03-31",
+			facts:     []budget.Fact{fact("2026-03-02", "ALPHA", "a", "750")},
+			mtd:       "750.00",
+			forecast:  "750.00",
+			days:      "31/31",
+			threshold: 75,
+		},
+		{
+			name:      "one cent below a threshold",
+			asOf:      "2026-03-31",
+			facts:     []budget.Fact{fact("2026-03-02", "ALPHA", "a", "749.99")},
+			mtd:       "749.99",
+			forecast:  "749.99",
+			days:      "31/31",
+			threshold: 0,
+		},
+		{
+			name:     "no data",
+			asOf:     "2026-03-10",
+			mtd:      "0.00",
+			forecast: "0.00",
+			days:     "10/31",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := mustBuild(t, division(), budget.Dataset{Facts: tc.facts}, day(tc.asOf))
+			a := r.Categories[0]
+			if got := a.MonthToDate.Cents(); got != tc.mtd {
+				t.Errorf("month to date = %s, want %s", got, tc.mtd)
+			}
+			if got := a.Forecast.Value.Cents(); got != tc.forecast {
+				t.Errorf("forecast = %s, want %s", got, tc.forecast)
+			}
+			if got := fmt.Sprint(r.DaysElapsed, "/", r.DaysInMonth); got != tc.days {
+				t.Errorf("days = %s, want %s", got, tc.days)
+			}
+			if a.ThresholdReached != tc.threshold {
+				t.Errorf("threshold = %d, want %d", a.ThresholdReached, tc.threshold)
+			}
+		})
+	}
+}
+
+func TestBuildTopOwners(t *testing.T) {
+	var facts []budget.Fact
+	for i := 1; i <= 12; i++ {
+		facts = append(facts, fact("2026-03-02", "ALPHA", fmt.Sprintf("owner%02d", i), fmt.Sprint(i)))
+	}
+	r := mustBuild(t, division(), budget.Dataset{Facts: facts}, asOf)
+	lines := r.Categories[0].TopOwners
+	if len(lines) != TopOwners+1 {
+		t.Fatalf("lines = %d, want %d", len(lines), TopOwners+1)
+	}
+	if lines[0].Owner != "owner12" {
+		t.Errorf("first owner %s, want owner12", lines[0].Owner)
+	}
+	others := lines[TopOwners]
+	if others.Others != 2 || others.Owner != "" || others.Cost.Cents() != "3.00" || others.Share.String() != "3.8" {
+		t.Errorf("others = %+v, want 2 owners, 3.00, 3.8 %%", others)
+	}
+}
+
+func TestBuildOverBudgetAndZeroBudget(t *testing.T) {
+	div := division()
+	div.Categories[1].MonthlyBudget = budget.Decimal{}
+	facts := []budget.Fact{fact("2026-03-02", "ALPHA", "a", "1000.01"), fact("2026-03-02", "BETA", "b", "1")}
+	r := mustBuild(t, div, budget.Dataset{Facts: facts}, asOf)
+	if got := r.Categories[0].StatusLabel(); got != "over budget" {
+		t.Errorf("alpha status %q, want over budget", got)
+	}
+	beta := r.Categories[1]
+	if beta.Utilization.Defined || beta.Status != StatusOverBudget || beta.ThresholdReached != 100 {
+		t.Errorf("zero-budget beta = %+v, want undefined utilisation, over budget, 100", beta)
+	}
+}
+
+func TestBuildErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		div  budget.Division
+		data budget.Dataset
+		asOf time.Time
+		want string
+	}{
+		{"as-of not midnight", division(), budget.Dataset{}, asOf.Add(time.Hour), "not a UTC midnight date"},
+		{"unknown category", division(), budget.Dataset{Facts: []budget.Fact{fact("2026-03-01", "GAMMA", "a", "1")}}, asOf, `category "GAMMA" is not configured`},
+		{"duplicate tag value", func() budget.Division {
+			d := division()
+			d.Categories[1].TagValue = "ALPHA"
+			return d
+		}(), budget.Dataset{}, asOf, "configured twice"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Build(tc.div, tc.data, tc.asOf)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,257 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// Tables are the rows of the CSV downloads (DESIGN.md section 5), typed and
+// exact; the site package formats them. Category is a configured tag_value
+// or budget.Unattributed. Rows are ordered by date or month, then category
+// in configuration order with UNATTRIBUTED last, then cost descending, then
+// name, so every build of the same data writes the same bytes.
+type Tables struct {
+	CostByDay      []DayCost      // every day with usage, all the data up to the as-of date
+	CostByOwner    []OwnerCost    // per month, all the data
+	CostByResource []ResourceCost // per month, all the data
+	BudgetStatus   []BudgetStatus // configured categories × the HistoryMonths months
+	Alerts         []Alert        // threshold crossings in the HistoryMonths months
+}
+
+// DayCost is a row of cost_by_day.csv. A (date, category) without usage
+// has no row.
+type DayCost struct {
+	Date     time.Time
+	Category string
+	DBUs     budget.Decimal
+	Cost     budget.Decimal
+}
+
+// OwnerCost is a row of cost_by_owner.csv.
+type OwnerCost struct {
+	Month    time.Time
+	Category string
+	Owner    string
+	DBUs     budget.Decimal
+	Cost     budget.Decimal
+}
+
+// ResourceCost is a row of cost_by_resource.csv.
+type ResourceCost struct {
+	Month        time.Time
+	Category     string
+	ResourceType string
+	SKU          string
+	DBUs         budget.Decimal
+	Cost         budget.Decimal
+}
+
+// BudgetStatus is a row of budget_status.csv. Only configured categories
+// have one: unattributed spend has no budget. For past months the forecast
+// is the actual; for the as-of month it is the category's forecast.
+// ThresholdReached is the highest threshold the actual (month to date for
+// the as-of month) has reached at the end of the period, 0 when none; a
+// month whose spend crossed a threshold and then fell back below it through
+// a retraction shows the lower figure here and the crossing in alerts.
+type BudgetStatus struct {
+	Month            time.Time
+	Category         string
+	Budget           budget.Decimal
+	Actual           budget.Decimal
+	Forecast         Forecast
+	Utilization      Percent
+	ThresholdReached int
+}
+
+// Alert kinds and statuses.
+const (
+	AlertBudgetThreshold = "budget_threshold"
+	AlertTriggered       = "triggered" // crossed in the as-of month
+	AlertResolved        = "resolved"  // crossed in a past month, which has closed
+)
+
+// Alert is a row of alerts.csv: the first day a category's cumulative
+// spend in a month reached a threshold of its budget.
+type Alert struct {
+	Date      time.Time // the day of the crossing (written as an ISO date)
+	Category  string
+	Kind      string
+	Threshold int            // percent of budget
+	Value     budget.Decimal // cumulative month spend at the end of that day
+	Budget    budget.Decimal
+	Status    string
+}
+
+// buildTables computes the CSV rows. cats are the report's categories, in
+// order; byCat holds each bucket's facts; daily each bucket's daily sums.
+func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[string]map[time.Time]sums, order map[string]int, p period, thresholds []int) Tables {
+	t := Tables{
+		CostByDay:      costByDay(daily, order),
+		CostByOwner:    costByOwner(byCat, order),
+		CostByResource: costByResource(byCat, order),
+	}
+	monthly := map[string]map[time.Time]sums{}
+	for _, c := range cats {
+		monthly[c.TagValue] = monthlySums(daily[c.TagValue])
+	}
+	for _, m := range p.months {
+		for _, c := range cats {
+			actual := monthly[c.TagValue][m].Cost
+			row := BudgetStatus{
+				Month:            m,
+				Category:         c.TagValue,
+				Budget:           c.Budget,
+				Actual:           actual,
+				Forecast:         Forecast{Value: actual, Low: actual, High: actual, Method: ForecastActual},
+				Utilization:      percentOf(actual, c.Budget),
+				ThresholdReached: highestReached(actual, c.Budget, thresholds),
+			}
+			if m.Equal(p.month) {
+				row.Forecast = c.Forecast
+			}
+			t.BudgetStatus = append(t.BudgetStatus, row)
+		}
+	}
+	for _, c := range cats {
+		t.Alerts = append(t.Alerts, alerts(c, daily[c.TagValue], p, thresholds)...)
+	}
+	slices.SortStableFunc(t.Alerts, func(a, b Alert) int {
+		if c := a.Date.Compare(b.Date); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(order[a.Category], order[b.Category]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Threshold, b.Threshold)
+	})
+	return t
+}
+
+// alerts walks each month of the history day by day and records the first
+// day the cumulative spend reached each threshold. A crossing stays recorded
+// even if a later retraction takes the spend back below it: the alert was
+// raised that day.
+func alerts(c Category, daily map[time.Time]sums, p period, thresholds []int) []Alert {
+	var out []Alert
+	for _, m := range p.months {
+		status := AlertResolved
+		if m.Equal(p.month) {
+			status = AlertTriggered
+		}
+		crossed := map[int]bool{}
+		var cumulative budget.Decimal
+		for d := m; d.Before(addMonths(m, 1)) && !d.After(p.asOf); d = d.AddDate(0, 0, 1) {
+			cumulative = cumulative.Add(daily[d].Cost)
+			for _, th := range thresholds {
+				if crossed[th] || !reached(cumulative, c.Budget, th) {
+					continue
+				}
+				crossed[th] = true
+				out = append(out, Alert{
+					Date:      d,
+					Category:  c.TagValue,
+					Kind:      AlertBudgetThreshold,
+					Threshold: th,
+					Value:     cumulative,
+					Budget:    c.Budget,
+					Status:    status,
+				})
+			}
+		}
+	}
+	return out
+}
+
+func costByDay(daily map[string]map[time.Time]sums, order map[string]int) []DayCost {
+	var rows []DayCost
+	for cat, days := range daily {
+		for d, s := range days {
+			rows = append(rows, DayCost{Date: d, Category: cat, DBUs: s.DBUs, Cost: s.Cost})
+		}
+	}
+	slices.SortFunc(rows, func(a, b DayCost) int {
+		if c := a.Date.Compare(b.Date); c != 0 {
+			return c
+		}
+		return cmp.Compare(order[a.Category], order[b.Category])
+	})
+	return rows
+}
+
+func costByOwner(byCat map[string][]budget.Fact, order map[string]int) []OwnerCost {
+	type key struct {
+		month    time.Time
+		category string
+		owner    string
+	}
+	by := map[key]*sums{}
+	for cat, facts := range byCat {
+		for _, f := range facts {
+			k := key{monthOf(f.Date), cat, f.Owner}
+			if by[k] == nil {
+				by[k] = &sums{}
+			}
+			by[k].add(f)
+		}
+	}
+	rows := make([]OwnerCost, 0, len(by))
+	for k, s := range by {
+		rows = append(rows, OwnerCost{Month: k.month, Category: k.category, Owner: k.owner, DBUs: s.DBUs, Cost: s.Cost})
+	}
+	slices.SortFunc(rows, func(a, b OwnerCost) int {
+		if c := a.Month.Compare(b.Month); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(order[a.Category], order[b.Category]); c != 0 {
+			return c
+		}
+		if c := b.Cost.Cmp(a.Cost); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Owner, b.Owner)
+	})
+	return rows
+}
+
+func costByResource(byCat map[string][]budget.Fact, order map[string]int) []ResourceCost {
+	type key struct {
+		month        time.Time
+		category     string
+		resourceType string
+		sku          string
+	}
+	by := map[key]*sums{}
+	for cat, facts := range byCat {
+		for _, f := range facts {
+			k := key{monthOf(f.Date), cat, f.ResourceType, f.SKU}
+			if by[k] == nil {
+				by[k] = &sums{}
+			}
+			by[k].add(f)
+		}
+	}
+	rows := make([]ResourceCost, 0, len(by))
+	for k, s := range by {
+		rows = append(rows, ResourceCost{Month: k.month, Category: k.category, ResourceType: k.resourceType, SKU: k.sku, DBUs: s.DBUs, Cost: s.Cost})
+	}
+	slices.SortFunc(rows, func(a, b ResourceCost) int {
+		if c := a.Month.Compare(b.Month); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(order[a.Category], order[b.Category]); c != 0 {
+			return c
+		}
+		if c := b.Cost.Cmp(a.Cost); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.ResourceType, b.ResourceType); c != 0 {
+			return c
+		}
+		return strings.Compare(a.SKU, b.SKU)
+	})
+	return rows
+}

@@ -1,0 +1,70 @@
+package site
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/report"
+)
+
+// usd formats money as a reader expects it: "$12,345.67", "-$1.23".
+func usd(d budget.Decimal) string {
+	s := d.Cents()
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	return sign + "$" + thousands(whole) + "." + frac
+}
+
+// dbus formats a DBU quantity with two decimals and thousands separators.
+func dbus(d budget.Decimal) string {
+	s := d.StringFixed(2)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	return sign + thousands(whole) + "." + frac
+}
+
+// thousands puts a comma between each group of three digits.
+func thousands(digits string) string {
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// pct formats a percentage with one decimal, "n/a" when it has no base
+// (a zero budget or no spend).
+func pct(p report.Percent) string {
+	if !p.Defined {
+		return "n/a"
+	}
+	return p.String() + " %"
+}
+
+func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+func month(t time.Time) string { return t.UTC().Format("Jan 2006") }
+
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// freshness says how far the data lags the as-of date, in words.
+func freshness(daysBehind int) string {
+	switch daysBehind {
+	case 0:
+		return "up to date"
+	case 1:
+		return "1 day behind the as-of date"
+	}
+	return fmt.Sprintf("%d days behind the as-of date", daysBehind)
+}

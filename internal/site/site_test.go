@@ -1,0 +1,364 @@
+package site
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/report"
+	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
+)
+
+// Hostile values a tag or identity can carry into the site.
+var hostileOwners = []string{
+	`<script>alert(1)</script>`,
+	`=HYPERLINK("http://x","y")`,
+	`+SUM(A1)`,
+	`@cmd`,
+	`-2+3`,
+	"\tTAB",
+}
+
+const hostileTag = `"><img src=x onerror=alert(1)>`
+
+var (
+	asOf = time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
+	now  = time.Date(2026, 3, 10, 6, 45, 0, 0, time.UTC)
+)
+
+func fact(date, category, owner, cost string) budget.Fact {
+	d, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		panic(err)
+	}
+	f := budget.Fact{
+		Date:         d,
+		Category:     category,
+		Attribution:  budget.Attributed,
+		Owner:        owner,
+		ResourceType: "JOBS",
+		SKU:          "PREMIUM_JOBS_COMPUTE",
+		Priced:       true,
+		DBUs:         budget.MustDecimal("1.5"),
+		Cost:         budget.MustDecimal(cost),
+	}
+	if category == budget.Unattributed {
+		f.Attribution = budget.Untagged
+	}
+	return f
+}
+
+func testReport(t *testing.T) *report.Report {
+	t.Helper()
+	div := budget.Division{
+		Title:      "Stellar Budget",
+		Name:       "Stellar Analytics Division",
+		Currency:   "USD",
+		Thresholds: []int{75, 90, 100},
+		Categories: []budget.Category{
+			{Slug: "alpha", Title: "Alpha & Omega", TagValue: "ALPHA", MonthlyBudget: budget.MustDecimal("20000"),
+				Owners: []string{"lead@example.com"}, OnBreach: budget.OnBreach{Action: budget.ActionNotify, DryRun: true},
+				Policy: budget.Policy{MaxWorkers: 8, AutoterminationMinutes: 30, NodeTypes: []string{"i3.xlarge"}}},
+			{Slug: "beta", Title: "Beta", TagValue: "BETA", MonthlyBudget: budget.MustDecimal("300")},
+		},
+	}
+	facts := []budget.Fact{
+		fact("2026-03-01", "ALPHA", "ann@example.com", "12345.67"),
+		fact("2026-02-15", "ALPHA", "ann@example.com", "100"),
+		fact("2026-03-03", "BETA", "bob@example.com", "-1.23"), // a retraction alone
+		fact("2026-03-04", budget.Unattributed, "cat@example.com", "40"),
+	}
+	for _, o := range hostileOwners {
+		facts = append(facts, fact("2026-03-02", "ALPHA", o, "1"))
+	}
+	unknown := fact("2026-03-04", budget.Unattributed, "dan@example.com", "20.5")
+	unknown.Attribution, unknown.TagValue = budget.UnknownValue, hostileTag
+	facts = append(facts, unknown)
+	unpriced := fact("2026-03-05", "ALPHA", "eve@example.com", "0")
+	unpriced.Priced, unpriced.SKU, unpriced.DBUs = false, "@NEW_SKU", budget.MustDecimal("3.25")
+	facts = append(facts, unpriced)
+
+	r, err := report.Build(div, budget.Dataset{
+		Facts:    facts,
+		Source:   "files",
+		Inputs:   []string{"exports/usage-<march>.csv"},
+		ReadAt:   time.Date(2026, 3, 10, 6, 30, 0, 0, time.UTC),
+		Rows:     1234,
+		LastDate: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC),
+	}, asOf)
+	if err != nil {
+		t.Fatalf("build report: %v", err)
+	}
+	return r
+}
+
+func renderSite(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := Render(testReport(t), Options{Templates: sitetemplates.FS, Dir: dir, Now: now}); err != nil {
+		t.Fatalf("Render: %v", err)
+	}
+	return dir
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRenderPages(t *testing.T) {
+	dir := renderSite(t)
+	tests := []struct {
+		name string
+		file string
+		want []string
+	}{
+		{"master", "index.html", []string{
+			`<html lang="en">`,
+			`<a class="skip-link" href="#main">`,
+			`<main id="main"`,
+			`<link rel="stylesheet" href="css/site.css">`,
+			`<h1>Stellar Budget</h1>`,
+			`<caption id="categories-caption">Spend by category, Mar 2026 to date</caption>`,
+			`<th scope="row"><a href="categories/alpha/index.html">Alpha &amp; Omega</a></th>`,
+			`<td class="num">$12,351.67</td>`, // 12345.67 + six hostile owners' $1
+			`<td class="num">$20,000.00</td>`,
+			`<td class="num">61.8 %</td>`,
+			`<td class="num">-$1.23</td>`,
+			`<code>&#34;&gt;&lt;img src=x onerror=alert(1)&gt;</code>`,
+			`<th scope="row">@NEW_SKU</th><td class="num">3.25</td>`,
+			`files: <code>exports/usage-&lt;march&gt;.csv</code>`,
+			`2026-03-10 06:30 UTC (1234 usage records)`,
+			`2026-03-05 (5 days behind the as-of date)`,
+			`<dt>Generated</dt><dd>2026-03-10 06:45 UTC</dd>`,
+			`<a href="downloads/cost_by_day.csv" download>cost_by_day.csv</a>`,
+			`<a href="downloads/alerts.csv" download>alerts.csv</a>`,
+			`<a href="data/snapshot.json">`,
+			`<dt>Tag compliance</dt><dd>99.5 %</dd>`,
+		}},
+		{"category", "categories/alpha/index.html", []string{
+			`<title>Alpha &amp; Omega — Stellar Budget</title>`,
+			`<link rel="stylesheet" href="../../css/site.css">`,
+			`<a href="../../index.html">← Overview</a>`,
+			`<a href="../../categories/beta/index.html">Beta</a>`,
+			`<a href="../../categories/alpha/index.html" aria-current="page">`,
+			`<h1>Alpha &amp; Omega</h1>`,
+			`<dt>Month to date</dt><dd>$12,351.67</dd>`,
+			`<dt>Utilisation</dt><dd>61.8 %</dd>`,
+			`<dt>Forecast (month end)</dt><dd>$38,290.18</dd>`,
+			`<dt>Projected utilisation</dt><dd>191.5 %</dd>`,
+			`<span class="status status-ok">ok</span>`,
+			`<th scope="row">&lt;script&gt;alert(1)&lt;/script&gt;</th>`,
+			`<th scope="row">=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)</th>`,
+			`<th scope="row">2026-03-01</th><td class="num">1.50</td><td class="num">$12,345.67</td><td class="num">$12,345.67</td>`,
+			`<th scope="row">Feb 2026</th><td class="num">$100.00</td><td class="num">$20,000.00</td><td class="num">0.5 %</td>`,
+			`<th scope="row">@NEW_SKU</th><td class="num">3.25</td>`,
+			`<a href="../../downloads/alpha/cost_by_owner.csv" download>`,
+			`<a href="../../data/snapshot.json">`,
+			`Alerts go to lead@example.com.`,
+			`2026-03-05 (5 days behind the as-of date)`,
+		}},
+		{"negative only category", "categories/beta/index.html", []string{
+			`<dt>Month to date</dt><dd>-$1.23</dd>`,
+			`<dt>Utilisation</dt><dd>-0.4 %</dd>`,
+			`<p>All usage was priced.</p>`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			page := readFile(t, filepath.Join(dir, tc.file))
+			for _, w := range tc.want {
+				if !strings.Contains(page, w) {
+					t.Errorf("%s lacks %q", tc.file, w)
+				}
+			}
+			for _, bad := range []string{"<script", "<img", "onerror=alert(1)>"} {
+				if strings.Contains(page, bad) {
+					t.Errorf("%s contains raw %q", tc.file, bad)
+				}
+			}
+		})
+	}
+}
+
+func TestRenderFiles(t *testing.T) {
+	dir := renderSite(t)
+	for _, f := range []string{
+		".gitkeep", "index.html", "css/site.css", "data/snapshot.json",
+		"categories/alpha/index.html", "categories/beta/index.html",
+		"downloads/cost_by_day.csv", "downloads/cost_by_owner.csv", "downloads/cost_by_resource.csv",
+		"downloads/budget_status.csv", "downloads/alerts.csv",
+		"downloads/alpha/alerts.csv", "downloads/beta/budget_status.csv",
+	} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+}
+
+// The headers of DESIGN.md section 5, in order.
+var headers = map[string][]string{
+	"cost_by_day.csv":      {"date", "category", "dbus", "list_cost_usd"},
+	"cost_by_owner.csv":    {"month", "category", "owner", "dbus", "list_cost_usd"},
+	"cost_by_resource.csv": {"month", "category", "resource_type", "sku", "dbus", "list_cost_usd"},
+	"budget_status.csv":    {"month", "category", "budget_usd", "actual_usd", "forecast_usd", "forecast_low_usd", "forecast_high_usd", "utilization_pct", "threshold_reached"},
+	"alerts.csv":           {"time", "category", "kind", "threshold_pct", "value_usd", "budget_usd", "status"},
+}
+
+// numeric columns hold numbers only: never guarded, never text.
+var numericCell = map[string]*regexp.Regexp{
+	"dbus":              regexp.MustCompile(`^-?\d+\.\d{6}$`),
+	"list_cost_usd":     regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"budget_usd":        regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"actual_usd":        regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"forecast_usd":      regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"forecast_low_usd":  regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"forecast_high_usd": regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"value_usd":         regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"utilization_pct":   regexp.MustCompile(`^(-?\d+\.\d)?$`),
+	"threshold_reached": regexp.MustCompile(`^\d+$`),
+	"threshold_pct":     regexp.MustCompile(`^\d+$`),
+	"date":              regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`),
+	"time":              regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`),
+	"month":             regexp.MustCompile(`^\d{4}-\d{2}$`),
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	return rows
+}
+
+func TestRenderCSV(t *testing.T) {
+	dir := renderSite(t)
+	for _, sub := range []string{"", "alpha", "beta"} {
+		for name, want := range headers {
+			path := filepath.Join(dir, "downloads", sub, name)
+			t.Run(filepath.Join(sub, name), func(t *testing.T) {
+				rows := readCSV(t, path)
+				if !slices.Equal(rows[0], want) {
+					t.Fatalf("header %q, want %q", rows[0], want)
+				}
+				for _, row := range rows[1:] {
+					for i, cell := range row {
+						col := rows[0][i]
+						if re, ok := numericCell[col]; ok {
+							if !re.MatchString(cell) {
+								t.Errorf("%s = %q is not a number", col, cell)
+							}
+							continue
+						}
+						if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+							t.Errorf("%s = %q is not guarded", col, cell)
+						}
+						if col == "category" && sub != "" && cell != map[string]string{"alpha": "ALPHA", "beta": "BETA"}[sub] {
+							t.Errorf("%s holds category %s", path, cell)
+						}
+					}
+				}
+			})
+		}
+	}
+
+	owners := readCSV(t, filepath.Join(dir, "downloads", "cost_by_owner.csv"))
+	var got []string
+	for _, row := range owners[1:] {
+		got = append(got, row[2])
+	}
+	for _, o := range hostileOwners {
+		want := o
+		if !strings.HasPrefix(o, "<") {
+			want = "'" + o
+		}
+		if !slices.Contains(got, want) {
+			t.Errorf("cost_by_owner.csv lacks owner %q (have %q)", want, got)
+		}
+	}
+	if !slices.Contains(got, "bob@example.com") {
+		t.Errorf("cost_by_owner.csv lacks bob")
+	}
+	if row := findRow(owners, "bob@example.com"); row == nil || row[4] != "-1.23" {
+		t.Errorf("retraction row = %q, want list_cost_usd -1.23", row)
+	}
+	resources := readCSV(t, filepath.Join(dir, "downloads", "alpha", "cost_by_resource.csv"))
+	if row := findRow(resources, "'@NEW_SKU"); row == nil || row[4] != "3.250000" || row[5] != "0.00" {
+		t.Errorf("unpriced resource row = %q, want guarded SKU, 3.250000 DBUs, 0.00", row)
+	}
+	raw := readFile(t, filepath.Join(dir, "downloads", "cost_by_day.csv"))
+	if !strings.HasPrefix(raw, "date,category,dbus,list_cost_usd\r\n") {
+		t.Errorf("cost_by_day.csv starts %q, want the header and CRLF", raw[:min(len(raw), 40)])
+	}
+}
+
+func findRow(rows [][]string, cell string) []string {
+	for _, row := range rows {
+		if slices.Contains(row, cell) {
+			return row
+		}
+	}
+	return nil
+}
+
+func TestSnapshot(t *testing.T) {
+	dir := renderSite(t)
+	raw := readFile(t, filepath.Join(dir, "data", "snapshot.json"))
+	if !strings.HasSuffix(raw, "}\n") {
+		t.Errorf("snapshot.json does not end in a newline")
+	}
+	var s Snapshot
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		t.Fatalf("parse snapshot.json: %v", err)
+	}
+	if s.SchemaVersion != 1 || s.AsOf != "2026-03-10" || s.GeneratedAt != "2026-03-10T06:45:00Z" {
+		t.Errorf("header = %d %s %s", s.SchemaVersion, s.AsOf, s.GeneratedAt)
+	}
+	if s.Source.Kind != "files" || s.Source.LastUsageDate != "2026-03-05" || s.Source.ReadAt != "2026-03-10T06:30:00Z" {
+		t.Errorf("source = %+v", s.Source)
+	}
+	sum := budget.MustDecimal(s.Unattributed.Untagged).Add(budget.MustDecimal(s.Unattributed.UnknownValue))
+	for _, c := range s.Categories {
+		sum = sum.Add(budget.MustDecimal(c.MonthToDate))
+	}
+	if sum.Cents() != s.Totals.MonthToDate {
+		t.Errorf("categories + unattributed = %s, total %s", sum.Cents(), s.Totals.MonthToDate)
+	}
+	alpha := s.Categories[0]
+	if alpha.MonthToDate != "12351.67" || *alpha.Utilization != "61.8" || alpha.Status != "ok" ||
+		alpha.OnBreach.Action != "notify" || !alpha.OnBreach.DryRun || alpha.Policy.MaxWorkers != 8 {
+		t.Errorf("alpha = %+v", alpha)
+	}
+	if len(s.Unattributed.UnknownValues) != 1 || s.Unattributed.UnknownValues[0].Value != hostileTag {
+		t.Errorf("unknown values = %+v", s.Unattributed.UnknownValues)
+	}
+	if len(s.Unpriced) != 1 || s.Unpriced[0] != (SnapshotSKU{SKU: "@NEW_SKU", DBUs: "3.250000"}) {
+		t.Errorf("unpriced = %+v", s.Unpriced)
+	}
+}
+
+func TestRenderRejectsSlug(t *testing.T) {
+	r := testReport(t)
+	r.Categories[0].Slug = "../escape"
+	err := Render(r, Options{Templates: sitetemplates.FS, Dir: t.TempDir(), Now: now})
+	if err == nil || !strings.Contains(err.Error(), "slug") {
+		t.Errorf("error %v, want a slug error", err)
+	}
+}

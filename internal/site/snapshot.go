@@ -1,0 +1,219 @@
+package site
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/report"
+)
+
+// SnapshotSchemaVersion is bumped when a field of data/snapshot.json changes
+// meaning or goes away; adding a field does not bump it.
+const SnapshotSchemaVersion = 1
+
+// Snapshot is data/snapshot.json: the state the serverless functions read
+// (which category is over budget, what it may do about it). Money is a JSON
+// string with 2 decimals and percentages one with 1 decimal (null when there
+// is no budget), so no reader meets float rounding. Every amount is rounded
+// on its own from the exact figure, so the categories and unattributed add
+// up to the total exactly before rounding and to within half a cent per
+// part after it.
+type Snapshot struct {
+	SchemaVersion int                  `json:"schema_version"`
+	GeneratedAt   string               `json:"generated_at"` // RFC 3339, UTC
+	AsOf          string               `json:"as_of"`        // ISO date
+	Source        SnapshotSource       `json:"source"`
+	Thresholds    []int                `json:"thresholds"`
+	Totals        SnapshotTotals       `json:"totals"`
+	Categories    []SnapshotCategory   `json:"categories"`
+	Unattributed  SnapshotUnattributed `json:"unattributed"`
+	Unpriced      []SnapshotSKU        `json:"unpriced"` // this month
+}
+
+// SnapshotSource says where the data came from and how fresh it is.
+type SnapshotSource struct {
+	Kind          string   `json:"kind"`
+	Inputs        []string `json:"inputs"`
+	ReadAt        string   `json:"read_at"`         // RFC 3339, UTC
+	LastUsageDate string   `json:"last_usage_date"` // ISO date, "" when no data
+	FreshnessDays int      `json:"freshness_days"`
+}
+
+// SnapshotTotals are the division's month-to-date figures.
+type SnapshotTotals struct {
+	MonthToDate          string  `json:"mtd_usd"`
+	Attributed           string  `json:"attributed_usd"`
+	Unattributed         string  `json:"unattributed_usd"`
+	Budget               string  `json:"budget_usd"`
+	Forecast             string  `json:"forecast_usd"`
+	ForecastLow          string  `json:"forecast_low_usd"`
+	ForecastHigh         string  `json:"forecast_high_usd"`
+	Utilization          *string `json:"utilization_pct"`
+	ProjectedUtilization *string `json:"projected_utilization_pct"`
+	TagCompliance        *string `json:"tag_compliance_pct"`
+}
+
+// SnapshotCategory is one category's state and configuration.
+type SnapshotCategory struct {
+	Slug                 string         `json:"slug"`
+	Title                string         `json:"title"`
+	TagValue             string         `json:"tag_value"`
+	Owners               []string       `json:"owners"`
+	MonthlyBudget        string         `json:"monthly_budget_usd"`
+	MonthToDate          string         `json:"mtd_usd"`
+	Forecast             string         `json:"forecast_usd"`
+	ForecastLow          string         `json:"forecast_low_usd"`
+	ForecastHigh         string         `json:"forecast_high_usd"`
+	Utilization          *string        `json:"utilization_pct"`
+	ProjectedUtilization *string        `json:"projected_utilization_pct"`
+	ThresholdReached     int            `json:"threshold_reached"` // 0 when none
+	Status               string         `json:"status"`            // ok, at_threshold, over_budget
+	OnBreach             SnapshotBreach `json:"on_breach"`
+	Policy               SnapshotPolicy `json:"policy"`
+}
+
+// SnapshotBreach is what the alert webhook may do for a category.
+type SnapshotBreach struct {
+	Action string `json:"action"`
+	DryRun bool   `json:"dry_run"`
+}
+
+// SnapshotPolicy is a category's compute policy.
+type SnapshotPolicy struct {
+	MaxWorkers             int      `json:"max_workers"`
+	AutoterminationMinutes int      `json:"autotermination_minutes"`
+	NodeTypes              []string `json:"node_types"`
+}
+
+// SnapshotUnattributed is this month's unattributed spend.
+type SnapshotUnattributed struct {
+	Untagged      string                 `json:"untagged_usd"`
+	UnknownValue  string                 `json:"unknown_value_usd"`
+	UnknownValues []SnapshotUnknownValue `json:"unknown_values"`
+}
+
+// SnapshotUnknownValue is one unmatched tag value.
+type SnapshotUnknownValue struct {
+	Value       string `json:"value"`
+	MonthToDate string `json:"mtd_usd"`
+	Total       string `json:"total_usd"` // all the data up to the as-of date
+}
+
+// SnapshotSKU is the unpriced usage of one SKU.
+type SnapshotSKU struct {
+	SKU  string `json:"sku"`
+	DBUs string `json:"dbus"` // 6 decimals
+}
+
+func optionalPct(p report.Percent) *string {
+	if !p.Defined {
+		return nil
+	}
+	s := p.String()
+	return &s
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func usageDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+// snapshotOf turns a report into its snapshot. Lists are never null, so a
+// reader can range over them without a check.
+func snapshotOf(r *report.Report, now time.Time) Snapshot {
+	s := Snapshot{
+		SchemaVersion: SnapshotSchemaVersion,
+		GeneratedAt:   now.UTC().Format(time.RFC3339),
+		AsOf:          r.AsOf.Format(time.DateOnly),
+		Source: SnapshotSource{
+			Kind:          r.Source.Kind,
+			Inputs:        nonNil(r.Source.Inputs),
+			ReadAt:        r.Source.ReadAt.UTC().Format(time.RFC3339),
+			LastUsageDate: usageDate(r.Source.LastDate),
+			FreshnessDays: r.Source.FreshnessDays,
+		},
+		Thresholds: nonNil(r.Thresholds),
+		Totals: SnapshotTotals{
+			MonthToDate:          money(r.Totals.MonthToDate),
+			Attributed:           money(r.Totals.Attributed),
+			Unattributed:         money(r.Totals.Unattributed),
+			Budget:               money(r.Totals.Budget),
+			Forecast:             money(r.Totals.Forecast.Value),
+			ForecastLow:          money(r.Totals.Forecast.Low),
+			ForecastHigh:         money(r.Totals.Forecast.High),
+			Utilization:          optionalPct(r.Totals.Utilization),
+			ProjectedUtilization: optionalPct(r.Totals.ProjectedUtilization),
+			TagCompliance:        optionalPct(r.Totals.TagCompliance),
+		},
+		Categories: []SnapshotCategory{},
+		Unattributed: SnapshotUnattributed{
+			Untagged:      money(r.Unattributed.MonthToDate.Untagged),
+			UnknownValue:  money(r.Unattributed.MonthToDate.UnknownValue),
+			UnknownValues: []SnapshotUnknownValue{},
+		},
+		Unpriced: []SnapshotSKU{},
+	}
+	for _, c := range r.Categories {
+		s.Categories = append(s.Categories, SnapshotCategory{
+			Slug:                 c.Slug,
+			Title:                c.Title,
+			TagValue:             c.TagValue,
+			Owners:               nonNil(c.Owners),
+			MonthlyBudget:        money(c.Budget),
+			MonthToDate:          money(c.MonthToDate),
+			Forecast:             money(c.Forecast.Value),
+			ForecastLow:          money(c.Forecast.Low),
+			ForecastHigh:         money(c.Forecast.High),
+			Utilization:          optionalPct(c.Utilization),
+			ProjectedUtilization: optionalPct(c.ProjectedUtilization),
+			ThresholdReached:     c.ThresholdReached,
+			Status:               string(c.Status),
+			OnBreach:             SnapshotBreach{Action: c.OnBreach.Action, DryRun: c.OnBreach.DryRun},
+			Policy: SnapshotPolicy{
+				MaxWorkers:             c.Policy.MaxWorkers,
+				AutoterminationMinutes: c.Policy.AutoterminationMinutes,
+				NodeTypes:              nonNil(c.Policy.NodeTypes),
+			},
+		})
+	}
+	for _, v := range r.Unattributed.UnknownValues {
+		s.Unattributed.UnknownValues = append(s.Unattributed.UnknownValues, SnapshotUnknownValue{
+			Value:       v.Value,
+			MonthToDate: money(v.MonthToDate),
+			Total:       money(v.Total),
+		})
+	}
+	for _, u := range r.Unpriced.Month {
+		s.Unpriced = append(s.Unpriced, SnapshotSKU{SKU: u.SKU, DBUs: quantity(u.DBUs)})
+	}
+	return s
+}
+
+// writeSnapshot writes data/snapshot.json under dir: indented, with a
+// trailing newline, keys in struct order so builds diff cleanly.
+func writeSnapshot(dir string, r *report.Report, now time.Time) error {
+	path := filepath.Join(dir, "data", "snapshot.json")
+	b, err := json.MarshalIndent(snapshotOf(r, now), "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write snapshot: %w", err)
+	}
+	return nil
+}
