@@ -1,0 +1,69 @@
+package demo
+
+import (
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// testDivision is the example division: seven categories with budgets
+// between 3,000 and 15,000 USD a month.
+func testDivision() budget.Division {
+	cats := []struct {
+		tag, slug, budget string
+	}{
+		{"DEEP_SPACE_TELEMETRY", "deep-space-telemetry", "4200"},
+		{"PROPULSION_ANALYTICS", "propulsion-analytics", "9500"},
+		{"ORBITAL_MECHANICS", "orbital-mechanics", "6000"},
+		{"MATERIALS_SCIENCE", "materials-science", "3000"},
+		{"EXPLORATORY_MISSIONS", "exploratory-missions", "7500"},
+		{"NAVIGATION_SYSTEMS", "navigation-systems", "5200"},
+		{"EXOPLANET_RESEARCH", "exoplanet-research", "15000"},
+	}
+	d := budget.Division{Name: "Stellar Analytics Division", Currency: "USD", Thresholds: []int{75, 90, 100}}
+	for _, c := range cats {
+		d.Categories = append(d.Categories, budget.Category{
+			Slug: c.slug, TagValue: c.tag, MonthlyBudget: budget.MustDecimal(c.budget),
+			Owners: []string{"lead." + c.slug + "@novadynamics.test"},
+		})
+	}
+	return d
+}
+
+var asOf = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+
+// pricer finds the price row covering a record, as the attribution does.
+type pricer map[string][]billing.ListPrice
+
+func newPricer(prices []billing.ListPrice) pricer {
+	p := pricer{}
+	for _, lp := range prices {
+		k := lp.SKUName + "|" + lp.Cloud + "|" + lp.UsageUnit
+		p[k] = append(p[k], lp)
+	}
+	return p
+}
+
+// covering returns every price row that applies to r.
+func (p pricer) covering(r billing.UsageRecord) []billing.ListPrice {
+	var out []billing.ListPrice
+	for _, lp := range p[r.SKUName+"|"+r.Cloud+"|"+r.UsageUnit] {
+		if lp.Covers(r.UsageEnd) {
+			out = append(out, lp)
+		}
+	}
+	return out
+}
+
+// categoryOf attributes a record as the attribution SQL does.
+func categoryOf(d budget.Division, r billing.UsageRecord) (string, budget.Attribution) {
+	v, ok := r.CustomTags[budget.CategoryTagKey]
+	if !ok || v == "" {
+		return budget.Unattributed, budget.Untagged
+	}
+	if c, ok := d.CategoryByTag(budget.NormalizeTag(v)); ok {
+		return c.TagValue, budget.Attributed
+	}
+	return budget.Unattributed, budget.UnknownValue
+}

@@ -1,0 +1,193 @@
+package demo
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// Config says which account to generate.
+type Config struct {
+	Division budget.Division // categories with TagValue, Slug, MonthlyBudget, Owners
+	AsOf     time.Time       // last usage_date generated (inclusive), UTC midnight
+	Rows     int64           // 0 = the natural demo size; N > 0 = exactly N usage records
+}
+
+// Usage streams the demo account's system.billing.usage records, hour by
+// hour, to emit and stops at emit's first error. Memory stays bounded
+// whatever cfg.Rows is.
+//
+// Records share their CustomTags maps with other records of the same
+// resource owner: consumers must treat them as read-only.
+func Usage(cfg Config, emit func(billing.UsageRecord) error) error {
+	g, err := newGenerator(cfg)
+	if err != nil {
+		return fmt.Errorf("generate demo usage: %w", err)
+	}
+	return g.run(emit)
+}
+
+// generator holds one Usage run. It walks the hours twice with the same
+// seeds: first to total each stream's activity per period and the natural
+// record count, then to emit, spending each stream's period target in
+// proportion to its activity and spreading rows across hours so that
+// exactly the asked number comes out.
+type generator struct {
+	cal     calendar
+	groups  []group
+	streams []stream
+	pcg     *rand.PCG
+	rng     *rand.Rand
+
+	activity [][]float64 // per stream and period: summed plan weights
+	target   [][]float64 // per stream and period: USD to spend
+	natural  uint64      // records at the natural size
+	rows     uint64      // records to emit
+
+	carry   []float64 // per stream: spend of hours that got no record
+	cum     uint64    // natural records walked so far
+	emitted uint64    // records emitted so far; may run ahead of scaled(cum)
+	runs    uint64    // job runs started so far
+	sent    uint64    // records passed to emit, numbering record ids
+	rec     billing.UsageRecord
+}
+
+func newGenerator(cfg Config) (*generator, error) {
+	if cfg.AsOf.IsZero() {
+		return nil, errors.New("as-of date is not set")
+	}
+	if cfg.Rows < 0 {
+		return nil, fmt.Errorf("rows %d is negative", cfg.Rows)
+	}
+	cats := cfg.Division.Categories
+	if len(cats) == 0 {
+		return nil, errors.New("the division has no categories")
+	}
+	cal := newCalendar(cfg.AsOf)
+	r := scenarioRoles(cfg.Division)
+	b := streamSet{cal: cal, spans: priceSpans(cal), names: newNamePool(),
+		untaggedGroup: len(cats), unknownGroup: len(cats) + 1, unpricedGroup: len(cats) + 2}
+	g := &generator{cal: cal}
+	total := 0.0
+	for i, c := range cats {
+		g.groups = append(g.groups, categoryGroup(c, i, r))
+		total += c.MonthlyBudget.Float64()
+		b.categoryStreams(i, len(cats), c, r)
+	}
+	b.bucketStreams()
+	g.groups = append(g.groups, bucketGroup(total, untaggedShare), bucketGroup(total, unknownValueShare), bucketGroup(total, unpricedShare))
+	g.streams = b.streams
+	g.pcg = rand.NewPCG(0, 0)
+	g.rng = rand.New(g.pcg)
+	g.size()
+	g.rows = g.natural
+	if cfg.Rows > 0 {
+		g.rows = uint64(cfg.Rows)
+	}
+	g.carry = make([]float64, len(g.streams))
+	g.rec = billing.UsageRecord{AccountID: accountID, Cloud: cloud, UsageUnit: dbu, UsageType: "COMPUTE_TIME"}
+	return g, nil
+}
+
+// walk calls visit for every active stream hour in time order, reseeding
+// the random source per period so both walks draw the same plans.
+func (g *generator) walk(visit func(pi, si int, h *hour, p plan) error) error {
+	var h hour
+	for pi, p := range g.cal.periods {
+		g.pcg.Seed(seed, uint64(p.start.Unix()))
+		for t := p.start; t.Before(p.end); t = t.Add(time.Hour) {
+			h.set(t, &g.cal)
+			for si := range g.streams {
+				pl := g.streams[si].plan(&h, g.rng)
+				if pl.records == 0 {
+					continue
+				}
+				if err := visit(pi, si, &h, pl); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// size totals activity and natural records, then sets each stream's spend
+// target per period: its share of the group's target among the group's
+// streams active in the period (so a short as-of month still spends its
+// group's run-rate), or the spike.
+func (g *generator) size() {
+	np := len(g.cal.periods)
+	g.activity = make([][]float64, len(g.streams))
+	g.target = make([][]float64, len(g.streams))
+	for si := range g.streams {
+		g.activity[si] = make([]float64, np)
+		g.target[si] = make([]float64, np)
+	}
+	// This visit cannot fail, so neither can the walk.
+	_ = g.walk(func(pi, si int, _ *hour, p plan) error {
+		g.activity[si][pi] += p.weight
+		g.natural += p.records
+		return nil
+	})
+	for pi, p := range g.cal.periods {
+		activeShare := make([]float64, len(g.groups))
+		for si, s := range g.streams {
+			if g.activity[si][pi] > 0 && !s.spike {
+				activeShare[s.group] += s.share
+			}
+		}
+		for si, s := range g.streams {
+			if g.activity[si][pi] == 0 {
+				continue
+			}
+			gr := g.groups[s.group]
+			monthly := gr.budget * gr.fraction[p.month]
+			if s.spike {
+				g.target[si][pi] = spikeMultiple * monthly / p.monthDays
+				continue
+			}
+			g.target[si][pi] = monthly * p.days / p.monthDays * s.share / activeShare[s.group]
+		}
+	}
+}
+
+// scaled is how many records the first c natural records become:
+// floor(rows × c / natural), so every prefix of the walk is in proportion
+// and the whole walk gives exactly rows.
+func (g *generator) scaled(c uint64) uint64 {
+	hi, lo := bits.Mul64(g.rows, c)
+	q, _ := bits.Div64(hi, lo, g.natural)
+	return q
+}
+
+func (g *generator) run(emit func(billing.UsageRecord) error) error {
+	return g.walk(func(pi, si int, h *hour, p plan) error {
+		s := &g.streams[si]
+		cost := g.target[si][pi]*p.weight/g.activity[si][pi] + g.carry[si]
+		g.cum += p.records
+		k := 0
+		if due := g.scaled(g.cum); due > g.emitted {
+			k = int(due - g.emitted)
+		}
+		// A correction needs three records. When the hour gets at least one,
+		// lend it the other two: later hours give them back, and the total
+		// stays exact as long as the loan fits in what is left to emit.
+		if p.corrected && k > 0 && k < 3 && g.emitted+3 <= g.rows {
+			k = 3
+		}
+		g.emitted += uint64(k)
+		if k == 0 {
+			// Too few rows asked for this hour to get one: its spend goes
+			// to the stream's next record.
+			g.carry[si] = cost
+			return nil
+		}
+		g.carry[si] = 0
+		return g.emitHour(s, h, p, k, cost, emit)
+	})
+}
