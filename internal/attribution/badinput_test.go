@@ -86,7 +86,9 @@ func TestBadInput(t *testing.T) {
 			[]string{"usage.csv line 13:", `usage_end_time "2026-13-01T00:00:00Z" is not a timestamp`}},
 		{"bad date", billing.CSV, func(t *testing.T, u, p string) { editCSV(t, u, 3, "usage_date", ptr("yesterday")) },
 			[]string{"usage.csv line 4:", `usage_date "yesterday" is not a date`}},
-		{"broken JSON in tags", billing.CSV, func(t *testing.T, u, p string) { editCSV(t, u, 20, "custom_tags", ptr(`{"OperationalCategory": "DEEP`)) },
+		{"broken JSON in tags", billing.CSV, func(t *testing.T, u, p string) {
+			editCSV(t, u, 20, "custom_tags", ptr(`{"OperationalCategory": "DEEP`))
+		},
 			[]string{"usage.csv line 21:", "custom_tags is not valid JSON"}},
 		{"empty required value", billing.CSV, func(t *testing.T, u, p string) { editCSV(t, u, 5, "sku_name", ptr("")) },
 			[]string{"usage.csv line 6:", "sku_name is empty"}},

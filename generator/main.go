@@ -1,0 +1,213 @@
+// Command generator builds the Stellar Budget report site from Databricks
+// billing data: `build` attributes usage and renders public/, `demo-export`
+// writes the built-in demo account as export files.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/pipeline"
+	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := rootCommand().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+func rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "generator",
+		Short:         "Stellar Budget: attributed Databricks spend, budgets and a static report site",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(buildCommand(), demoExportCommand())
+	return root
+}
+
+// engineFlags are the DuckDB settings both commands take.
+type engineFlags struct {
+	memoryLimit string
+}
+
+func (e *engineFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&e.memoryLimit, "memory-limit", "1GB", "memory the embedded DuckDB may use before it spills to disk")
+}
+
+func (e *engineFlags) options(log *slog.Logger) attribution.Options {
+	return attribution.Options{MemoryLimit: e.memoryLimit, TempDir: filepath.Join(os.TempDir(), "stellar-budget-duckdb"), Log: log}
+}
+
+func newLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey && len(groups) == 0 {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+func parseAsOf(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--as-of %q: want a date as YYYY-MM-DD", s)
+	}
+	return t, nil
+}
+
+// templatesFS uses the templates directory when it exists, and the layouts
+// built into the binary when the default directory is absent (a binary run
+// outside the repository).
+func templatesFS(dir string, explicit bool) (fs.FS, error) {
+	info, err := os.Stat(dir)
+	switch {
+	case err == nil && info.IsDir():
+		return os.DirFS(dir), nil
+	case err == nil:
+		return nil, fmt.Errorf("--templates %s: not a directory", dir)
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		return sitetemplates.FS, nil
+	}
+	return nil, fmt.Errorf("--templates %s: %w", dir, err)
+}
+
+func buildCommand() *cobra.Command {
+	var (
+		opts      pipeline.BuildOptions
+		asOf      string
+		templates string
+		engine    engineFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Attribute usage and write the report site",
+		Long: `Reads billing usage and list prices, attributes cost to the categories in
+the content directory and writes the report site and its CSV downloads.
+The new site replaces --out only when every step succeeded.
+
+--source demo (the default) uses the built-in demo account; --source files
+reads exports of system.billing.usage and system.billing.list_prices as CSV,
+JSON Lines or Parquet (a file, a directory or a glob; repeat the flag for more).`,
+		Example: `  go run ./generator build
+  go run ./generator build --source files --usage 'exports/usage/*.parquet' --list-prices exports/list_prices.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if opts.AsOf, err = parseAsOf(asOf); err != nil {
+				return err
+			}
+			if opts.Templates, err = templatesFS(templates, cmd.Flags().Changed("templates")); err != nil {
+				return err
+			}
+			log := newLogger()
+			opts.Log, opts.Now, opts.Engine = log, time.Now().UTC(), engine.options(log)
+			start := time.Now()
+			sum, err := pipeline.Build(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			index, _ := filepath.Abs(filepath.Join(sum.OutDir, "index.html"))
+			fmt.Printf("Built the report as of %s from %d usage records (%d categories) in %.1fs.\n",
+				sum.AsOf.Format(time.DateOnly), sum.Rows, sum.Categories, time.Since(start).Seconds())
+			fmt.Printf("Open file://%s in a browser, or serve it: python3 -m http.server -d %s 8888\n", index, sum.OutDir)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Source, "source", pipeline.SourceDemo, "where usage comes from: demo or files")
+	f.StringArrayVar(&opts.Usage, "usage", nil, "usage export: file, directory or glob (files source; repeatable)")
+	f.StringArrayVar(&opts.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
+	f.StringVar(&opts.ContentDir, "content", "content", "the division's configuration directory")
+	f.StringVar(&templates, "templates", "site-templates", "site templates directory")
+	f.StringVar(&opts.OutDir, "out", "public", "output directory, replaced as a whole")
+	f.StringVar(&asOf, "as-of", "", "report date YYYY-MM-DD (default: today for demo, the last usage date for files)")
+	engine.register(cmd)
+	return cmd
+}
+
+func demoExportCommand() *cobra.Command {
+	var (
+		out, format, asOf, contentDir string
+		rows                          int64
+		engine                        engineFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "demo-export",
+		Short: "Write the demo account as system-table export files",
+		Long: `Writes the built-in demo account as usage.<ext> and list_prices.<ext>, the
+format --source files reads, so you can see what an export looks like or
+make a large one for benchmarks with --rows.`,
+		Example: `  go run ./generator demo-export --out /tmp/demo
+  go run ./generator demo-export --out /tmp/big --format parquet --rows 10000000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f, err := billing.ParseFormat(format)
+			if err != nil {
+				return fmt.Errorf("--format: %w", err)
+			}
+			if rows < 0 {
+				return fmt.Errorf("--rows %d: want 0 (natural size) or more", rows)
+			}
+			day, err := parseAsOf(asOf)
+			if err != nil {
+				return err
+			}
+			if day.IsZero() {
+				day = billing.Date(time.Now())
+			}
+			div, err := content.Load(contentDir)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return fmt.Errorf("demo-export: %w", err)
+			}
+			log := newLogger()
+			eng, err := attribution.Open(engine.options(log))
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			usage, prices, err := pipeline.WriteDemo(cmd.Context(), eng, pipeline.DemoOptions{
+				Division: div, AsOf: day, Rows: rows, Dir: out, Format: f, Log: log,
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Printf("Wrote %s and %s.\nBuild from them: go run ./generator build --source files --usage %s --list-prices %s\n", usage, prices, usage, prices)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&out, "out", "", "directory to write the export files into (required)")
+	fl.StringVar(&format, "format", "csv", "csv, jsonl or parquet")
+	fl.Int64Var(&rows, "rows", 0, "exact number of usage records (0: the demo's natural size)")
+	fl.StringVar(&asOf, "as-of", "", "last usage date YYYY-MM-DD (default: today)")
+	fl.StringVar(&contentDir, "content", "content", "the division's configuration directory (categories and budgets)")
+	cmd.MarkFlagRequired("out")
+	engine.register(cmd)
+	return cmd
+}

@@ -1,0 +1,238 @@
+// Package pipeline wires the stages of a build: content, usage source,
+// attribution, report, render and publish. Each stage lives in its own
+// package; this one only decides their order and what happens on failure
+// (nothing is published unless every stage succeeded).
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/report"
+	"github.com/novadynamics/stellar-budget/internal/site"
+)
+
+// Sources of usage.
+const (
+	SourceDemo  = "demo"
+	SourceFiles = "files"
+)
+
+// BuildOptions are the settings of one build, filled by the CLI.
+type BuildOptions struct {
+	Source     string   // SourceDemo or SourceFiles
+	Usage      []string // files source: usage exports (files, directories, globs)
+	ListPrices []string // files source: list price exports
+	ContentDir string
+	Templates  fs.FS
+	OutDir     string
+	AsOf       time.Time // zero: today for demo, the last usage date for files
+	Now        time.Time // the build's clock
+	Engine     attribution.Options
+	Log        *slog.Logger
+}
+
+// Summary tells the user what a build produced.
+type Summary struct {
+	OutDir     string
+	AsOf       time.Time
+	Rows       int64
+	Facts      int
+	Categories int
+}
+
+// Build runs every stage and publishes the site only if all succeed.
+func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	div, err := content.Load(opts.ContentDir)
+	if err != nil {
+		return Summary{}, err
+	}
+	log.Info("loaded content", "dir", opts.ContentDir, "categories", len(div.Categories))
+
+	data, asOf, err := readUsage(ctx, div, opts, log)
+	if err != nil {
+		return Summary{}, err
+	}
+	rep, err := report.Build(div, data, asOf)
+	if err != nil {
+		return Summary{}, fmt.Errorf("build report: %w", err)
+	}
+	staging, err := site.Stage(opts.OutDir)
+	if err != nil {
+		return Summary{}, err
+	}
+	if err := site.Render(rep, site.Options{Templates: opts.Templates, Dir: staging, Now: opts.Now}); err != nil {
+		os.RemoveAll(staging)
+		return Summary{}, err
+	}
+	if err := site.Publish(staging, opts.OutDir); err != nil {
+		os.RemoveAll(staging)
+		return Summary{}, err
+	}
+	log.Info("published site", "dir", opts.OutDir)
+	return Summary{OutDir: opts.OutDir, AsOf: asOf, Rows: data.Rows, Facts: len(data.Facts), Categories: len(div.Categories)}, nil
+}
+
+// readUsage gets attributed usage from the chosen source, and the as-of
+// date the report is for.
+func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log *slog.Logger) (budget.Dataset, time.Time, error) {
+	if opts.Engine.Log == nil {
+		opts.Engine.Log = log
+	}
+	engine, err := attribution.Open(opts.Engine)
+	if err != nil {
+		return budget.Dataset{}, time.Time{}, err
+	}
+	defer engine.Close()
+
+	in := attribution.Input{Usage: opts.Usage, ListPrices: opts.ListPrices, TagValues: div.TagValues()}
+	asOf := opts.AsOf
+	var inputs []string
+	switch opts.Source {
+	case SourceDemo:
+		if asOf.IsZero() {
+			asOf = billing.Date(opts.Now)
+		}
+		dir, err := os.MkdirTemp("", "stellar-budget-demo-")
+		if err != nil {
+			return budget.Dataset{}, time.Time{}, fmt.Errorf("demo account: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		usagePath, pricesPath, err := WriteDemo(ctx, engine, DemoOptions{Division: div, AsOf: asOf, Dir: dir, Format: billing.CSV, Log: log})
+		if err != nil {
+			return budget.Dataset{}, time.Time{}, err
+		}
+		in.Usage, in.ListPrices = []string{usagePath}, []string{pricesPath}
+		inputs = []string{fmt.Sprintf("built-in demo account as of %s", asOf.Format(time.DateOnly))}
+	case SourceFiles:
+		if len(opts.Usage) == 0 || len(opts.ListPrices) == 0 {
+			return budget.Dataset{}, time.Time{}, fmt.Errorf("--source files needs --usage and --list-prices")
+		}
+	default:
+		return budget.Dataset{}, time.Time{}, fmt.Errorf("unknown source %q (want demo or files)", opts.Source)
+	}
+
+	res, err := engine.Attribute(ctx, in)
+	if err != nil {
+		return budget.Dataset{}, time.Time{}, err
+	}
+	if inputs == nil {
+		inputs = res.Inputs
+	}
+	data := budget.Dataset{Facts: res.Facts, Source: opts.Source, Inputs: inputs, ReadAt: opts.Now, Rows: res.Rows}
+	for _, f := range res.Facts {
+		if data.FirstDate.IsZero() || f.Date.Before(data.FirstDate) {
+			data.FirstDate = f.Date
+		}
+		if f.Date.After(data.LastDate) {
+			data.LastDate = f.Date
+		}
+	}
+	if asOf.IsZero() {
+		asOf = data.LastDate
+	}
+	return data, asOf, nil
+}
+
+// DemoOptions say what demo account to write and where.
+type DemoOptions struct {
+	Division budget.Division
+	AsOf     time.Time
+	Rows     int64 // 0: the natural size
+	Dir      string
+	Format   billing.Format
+	Log      *slog.Logger
+}
+
+// WriteDemo writes the demo account as usage.<ext> and list_prices.<ext> in
+// opts.Dir and returns their paths. Parquet is written as CSV first and
+// converted by DuckDB, so its columns get the system tables' types.
+func WriteDemo(ctx context.Context, engine *attribution.Engine, opts DemoOptions) (usagePath, pricesPath string, err error) {
+	cfg := demo.Config{Division: opts.Division, AsOf: opts.AsOf, Rows: opts.Rows}
+	text := opts.Format
+	if text == billing.Parquet {
+		text = billing.CSV
+	}
+	usagePath = filepath.Join(opts.Dir, "usage."+string(text))
+	pricesPath = filepath.Join(opts.Dir, "list_prices."+string(text))
+	if err := writeFile(pricesPath, func(f *os.File) error {
+		return billing.WriteListPrices(f, text, demo.ListPrices(cfg))
+	}); err != nil {
+		return "", "", err
+	}
+	var written int64
+	if err := writeFile(usagePath, func(f *os.File) error {
+		w, err := billing.NewUsageWriter(f, text)
+		if err != nil {
+			return err
+		}
+		err = demo.Usage(cfg, func(r billing.UsageRecord) error {
+			written++
+			if opts.Rows > 0 && written%(max(opts.Rows/10, 1)) == 0 {
+				opts.Log.Info("writing demo usage", "records", written, "of", opts.Rows)
+			}
+			return w.Write(r)
+		})
+		if err != nil {
+			return err
+		}
+		return w.Close()
+	}); err != nil {
+		return "", "", err
+	}
+	opts.Log.Info("wrote demo account", "records", written, "file", usagePath)
+	if opts.Format != billing.Parquet {
+		return usagePath, pricesPath, nil
+	}
+	if usagePath, err = toParquet(ctx, engine, attribution.UsageTable, usagePath); err != nil {
+		return "", "", err
+	}
+	if pricesPath, err = toParquet(ctx, engine, attribution.ListPricesTable, pricesPath); err != nil {
+		return "", "", err
+	}
+	return usagePath, pricesPath, nil
+}
+
+// toParquet replaces a CSV export with its Parquet form.
+func toParquet(ctx context.Context, engine *attribution.Engine, t attribution.Table, csvPath string) (string, error) {
+	dst := strings.TrimSuffix(csvPath, ".csv") + ".parquet"
+	if err := engine.ConvertToParquet(ctx, t, csvPath, dst); err != nil {
+		return "", err
+	}
+	if err := os.Remove(csvPath); err != nil {
+		return "", fmt.Errorf("remove %s: %w", csvPath, err)
+	}
+	return dst, nil
+}
+
+// writeFile writes a file through fill and reports close errors, which is
+// where a full disk shows up.
+func writeFile(path string, fill func(*os.File) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := fill(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

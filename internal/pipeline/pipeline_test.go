@@ -1,0 +1,291 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var (
+	goldenAsOf = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	goldenNow  = time.Date(2026, 11, 23, 6, 30, 0, 0, time.UTC)
+)
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)) }
+
+func options(out string) BuildOptions {
+	return BuildOptions{
+		Source:     SourceDemo,
+		ContentDir: "../../content",
+		Templates:  sitetemplates.FS,
+		OutDir:     out,
+		AsOf:       goldenAsOf,
+		Now:        goldenNow,
+		Log:        quietLog(),
+	}
+}
+
+// TestDemoGolden pins the CSV downloads and snapshot.json of the demo
+// account at a fixed as-of date. Rewrite with: go test ./internal/pipeline -update
+func TestDemoGolden(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "public")
+	sum, err := Build(t.Context(), options(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Categories != 7 || sum.Rows == 0 {
+		t.Errorf("summary = %+v", sum)
+	}
+	files := []string{
+		"downloads/cost_by_day.csv", "downloads/cost_by_owner.csv", "downloads/cost_by_resource.csv",
+		"downloads/budget_status.csv", "downloads/alerts.csv", "data/snapshot.json",
+	}
+	for _, name := range files {
+		got, err := os.ReadFile(filepath.Join(out, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", "golden", filepath.Base(name))
+		if *update {
+			os.MkdirAll(filepath.Dir(golden), 0o755)
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s; review with -update and git diff", name, golden)
+		}
+	}
+}
+
+// TestDemoIsDeterministic builds twice and compares every file.
+func TestDemoIsDeterministic(t *testing.T) {
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	for _, out := range []string{a, b} {
+		if _, err := Build(t.Context(), options(out)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(a, p)
+		x, _ := os.ReadFile(p)
+		y, err := os.ReadFile(filepath.Join(b, rel))
+		if err != nil || !bytes.Equal(x, y) {
+			t.Errorf("%s differs between two builds", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustWriteDemo writes a small demo export for one category and appends
+// usage whose tags try HTML, script and CSV formula injection.
+func mustWriteDemo(t *testing.T, e *attribution.Engine, div budget.Division, dir string) (string, string) {
+	t.Helper()
+	usage, prices, err := WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: goldenAsOf, Dir: dir, Format: billing.CSV, Log: quietLog(), Rows: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(usage, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hostile := []map[string]string{
+		{"OperationalCategory": "DEEP_SPACE_TELEMETRY", "Owner": `<script>alert("owner")</script>`},
+		{"OperationalCategory": `"><img src=x onerror=alert(1)>`, "Owner": "+SUM(A1:A9)"},
+		{"OperationalCategory": `=HYPERLINK("http://evil.test","click")`, "Owner": "@cmd|' /C calc'!A0"},
+		{"OperationalCategory": "DEEP_SPACE_TELEMETRY", "Owner": "-2+3"},
+	}
+	var buf bytes.Buffer
+	cw, err := billing.NewUsageWriter(&buf, billing.CSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := goldenAsOf.Add(10 * time.Hour)
+	for i, tags := range hostile {
+		err := cw.Write(billing.UsageRecord{
+			RecordID: "hostile-" + string(rune('a'+i)), AccountID: "a", WorkspaceID: "1", SKUName: "PREMIUM_JOBS_COMPUTE",
+			Cloud: "AWS", UsageStart: end.Add(-time.Hour), UsageEnd: end, UsageDate: goldenAsOf, CustomTags: tags,
+			UsageUnit: "DBU", UsageQuantity: budget.MustDecimal("100"), RecordType: billing.RecordOriginal,
+			IngestionDate: goldenAsOf, OriginProduct: "JOBS", UsageType: "COMPUTE_TIME",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	cw.Close()
+	_, body, _ := strings.Cut(buf.String(), "\n") // drop the second header
+	if _, err := f.WriteString(body); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return usage, prices
+}
+
+func TestHostileTagValuesThroughTheWholeBuild(t *testing.T) {
+	dir := t.TempDir()
+	e, err := attribution.Open(attribution.Options{Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	usage, prices := mustWriteDemo(t, e, budget.Division{Categories: []budget.Category{{TagValue: "DEEP_SPACE_TELEMETRY"}}}, dir)
+	out := filepath.Join(dir, "public")
+	opts := options(out)
+	opts.Source, opts.Usage, opts.ListPrices, opts.AsOf = SourceFiles, []string{usage}, []string{prices}, time.Time{}
+	if _, err := Build(t.Context(), opts); err != nil {
+		t.Fatal(err)
+	}
+	var pages, csvs strings.Builder
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		switch filepath.Ext(p) {
+		case ".html":
+			pages.Write(b)
+		case ".csv":
+			csvs.Write(b)
+		}
+		return nil
+	})
+	for _, bad := range []string{`<script>alert("owner")`, `<img src=x`, `=HYPERLINK("http://evil.test"`} {
+		if strings.Contains(pages.String(), bad) {
+			t.Errorf("pages contain raw %q", bad)
+		}
+	}
+	for _, escaped := range []string{`&lt;script&gt;alert(&#34;owner&#34;)&lt;/script&gt;`, `&#34;&gt;&lt;img src=x onerror=alert(1)&gt;`, `=HYPERLINK(&#34;http://evil.test&#34;,&#34;click&#34;)`} {
+		if !strings.Contains(pages.String(), escaped) {
+			t.Errorf("pages lack the escaped text %q", escaped)
+		}
+	}
+	for _, guarded := range []string{`'+SUM(A1:A9)`, `'@cmd|`, `'-2+3`} {
+		if !strings.Contains(csvs.String(), guarded) {
+			t.Errorf("CSVs lack the guarded cell %q", guarded)
+		}
+	}
+	for _, line := range strings.Split(csvs.String(), "\n") {
+		for _, cell := range strings.Split(line, ",") {
+			cell = strings.Trim(cell, `"`)
+			if strings.HasPrefix(cell, "=") || strings.HasPrefix(cell, "+") || strings.HasPrefix(cell, "@") {
+				t.Errorf("unguarded formula cell %q in line %q", cell, line)
+			}
+		}
+	}
+}
+
+// TestBadInputLeavesPublishedSiteAlone: every way a build can fail keeps
+// the last good site byte for byte.
+func TestBadInputLeavesPublishedSiteAlone(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "public")
+	if _, err := Build(t.Context(), options(out)); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotTree(t, out)
+
+	e, err := attribution.Open(attribution.Options{Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	usage, prices := mustWriteDemo(t, e, budget.Division{Categories: []budget.Category{{TagValue: "DEEP_SPACE_TELEMETRY"}}}, dir)
+	raw, _ := os.ReadFile(usage)
+	lines := strings.Split(string(raw), "\n")
+
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(text), 0o644)
+		return p
+	}
+	badQuantity := append([]string{}, lines...)
+	badQuantity[5] = strings.Replace(badQuantity[5], ",DBU,", ",DBU,12.5x", 1)
+	badTime := append([]string{}, lines...)
+	ts := regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`)
+	stamps := ts.FindAllStringIndex(badTime[7], -1) // usage_start_time, usage_end_time
+	badTime[7] = badTime[7][:stamps[1][0]] + "2026-13-01T00:00:00Z" + badTime[7][stamps[1][1]:]
+	badJSON := append([]string{}, lines...)
+	badJSON[9] = strings.Replace(badJSON[9], `{""`, `{`, 1)
+	noQty := append([]string{strings.Replace(lines[0], "usage_quantity", "usage_qty", 1)}, lines[1:]...)
+
+	tests := []struct {
+		name  string
+		usage string
+		want  string
+	}{
+		{"missing column", write("nocol.csv", strings.Join(noQty, "\n")), "missing column usage_quantity"},
+		{"bad number", write("badnum.csv", strings.Join(badQuantity, "\n")), "line 6: usage_quantity"},
+		{"bad timestamp", write("badtime.csv", strings.Join(badTime, "\n")), `line 8: usage_end_time "2026-13-01T00:00:00Z" is not a timestamp`},
+		{"broken tag JSON", write("badjson.csv", strings.Join(badJSON, "\n")), "line 10: custom_tags is not valid JSON"},
+		{"empty file", write("empty.csv", ""), "file is empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := options(out)
+			opts.Source, opts.Usage, opts.ListPrices = SourceFiles, []string{tc.usage}, []string{prices}
+			_, err := Build(context.Background(), opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), filepath.Base(tc.usage)) {
+				t.Errorf("error %q does not name the file", err)
+			}
+			after := snapshotTree(t, out)
+			if len(after) != len(before) {
+				t.Fatalf("published site changed: %d files, was %d", len(after), len(before))
+			}
+			for name, b := range before {
+				if !bytes.Equal(after[name], b) {
+					t.Errorf("%s changed", name)
+				}
+			}
+			leftovers, _ := filepath.Glob(filepath.Join(dir, ".public*"))
+			if len(leftovers) > 0 {
+				t.Errorf("staging left behind: %v", leftovers)
+			}
+		})
+	}
+}
+
+func snapshotTree(t *testing.T, root string) map[string][]byte {
+	t.Helper()
+	files := map[string][]byte{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		files[p] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
