@@ -2,10 +2,9 @@ package billing
 
 import (
 	"bufio"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -45,255 +44,169 @@ var ListPriceColumns = []string{
 	"currency_code", "usage_unit", "pricing",
 }
 
-// nullable maps "" to JSON null.
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
+// encoder writes one row of an export into a reused buffer, as a CSV line
+// or a JSON Lines object; the columns are given in order, each once.
+type encoder struct {
+	format  Format
+	line    []byte
+	scratch []byte
+	keys    []string
+	n       int
 }
 
-type usageMetadataJSON struct {
-	ClusterID     *string `json:"cluster_id"`
-	JobID         *string `json:"job_id"`
-	WarehouseID   *string `json:"warehouse_id"`
-	DLTPipelineID *string `json:"dlt_pipeline_id"`
-	NodeType      *string `json:"node_type"`
-	JobRunID      *string `json:"job_run_id"`
-	NotebookID    *string `json:"notebook_id"`
-	EndpointName  *string `json:"endpoint_name"`
-}
-
-type identityJSON struct {
-	RunAs     *string `json:"run_as"`
-	OwnedBy   *string `json:"owned_by"`
-	CreatedBy *string `json:"created_by"`
-}
-
-type featuresJSON struct {
-	IsServerless bool    `json:"is_serverless"`
-	IsPhoton     bool    `json:"is_photon"`
-	JobsTier     *string `json:"jobs_tier"`
-	SQLTier      *string `json:"sql_tier"`
-	DLTTier      *string `json:"dlt_tier"`
-}
-
-type priceValueJSON struct {
-	Default string `json:"default"`
-}
-
-type pricingJSON struct {
-	Default       string          `json:"default"`
-	Promotional   *priceValueJSON `json:"promotional"`
-	EffectiveList *priceValueJSON `json:"effective_list,omitempty"`
-}
-
-// usageJSON is a usage record with its complex columns as nested objects,
-// in UsageColumns order.
-type usageJSON struct {
-	RecordID      string            `json:"record_id"`
-	AccountID     string            `json:"account_id"`
-	WorkspaceID   string            `json:"workspace_id"`
-	SKUName       string            `json:"sku_name"`
-	Cloud         string            `json:"cloud"`
-	UsageStart    string            `json:"usage_start_time"`
-	UsageEnd      string            `json:"usage_end_time"`
-	UsageDate     string            `json:"usage_date"`
-	CustomTags    map[string]string `json:"custom_tags"`
-	UsageUnit     string            `json:"usage_unit"`
-	UsageQuantity string            `json:"usage_quantity"`
-	Metadata      usageMetadataJSON `json:"usage_metadata"`
-	Identity      identityJSON      `json:"identity_metadata"`
-	RecordType    string            `json:"record_type"`
-	IngestionDate string            `json:"ingestion_date"`
-	OriginProduct string            `json:"billing_origin_product"`
-	Features      featuresJSON      `json:"product_features"`
-	UsageType     string            `json:"usage_type"`
-}
-
-func (r UsageRecord) toJSON() usageJSON {
-	m := r.Metadata
-	return usageJSON{
-		RecordID:      r.RecordID,
-		AccountID:     r.AccountID,
-		WorkspaceID:   r.WorkspaceID,
-		SKUName:       r.SKUName,
-		Cloud:         r.Cloud,
-		UsageStart:    r.UsageStart.UTC().Format(timeLayout),
-		UsageEnd:      r.UsageEnd.UTC().Format(timeLayout),
-		UsageDate:     r.UsageDate.Format(dateLayout),
-		CustomTags:    r.CustomTags,
-		UsageUnit:     r.UsageUnit,
-		UsageQuantity: r.UsageQuantity.String(),
-		Metadata: usageMetadataJSON{
-			ClusterID: nullable(m.ClusterID), JobID: nullable(m.JobID),
-			WarehouseID: nullable(m.WarehouseID), DLTPipelineID: nullable(m.DLTPipelineID),
-			NodeType: nullable(m.NodeType), JobRunID: nullable(m.JobRunID),
-			NotebookID: nullable(m.NotebookID), EndpointName: nullable(m.EndpointName),
-		},
-		Identity: identityJSON{
-			RunAs: nullable(r.Identity.RunAs), OwnedBy: nullable(r.Identity.OwnedBy),
-			CreatedBy: nullable(r.Identity.CreatedBy),
-		},
-		RecordType:    r.RecordType,
-		IngestionDate: r.IngestionDate.Format(dateLayout),
-		OriginProduct: r.OriginProduct,
-		Features: featuresJSON{
-			IsServerless: r.Features.IsServerless, IsPhoton: r.Features.IsPhoton,
-			JobsTier: nullable(r.Features.JobsTier), SQLTier: nullable(r.Features.SQLTier),
-			DLTTier: nullable(r.Features.DLTTier),
-		},
-		UsageType: r.UsageType,
+func (e *encoder) begin() {
+	e.line, e.n = e.line[:0], 0
+	if e.format == JSONL {
+		e.line = append(e.line, '{')
 	}
 }
 
-type listPriceJSON struct {
-	PriceStart   string      `json:"price_start_time"`
-	PriceEnd     *string     `json:"price_end_time"`
-	AccountID    string      `json:"account_id"`
-	SKUName      string      `json:"sku_name"`
-	Cloud        string      `json:"cloud"`
-	CurrencyCode string      `json:"currency_code"`
-	UsageUnit    string      `json:"usage_unit"`
-	Pricing      pricingJSON `json:"pricing"`
+func (e *encoder) end() []byte {
+	if e.format == JSONL {
+		e.line = append(e.line, '}')
+	}
+	return append(e.line, '\n')
 }
 
-func (p ListPrice) toJSON() listPriceJSON {
-	out := listPriceJSON{
-		PriceStart:   p.PriceStart.UTC().Format(timeLayout),
-		AccountID:    p.AccountID,
-		SKUName:      p.SKUName,
-		Cloud:        p.Cloud,
-		CurrencyCode: p.CurrencyCode,
-		UsageUnit:    p.UsageUnit,
-		Pricing:      pricingJSON{Default: p.Default.String()},
+func (e *encoder) next(name string) {
+	if e.format == JSONL {
+		e.line = field(e.line, name, e.n == 0)
+	} else if e.n > 0 {
+		e.line = append(e.line, ',')
 	}
+	e.n++
+}
+
+// text writes a string column; "" is written as null when nullable.
+func (e *encoder) text(name, v string, nullable bool) {
+	e.next(name)
+	switch {
+	case e.format == CSV:
+		e.line = appendCSVField(e.line, []byte(v))
+	case nullable && v == "":
+		e.line = append(e.line, "null"...)
+	default:
+		e.line = appendJSONString(e.line, v)
+	}
+}
+
+// nested writes a map or struct column whose JSON was built in e.scratch;
+// CSV holds it as JSON text, and null as an empty cell.
+func (e *encoder) nested(name string) {
+	e.next(name)
+	if e.format == JSONL {
+		e.line = append(e.line, e.scratch...)
+		return
+	}
+	if string(e.scratch) != "null" {
+		e.line = appendCSVField(e.line, e.scratch)
+	}
+}
+
+func (e *encoder) usage(r UsageRecord) []byte {
+	e.begin()
+	e.text("record_id", r.RecordID, false)
+	e.text("account_id", r.AccountID, false)
+	e.text("workspace_id", r.WorkspaceID, false)
+	e.text("sku_name", r.SKUName, false)
+	e.text("cloud", r.Cloud, false)
+	e.text("usage_start_time", string(appendTime(e.scratch[:0], r.UsageStart)), false)
+	e.text("usage_end_time", string(appendTime(e.scratch[:0], r.UsageEnd)), false)
+	e.text("usage_date", string(appendDate(e.scratch[:0], r.UsageDate)), false)
+	e.scratch = appendTags(e.scratch[:0], r.CustomTags, &e.keys)
+	e.nested("custom_tags")
+	e.text("usage_unit", r.UsageUnit, false)
+	e.text("usage_quantity", r.UsageQuantity.String(), false)
+	e.scratch = appendMetadata(e.scratch[:0], r.Metadata)
+	e.nested("usage_metadata")
+	e.scratch = appendIdentity(e.scratch[:0], r.Identity)
+	e.nested("identity_metadata")
+	e.text("record_type", r.RecordType, false)
+	e.text("ingestion_date", string(appendDate(e.scratch[:0], r.IngestionDate)), false)
+	e.text("billing_origin_product", r.OriginProduct, false)
+	e.scratch = appendFeatures(e.scratch[:0], r.Features)
+	e.nested("product_features")
+	e.text("usage_type", r.UsageType, false)
+	return e.end()
+}
+
+func (e *encoder) listPrice(p ListPrice) []byte {
+	e.begin()
+	e.text("price_start_time", string(appendTime(e.scratch[:0], p.PriceStart)), false)
+	end := ""
 	if p.PriceEnd != nil {
-		out.PriceEnd = nullable(p.PriceEnd.UTC().Format(timeLayout))
+		end = string(appendTime(e.scratch[:0], *p.PriceEnd))
 	}
-	if p.Promotional != nil {
-		out.Pricing.Promotional = &priceValueJSON{Default: p.Promotional.String()}
+	e.text("price_end_time", end, true)
+	e.text("account_id", p.AccountID, false)
+	e.text("sku_name", p.SKUName, false)
+	e.text("cloud", p.Cloud, false)
+	e.text("currency_code", p.CurrencyCode, false)
+	e.text("usage_unit", p.UsageUnit, false)
+	e.scratch = appendPricing(e.scratch[:0], p)
+	e.nested("pricing")
+	return e.end()
+}
+
+func (e *encoder) header(columns []string) []byte {
+	return append([]byte(strings.Join(columns, ",")), '\n')
+}
+
+func newEncoder(f Format) (*encoder, error) {
+	if f != CSV && f != JSONL {
+		return nil, fmt.Errorf("unsupported export format %q for this writer", f)
 	}
-	if p.EffectiveList != nil {
-		out.Pricing.EffectiveList = &priceValueJSON{Default: p.EffectiveList.String()}
-	}
-	return out
+	return &encoder{format: f}, nil
 }
 
 // UsageWriter streams usage records to an export file.
-type UsageWriter interface {
-	Write(UsageRecord) error
-	// Close flushes buffered output; it does not close the underlying writer.
-	Close() error
+type UsageWriter struct {
+	w   *bufio.Writer
+	enc *encoder
 }
 
 // NewUsageWriter returns a writer for CSV or JSON Lines. Parquet is written
 // by the attribution package, which owns the DuckDB engine.
-func NewUsageWriter(w io.Writer, f Format) (UsageWriter, error) {
-	switch f {
-	case CSV:
-		cw := csv.NewWriter(w)
-		if err := cw.Write(UsageColumns); err != nil {
+func NewUsageWriter(w io.Writer, f Format) (*UsageWriter, error) {
+	enc, err := newEncoder(f)
+	if err != nil {
+		return nil, fmt.Errorf("usage writer: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if f == CSV {
+		if _, err := bw.Write(enc.header(UsageColumns)); err != nil {
 			return nil, fmt.Errorf("write usage header: %w", err)
 		}
-		return &csvUsageWriter{w: cw, row: make([]string, len(UsageColumns))}, nil
-	case JSONL:
-		bw := bufio.NewWriterSize(w, 1<<16)
-		return &jsonlUsageWriter{bw: bw, enc: json.NewEncoder(bw)}, nil
 	}
-	return nil, fmt.Errorf("usage writer: unsupported format %q", f)
+	return &UsageWriter{w: bw, enc: enc}, nil
 }
 
-type csvUsageWriter struct {
-	w   *csv.Writer
-	row []string
+// Write writes one record.
+func (u *UsageWriter) Write(r UsageRecord) error {
+	_, err := u.w.Write(u.enc.usage(r))
+	return err
 }
 
-func jsonText(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
-}
-
-func (c *csvUsageWriter) Write(r UsageRecord) error {
-	j := r.toJSON()
-	tags := ""
-	if j.CustomTags != nil {
-		var err error
-		if tags, err = jsonText(j.CustomTags); err != nil {
-			return fmt.Errorf("write usage %s: %w", r.RecordID, err)
-		}
-	}
-	meta, err := jsonText(j.Metadata)
-	if err != nil {
-		return fmt.Errorf("write usage %s: %w", r.RecordID, err)
-	}
-	ident, err := jsonText(j.Identity)
-	if err != nil {
-		return fmt.Errorf("write usage %s: %w", r.RecordID, err)
-	}
-	feat, err := jsonText(j.Features)
-	if err != nil {
-		return fmt.Errorf("write usage %s: %w", r.RecordID, err)
-	}
-	copy(c.row, []string{
-		j.RecordID, j.AccountID, j.WorkspaceID, j.SKUName, j.Cloud,
-		j.UsageStart, j.UsageEnd, j.UsageDate, tags,
-		j.UsageUnit, j.UsageQuantity, meta, ident,
-		j.RecordType, j.IngestionDate, j.OriginProduct, feat, j.UsageType,
-	})
-	return c.w.Write(c.row)
-}
-
-func (c *csvUsageWriter) Close() error {
-	c.w.Flush()
-	return c.w.Error()
-}
-
-type jsonlUsageWriter struct {
-	bw  *bufio.Writer
-	enc *json.Encoder
-}
-
-func (j *jsonlUsageWriter) Write(r UsageRecord) error {
-	return j.enc.Encode(r.toJSON())
-}
-
-func (j *jsonlUsageWriter) Close() error { return j.bw.Flush() }
+// Close flushes buffered output; it does not close the underlying writer.
+func (u *UsageWriter) Close() error { return u.w.Flush() }
 
 // WriteListPrices writes a whole price list in CSV or JSON Lines.
 func WriteListPrices(w io.Writer, f Format, prices []ListPrice) error {
-	switch f {
-	case CSV:
-		cw := csv.NewWriter(w)
-		if err := cw.Write(ListPriceColumns); err != nil {
-			return fmt.Errorf("write list prices: %w", err)
-		}
-		for _, p := range prices {
-			j := p.toJSON()
-			end := ""
-			if j.PriceEnd != nil {
-				end = *j.PriceEnd
-			}
-			pricing, err := jsonText(j.Pricing)
-			if err != nil {
-				return fmt.Errorf("write list price %s: %w", p.SKUName, err)
-			}
-			if err := cw.Write([]string{j.PriceStart, end, j.AccountID, j.SKUName, j.Cloud, j.CurrencyCode, j.UsageUnit, pricing}); err != nil {
-				return fmt.Errorf("write list price %s: %w", p.SKUName, err)
-			}
-		}
-		cw.Flush()
-		return cw.Error()
-	case JSONL:
-		enc := json.NewEncoder(w)
-		for _, p := range prices {
-			if err := enc.Encode(p.toJSON()); err != nil {
-				return fmt.Errorf("write list price %s: %w", p.SKUName, err)
-			}
-		}
-		return nil
+	enc, err := newEncoder(f)
+	if err != nil {
+		return fmt.Errorf("list price writer: %w", err)
 	}
-	return fmt.Errorf("list price writer: unsupported format %q", f)
+	bw := bufio.NewWriter(w)
+	if f == CSV {
+		bw.Write(enc.header(ListPriceColumns))
+	}
+	for _, p := range prices {
+		bw.Write(enc.listPrice(p))
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write list prices: %w", err)
+	}
+	return nil
 }
 
 // Date returns t's calendar date at UTC midnight.
