@@ -52,8 +52,28 @@ type Summary struct {
 	Categories int
 }
 
+// validate checks the options before any work starts.
+func (o BuildOptions) validate() error {
+	switch o.Source {
+	case SourceDemo:
+		if len(o.Usage) > 0 || len(o.ListPrices) > 0 {
+			return fmt.Errorf("--usage and --list-prices need --source files")
+		}
+	case SourceFiles:
+		if len(o.Usage) == 0 || len(o.ListPrices) == 0 {
+			return fmt.Errorf("--source files needs --usage and --list-prices")
+		}
+	default:
+		return fmt.Errorf("unknown source %q (want demo or files)", o.Source)
+	}
+	return nil
+}
+
 // Build runs every stage and publishes the site only if all succeed.
 func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
+	if err := opts.validate(); err != nil {
+		return Summary{}, err
+	}
 	log := opts.Log
 	if log == nil {
 		log = slog.Default()
@@ -103,8 +123,7 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 	in := attribution.Input{Usage: opts.Usage, ListPrices: opts.ListPrices, TagValues: div.TagValues()}
 	asOf := opts.AsOf
 	var inputs []string
-	switch opts.Source {
-	case SourceDemo:
+	if opts.Source == SourceDemo {
 		if asOf.IsZero() {
 			asOf = billing.Date(opts.Now)
 		}
@@ -119,12 +138,6 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 		}
 		in.Usage, in.ListPrices = []string{usagePath}, []string{pricesPath}
 		inputs = []string{fmt.Sprintf("built-in demo account as of %s", asOf.Format(time.DateOnly))}
-	case SourceFiles:
-		if len(opts.Usage) == 0 || len(opts.ListPrices) == 0 {
-			return budget.Dataset{}, time.Time{}, fmt.Errorf("--source files needs --usage and --list-prices")
-		}
-	default:
-		return budget.Dataset{}, time.Time{}, fmt.Errorf("unknown source %q (want demo or files)", opts.Source)
 	}
 
 	res, err := engine.Attribute(ctx, in)

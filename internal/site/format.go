@@ -2,6 +2,7 @@ package site
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +30,14 @@ func dbus(d budget.Decimal) string {
 	}
 	whole, frac, _ := strings.Cut(s, ".")
 	return sign + thousands(whole) + "." + frac
+}
+
+// count formats a whole number with thousands separators.
+func count(n int64) string {
+	if n < 0 {
+		return "-" + thousands(strconv.FormatInt(-n, 10))
+	}
+	return thousands(strconv.FormatInt(n, 10))
 }
 
 // thousands puts a comma between each group of three digits.

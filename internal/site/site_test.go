@@ -139,7 +139,7 @@ func TestRenderPages(t *testing.T) {
 			`<code>&#34;&gt;&lt;img src=x onerror=alert(1)&gt;</code>`,
 			`<th scope="row">@NEW_SKU</th><td class="num">3.25</td>`,
 			`files: <code>exports/usage-&lt;march&gt;.csv</code>`,
-			`2026-03-10 06:30 UTC (1234 usage records)`,
+			`2026-03-10 06:30 UTC (1,234 usage records)`,
 			`2026-03-05 (5 days behind the as-of date)`,
 			`<dt>Generated</dt><dd>2026-03-10 06:45 UTC</dd>`,
 			`<a href="downloads/cost_by_day.csv" download>cost_by_day.csv</a>`,

@@ -34,6 +34,7 @@ type layouts struct {
 var funcs = template.FuncMap{
 	"usd":       usd,
 	"dbus":      dbus,
+	"count":     count,
 	"pct":       pct,
 	"date":      date,
 	"month":     month,
