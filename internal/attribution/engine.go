@@ -59,36 +59,59 @@ type Options struct {
 
 // Engine is an embedded, in-memory DuckDB database.
 type Engine struct {
-	db  *sql.DB
-	log *slog.Logger
+	db   *sql.DB
+	opts Options
+	log  *slog.Logger
 }
 
 // Open starts an engine.
 func Open(opts Options) (*Engine, error) {
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		return nil, fmt.Errorf("open duckdb: %w", err)
-	}
-	// One connection: settings and temp tables live on it.
-	db.SetMaxOpenConns(1)
-	settings := []string{"SET TimeZone = 'UTC'"}
-	if opts.MemoryLimit != "" {
-		settings = append(settings, "SET memory_limit = "+sqlString(opts.MemoryLimit))
-	}
-	if opts.TempDir != "" {
-		settings = append(settings, "SET temp_directory = "+sqlString(opts.TempDir))
-	}
-	for _, s := range settings {
-		if _, err := db.Exec(s); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("configure duckdb (%s): %w", s, err)
-		}
-	}
 	log := opts.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{db: db, log: log}, nil
+	e := &Engine{opts: opts, log: log}
+	if err := e.open(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Engine) open() error {
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return fmt.Errorf("open duckdb: %w", err)
+	}
+	// One connection: settings and temp tables live on it.
+	db.SetMaxOpenConns(1)
+	settings := []string{"SET TimeZone = 'UTC'"}
+	if e.opts.MemoryLimit != "" {
+		settings = append(settings, "SET memory_limit = "+sqlString(e.opts.MemoryLimit))
+	}
+	if e.opts.TempDir != "" {
+		settings = append(settings, "SET temp_directory = "+sqlString(e.opts.TempDir))
+	}
+	for _, s := range settings {
+		if _, err := db.Exec(s); err != nil {
+			db.Close()
+			return fmt.Errorf("configure duckdb (%s): %w", s, err)
+		}
+	}
+	e.db = db
+	return nil
+}
+
+// recover replaces a database that DuckDB invalidated: some malformed
+// inputs trip an internal DuckDB error, after which every query fails.
+func (e *Engine) recover(err error) {
+	msg := err.Error()
+	if !strings.Contains(msg, "INTERNAL Error") && !strings.Contains(msg, "FATAL Error") {
+		return
+	}
+	e.db.Close()
+	if oerr := e.open(); oerr != nil {
+		e.log.Error("reopen duckdb after an internal error", "err", oerr)
+	}
 }
 
 // Close releases the engine.
@@ -145,16 +168,26 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	start := time.Now()
 	res.Facts, res.Rows, err = e.facts(ctx, query)
 	if err != nil {
+		e.recover(err)
 		if derr := diagnose(ctx, usageTable, usageRels); derr != nil {
 			return Result{}, derr
 		}
-		return Result{}, fmt.Errorf("attribute usage: %w", readError(err))
+		return Result{}, fmt.Errorf("usage %s: %w", paths(usageFiles), readError(err))
 	}
 	if res.Rows == 0 {
 		return Result{}, fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
 	}
 	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "seconds", time.Since(start).Seconds())
 	return res, nil
+}
+
+// paths names the files an error could come from when DuckDB does not say.
+func paths(files []inputFile) string {
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.path
+	}
+	return strings.Join(names, ", ")
 }
 
 // loadPrices reads the price list into a temporary table and checks it.
@@ -164,10 +197,11 @@ func (e *Engine) loadPrices(ctx context.Context, files []inputFile) error {
 		return err
 	}
 	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE loaded_list_prices AS "+canonical(priceTable, rels)); err != nil {
+		e.recover(err)
 		if derr := diagnose(ctx, priceTable, rels); derr != nil {
 			return derr
 		}
-		return fmt.Errorf("load list prices: %w", readError(err))
+		return fmt.Errorf("list prices %s: %w", paths(files), readError(err))
 	}
 	return e.checkPrices(ctx)
 }

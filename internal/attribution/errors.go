@@ -20,8 +20,11 @@ type lineError struct {
 	msg   string
 }
 
+// oneLine keeps values echoed from a file on the error's single line.
+var oneLine = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
+
 func (e *lineError) Error() string {
-	return fmt.Sprintf("%s %s %s: %s", e.table, e.path, e.where, e.msg)
+	return fmt.Sprintf("%s %s %s: %s", e.table, e.path, e.where, oneLine.Replace(e.msg))
 }
 
 // readError turns DuckDB's multi-line reader errors into one line that says
