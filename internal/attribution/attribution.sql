@@ -26,7 +26,9 @@
 --     8); rounding to cents happens once, where a figure is shown.
 --  8. Facts: one row per (usage_date, category, attribution, unknown value,
 --     owner, resource type, serverless, workspace, sku, priced); list prices
---     are in USD (the engine rejects others before this runs).
+--     are in USD (the engine rejects others before this runs). The same pass
+--     also returns cost per usage_date and hour of usage_start_time (rows
+--     with hourly = true) for the time-of-day view.
 WITH usage AS (
 {{.Usage}}
 ),
@@ -39,7 +41,8 @@ categories (tag_value) AS (
 -- Rules 2-4: price each record; corrections are rows like any other.
 priced AS (
   SELECT
-    u.usage_date, u.tag_category, u.tag_owner, u.run_as, u.owned_by, u.created_by,
+    u.usage_date, hour(u.usage_start_time) AS usage_hour,
+    u.tag_category, u.tag_owner, u.run_as, u.owned_by, u.created_by,
     u.billing_origin_product, u.is_serverless, u.workspace_id, u.sku_name,
     u.usage_quantity,
     coalesce(p.price_effective_list, p.price_default) AS unit_price
@@ -56,7 +59,7 @@ priced AS (
 -- as doing it on every record, at a fraction of the cost.
 grouped AS (
   SELECT
-    usage_date, tag_category, tag_owner, run_as, owned_by, created_by,
+    usage_date, usage_hour, tag_category, tag_owner, run_as, owned_by, created_by,
     billing_origin_product, is_serverless, workspace_id, sku_name, unit_price,
     sum(usage_quantity) AS dbus,
     count(*) AS records
@@ -76,29 +79,44 @@ attributed AS (
       '(unknown)'
     ) AS owner
   FROM grouped g
+),
+labelled AS (
+  SELECT
+    a.usage_date,
+    a.usage_hour,
+    coalesce(c.tag_value, 'UNATTRIBUTED') AS category,
+    CASE
+      WHEN c.tag_value IS NOT NULL THEN 'attributed'
+      WHEN coalesce(a.tag_normalised, '') = '' THEN 'untagged'
+      ELSE 'unknown_value'
+    END AS attribution,
+    CASE
+      WHEN c.tag_value IS NULL AND coalesce(a.tag_normalised, '') <> '' THEN trim(a.tag_category)
+      ELSE ''
+    END AS unknown_value,
+    a.owner,
+    coalesce(a.billing_origin_product, 'UNKNOWN') AS resource_type,
+    coalesce(a.is_serverless, false) AS is_serverless,
+    coalesce(a.workspace_id, '') AS workspace_id,
+    a.sku_name,
+    a.unit_price IS NOT NULL AS priced,
+    a.dbus,
+    CAST(a.dbus AS DECIMAL(38, 10)) * CAST(a.unit_price AS DECIMAL(38, 8)) AS cost,
+    a.records
+  FROM attributed a
+  LEFT JOIN categories c ON c.tag_value = a.tag_normalised
 )
--- Rules 7 and 8.
+-- Rules 7 and 8: facts, and cost by date and hour, in one pass.
 SELECT
-  a.usage_date,
-  coalesce(c.tag_value, 'UNATTRIBUTED') AS category,
-  CASE
-    WHEN c.tag_value IS NOT NULL THEN 'attributed'
-    WHEN coalesce(a.tag_normalised, '') = '' THEN 'untagged'
-    ELSE 'unknown_value'
-  END AS attribution,
-  CASE
-    WHEN c.tag_value IS NULL AND coalesce(a.tag_normalised, '') <> '' THEN trim(a.tag_category)
-    ELSE ''
-  END AS unknown_value,
-  a.owner,
-  coalesce(a.billing_origin_product, 'UNKNOWN') AS resource_type,
-  coalesce(a.is_serverless, false) AS is_serverless,
-  coalesce(a.workspace_id, '') AS workspace_id,
-  a.sku_name,
-  a.unit_price IS NOT NULL AS priced,
-  CAST(sum(a.dbus) AS VARCHAR) AS dbus,
-  CAST(coalesce(sum(CAST(a.dbus AS DECIMAL(38, 10)) * CAST(a.unit_price AS DECIMAL(38, 8))), 0) AS VARCHAR) AS cost,
-  sum(a.records) AS records
-FROM attributed a
-LEFT JOIN categories c ON c.tag_value = a.tag_normalised
-GROUP BY ALL
+  GROUPING(usage_hour) = 0 AS hourly,
+  usage_date, usage_hour, category, attribution, unknown_value, owner,
+  resource_type, is_serverless, workspace_id, sku_name, priced,
+  CAST(sum(dbus) AS VARCHAR) AS dbus,
+  CAST(coalesce(sum(cost), 0) AS VARCHAR) AS cost,
+  sum(records) AS records
+FROM labelled
+GROUP BY GROUPING SETS (
+  (usage_date, category, attribution, unknown_value, owner, resource_type,
+   is_serverless, workspace_id, sku_name, priced),
+  (usage_date, usage_hour)
+)

@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"fmt"
 	"math/big"
 	"sort"
 	"strings"
@@ -135,7 +136,35 @@ func TestAttributionMatchesReference(t *testing.T) {
 				}
 			}
 			compareTotals(t, res.Facts, want)
+			compareHourly(t, res.Hourly, usage, prices)
 		})
+	}
+}
+
+// compareHourly checks cost by date and hour of usage_start_time against
+// the records, exactly.
+func compareHourly(t *testing.T, got []budget.HourCost, usage []billing.UsageRecord, prices []billing.ListPrice) {
+	t.Helper()
+	want := map[string]*big.Rat{}
+	for _, u := range usage {
+		k := u.UsageDate.Format(time.DateOnly) + " " + u.UsageStart.UTC().Format("15")
+		if want[k] == nil {
+			want[k] = new(big.Rat)
+		}
+		for _, p := range prices {
+			if p.SKUName == u.SKUName && p.Cloud == u.Cloud && p.UsageUnit == u.UsageUnit && p.Covers(u.UsageEnd) {
+				want[k].Add(want[k], new(big.Rat).Mul(u.UsageQuantity.Rat(), p.UnitPrice().Rat()))
+			}
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d hourly rows, want %d", len(got), len(want))
+	}
+	for _, h := range got {
+		k := fmt.Sprintf("%s %02d", h.Date.Format(time.DateOnly), h.Hour)
+		if w := want[k]; w == nil || h.Cost.Rat().Cmp(w) != 0 {
+			t.Errorf("hour %s: cost %s, want %v", k, h.Cost, w)
+		}
 	}
 }
 

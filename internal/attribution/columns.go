@@ -63,6 +63,7 @@ func (c column) display() string {
 // usageColumns is what attribution.sql needs of system.billing.usage.
 var usageColumns = []column{
 	{name: "usage_date", source: "usage_date", kind: kindDate, required: true},
+	{name: "usage_start_time", source: "usage_start_time", kind: kindTimestamp, required: true},
 	{name: "usage_end_time", source: "usage_end_time", kind: kindTimestamp, required: true},
 	{name: "workspace_id", source: "workspace_id", kind: kindText},
 	{name: "sku_name", source: "sku_name", kind: kindText, required: true},

@@ -127,6 +127,7 @@ type Input struct {
 // Result is what attribution produced.
 type Result struct {
 	Facts  []budget.Fact
+	Hourly []budget.HourCost
 	Rows   int64    // usage records read
 	Inputs []string // every file read, usage first
 }
@@ -166,7 +167,7 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	}
 	e.log.Info("attributing usage", "files", len(usageFiles), "bytes", usageBytes)
 	start := time.Now()
-	res.Facts, res.Rows, err = e.facts(ctx, query)
+	res.Facts, res.Hourly, res.Rows, err = e.facts(ctx, query)
 	if err != nil {
 		e.recover(err)
 		if derr := diagnose(ctx, usageTable, usageRels); derr != nil {
@@ -177,7 +178,7 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	if res.Rows == 0 {
 		return Result{}, fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
 	}
-	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "seconds", time.Since(start).Seconds())
+	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 	return res, nil
 }
 
@@ -251,33 +252,52 @@ LIMIT 1`).Scan(&sku, &cloud, &unit, &startA, &startB)
 	return nil
 }
 
-// facts runs the attribution query and reads its rows into facts.
-func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, int64, error) {
+// facts runs the attribution query and reads its rows: facts, and the
+// hourly rows of the same grouping.
+func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, []budget.HourCost, int64, error) {
 	rows, err := e.db.QueryContext(ctx, query)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer rows.Close()
-	var facts []budget.Fact
-	var total int64
+	var (
+		facts  []budget.Fact
+		hourly []budget.HourCost
+		total  int64
+	)
 	for rows.Next() {
-		var f budget.Fact
-		var attribution, dbus, cost string
-		var records int64
-		if err := rows.Scan(&f.Date, &f.Category, &attribution, &f.TagValue, &f.Owner, &f.ResourceType,
-			&f.Serverless, &f.Workspace, &f.SKU, &f.Priced, &dbus, &cost, &records); err != nil {
-			return nil, 0, err
+		var (
+			isHourly                                                   bool
+			date                                                       time.Time
+			hour                                                       sql.NullInt64
+			category, attribution, unknown, owner, resource, workspace sql.NullString
+			sku                                                        sql.NullString
+			serverless, priced                                         sql.NullBool
+			dbus, cost                                                 string
+			records                                                    int64
+		)
+		if err := rows.Scan(&isHourly, &date, &hour, &category, &attribution, &unknown, &owner, &resource,
+			&serverless, &workspace, &sku, &priced, &dbus, &cost, &records); err != nil {
+			return nil, nil, 0, err
 		}
-		f.Attribution = budget.Attribution(attribution)
-		if f.DBUs, err = budget.ParseDecimal(dbus); err != nil {
-			return nil, 0, fmt.Errorf("read dbus of %s on %s: %w", f.SKU, f.Date.Format(time.DateOnly), err)
+		c, err := budget.ParseDecimal(cost)
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("read cost on %s: %w", date.Format(time.DateOnly), err)
 		}
-		if f.Cost, err = budget.ParseDecimal(cost); err != nil {
-			return nil, 0, fmt.Errorf("read cost of %s on %s: %w", f.SKU, f.Date.Format(time.DateOnly), err)
+		if isHourly {
+			hourly = append(hourly, budget.HourCost{Date: date.UTC(), Hour: int(hour.Int64), Cost: c})
+			continue
 		}
-		f.Date = f.Date.UTC()
+		d, err := budget.ParseDecimal(dbus)
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("read dbus of %s on %s: %w", sku.String, date.Format(time.DateOnly), err)
+		}
+		facts = append(facts, budget.Fact{
+			Date: date.UTC(), Category: category.String, Attribution: budget.Attribution(attribution.String),
+			TagValue: unknown.String, Owner: owner.String, ResourceType: resource.String, Serverless: serverless.Bool,
+			Workspace: workspace.String, SKU: sku.String, Priced: priced.Bool, DBUs: d, Cost: c,
+		})
 		total += records
-		facts = append(facts, f)
 	}
-	return facts, total, rows.Err()
+	return facts, hourly, total, rows.Err()
 }

@@ -51,6 +51,14 @@ type Fact struct {
 	Cost         Decimal     // list cost in USD, exact
 }
 
+// HourCost is the cost of all usage that started in one hour of one day,
+// whatever its category: the division's time-of-day profile.
+type HourCost struct {
+	Date time.Time // usage_date, UTC midnight
+	Hour int       // hour of usage_start_time, 0-23 UTC
+	Cost Decimal
+}
+
 // NormalizeTag puts a tag value in the form categories are matched on:
 // trimmed of spaces, upper-cased, with space, '-' and '_' treated alike (all become '_').
 // The attribution SQL applies the same rule; the two are tested together.
@@ -133,10 +141,11 @@ func (d Division) TagValues() []string {
 // it was read, so every page can say how fresh its figures are.
 type Dataset struct {
 	Facts     []Fact
-	Source    string    // "demo", "files" or "databricks"
-	Inputs    []string  // files or tables read
-	ReadAt    time.Time // when the data was read
-	Rows      int64     // usage records read
-	FirstDate time.Time // first usage_date present
-	LastDate  time.Time // last usage_date present
+	Hourly    []HourCost // cost by date and hour of day
+	Source    string     // "demo", "files" or "databricks"
+	Inputs    []string   // files or tables read
+	ReadAt    time.Time  // when the data was read
+	Rows      int64      // usage records read
+	FirstDate time.Time  // first usage_date present
+	LastDate  time.Time  // last usage_date present
 }

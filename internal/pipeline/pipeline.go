@@ -147,7 +147,7 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 	if inputs == nil {
 		inputs = res.Inputs
 	}
-	data := budget.Dataset{Facts: res.Facts, Source: opts.Source, Inputs: inputs, ReadAt: opts.Now, Rows: res.Rows}
+	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source, Inputs: inputs, ReadAt: opts.Now, Rows: res.Rows}
 	for _, f := range res.Facts {
 		if data.FirstDate.IsZero() || f.Date.Before(data.FirstDate) {
 			data.FirstDate = f.Date
