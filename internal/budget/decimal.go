@@ -215,6 +215,31 @@ func (d Decimal) String() string {
 // Cents returns d as USD to 2 decimals, the form money is shown and written in.
 func (d Decimal) Cents() string { return d.StringFixed(2) }
 
+// USD formats d as money the way a reader expects it: "$12,345.67",
+// "-$1.23".
+func (d Decimal) USD() string {
+	s := d.Cents()
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	return sign + "$" + Thousands(whole) + "." + frac
+}
+
+// Thousands puts a comma between each group of three digits of a run of
+// digits.
+func Thousands(digits string) string {
+	var b strings.Builder
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 // MarshalText writes the exact value, so JSON keeps every digit.
 func (d Decimal) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 

@@ -91,6 +91,17 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	r.Unpriced = unpricedOf(all, p)
 	r.Totals = totals(r.Categories, r.Unattributed, all, p)
 	r.Tables = buildTables(r.Categories, byCat, daily, order, p, div.Thresholds)
+	for i := range r.Categories {
+		c := &r.Categories[i]
+		for j := len(r.Tables.Alerts) - 1; j >= 0; j-- {
+			if a := r.Tables.Alerts[j]; a.Category == c.TagValue {
+				c.Alerts = append(c.Alerts, a)
+			}
+		}
+	}
+	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, p)
+	r.HourProfile = hourProfile(data.Hourly, p)
+	r.Summary = summary(r)
 	return r, nil
 }
 

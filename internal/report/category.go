@@ -42,6 +42,7 @@ type Category struct {
 	MonthDays  []DayLine      // first of the month .. as-of date
 	History    []MonthLine    // the HistoryMonths months ending with this one
 	Unpriced   Unpriced       // this category's unpriced usage
+	Alerts     []Alert        // its threshold crossings in the HistoryMonths months, newest first
 }
 
 // StatusLabel is the status as a reader sees it: "ok", "at 90 %" or

@@ -48,8 +48,14 @@ type Report struct {
 	DaysInMonth int
 	Thresholds  []int // alert thresholds in percent of budget, ascending
 
-	Source       Source
-	Totals       Totals
+	Source Source
+	Totals Totals
+	// Summary is the executive summary: a few sentences from the data.
+	Summary []string
+	// Comparisons put this month beside the last: each category, then
+	// unattributed, then the division.
+	Comparisons  []Comparison
+	HourProfile  HourProfile
 	Categories   []Category // in configuration order
 	Unattributed Unattributed
 	Unpriced     Unpriced // the whole division, unattributed included

@@ -11,15 +11,7 @@ import (
 )
 
 // usd formats money as a reader expects it: "$12,345.67", "-$1.23".
-func usd(d budget.Decimal) string {
-	s := d.Cents()
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	return sign + "$" + thousands(whole) + "." + frac
-}
+func usd(d budget.Decimal) string { return d.USD() }
 
 // dbus formats a DBU quantity with two decimals and thousands separators.
 func dbus(d budget.Decimal) string {
@@ -29,27 +21,15 @@ func dbus(d budget.Decimal) string {
 		sign, s = "-", s[1:]
 	}
 	whole, frac, _ := strings.Cut(s, ".")
-	return sign + thousands(whole) + "." + frac
+	return sign + budget.Thousands(whole) + "." + frac
 }
 
 // count formats a whole number with thousands separators.
 func count(n int64) string {
 	if n < 0 {
-		return "-" + thousands(strconv.FormatInt(-n, 10))
+		return "-" + budget.Thousands(strconv.FormatInt(-n, 10))
 	}
-	return thousands(strconv.FormatInt(n, 10))
-}
-
-// thousands puts a comma between each group of three digits.
-func thousands(digits string) string {
-	var b strings.Builder
-	for i, c := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return budget.Thousands(strconv.FormatInt(n, 10))
 }
 
 // pct formats a percentage with one decimal, "n/a" when it has no base

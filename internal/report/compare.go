@@ -1,0 +1,179 @@
+package report
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// Comparison puts this month to date beside the months before it, for one
+// category, the unattributed bucket or the whole division.
+type Comparison struct {
+	Name        string // category title, "Unattributed" or "Division"
+	Slug        string // category slug; empty for the others
+	MonthToDate budget.Decimal
+	// SamePeriodLastMonth is the spend of the previous month's days 1 to
+	// the as-of day (or to its last day, when it is shorter).
+	SamePeriodLastMonth budget.Decimal
+	Change              budget.Decimal // MonthToDate - SamePeriodLastMonth
+	ChangePct           Percent        // Change / SamePeriodLastMonth
+	LastMonth           budget.Decimal // the whole previous month
+	// MonthOverMonth is the previous month against the one before it.
+	MonthOverMonth Percent
+	Budget         budget.Decimal // zero for unattributed
+	Forecast       budget.Decimal
+}
+
+// comparison computes one Comparison from a bucket's daily sums.
+func comparison(name, slug string, daily map[time.Time]sums, monthlyBudget, forecast budget.Decimal, p period) Comparison {
+	last := addMonths(p.month, -1)
+	before := addMonths(p.month, -2)
+	samePeriodEnd := last.AddDate(0, 0, min(p.daysElapsed, daysIn(last))-1)
+	c := Comparison{Name: name, Slug: slug, Budget: monthlyBudget, Forecast: forecast}
+	var monthBefore budget.Decimal
+	for d, s := range daily {
+		switch {
+		case p.inMonth(d):
+			c.MonthToDate = c.MonthToDate.Add(s.Cost)
+		case monthOf(d).Equal(last):
+			c.LastMonth = c.LastMonth.Add(s.Cost)
+			if !d.After(samePeriodEnd) {
+				c.SamePeriodLastMonth = c.SamePeriodLastMonth.Add(s.Cost)
+			}
+		case monthOf(d).Equal(before):
+			monthBefore = monthBefore.Add(s.Cost)
+		}
+	}
+	c.Change = c.MonthToDate.Sub(c.SamePeriodLastMonth)
+	c.ChangePct = percentOf(c.Change, c.SamePeriodLastMonth)
+	c.MonthOverMonth = percentOf(c.LastMonth.Sub(monthBefore), monthBefore)
+	return c
+}
+
+// comparisons lists each category, then unattributed, then the division.
+func comparisons(cats []Category, u Unattributed, daily map[string]map[time.Time]sums, p period) []Comparison {
+	var out []Comparison
+	division := map[time.Time]sums{}
+	addAll := func(m map[time.Time]sums) {
+		for d, s := range m {
+			t := division[d]
+			t.Cost = t.Cost.Add(s.Cost)
+			t.DBUs = t.DBUs.Add(s.DBUs)
+			division[d] = t
+		}
+	}
+	var totalBudget, totalForecast budget.Decimal
+	for _, c := range cats {
+		out = append(out, comparison(c.Title, c.Slug, daily[c.TagValue], c.Budget, c.Forecast.Value, p))
+		addAll(daily[c.TagValue])
+		totalBudget = totalBudget.Add(c.Budget)
+		totalForecast = totalForecast.Add(c.Forecast.Value)
+	}
+	out = append(out, comparison("Unattributed", "", daily[budget.Unattributed], budget.Decimal{}, u.Forecast.Value, p))
+	addAll(daily[budget.Unattributed])
+	totalForecast = totalForecast.Add(u.Forecast.Value)
+	out = append(out, comparison("Division", "", division, totalBudget, totalForecast, p))
+	return out
+}
+
+// biggestMover is the category whose spend moved most, in dollars, against
+// the same period last month; ok is false when nothing moved.
+func biggestMover(cs []Comparison) (Comparison, bool) {
+	var best Comparison
+	found := false
+	for _, c := range cs {
+		if c.Slug == "" || c.Change.IsZero() {
+			continue
+		}
+		if !found || abs(c.Change).Cmp(abs(best.Change)) > 0 {
+			best, found = c, true
+		}
+	}
+	return best, found
+}
+
+func abs(d budget.Decimal) budget.Decimal {
+	if d.Sign() < 0 {
+		return d.Neg()
+	}
+	return d
+}
+
+// summary writes the executive summary: a few sentences, every figure from
+// the data.
+func summary(r *Report) []string {
+	usd := budget.Decimal.USD
+	t := r.Totals
+	month := r.Month.Format("January 2006")
+	s := []string{fmt.Sprintf("In %s to date (%d of %d days) the division has spent %s of its %s monthly budget (%s %%).",
+		month, r.DaysElapsed, r.DaysInMonth, usd(t.MonthToDate), usd(t.Budget), t.Utilization.String())}
+	s = append(s, fmt.Sprintf("At this rate the month ends at %s, %s %% of budget.", usd(t.Forecast.Value), t.ProjectedUtilization.String()))
+
+	var risk []string
+	for _, c := range r.Categories {
+		for _, slug := range t.AtRisk {
+			if slug == c.Slug {
+				risk = append(risk, fmt.Sprintf("%s (%s %% used, %s %% projected)", c.Title, c.Utilization.String(), c.ProjectedUtilization.String()))
+			}
+		}
+	}
+	switch len(risk) {
+	case 0:
+		s = append(s, "No category has reached an alert threshold or is projected over budget.")
+	case 1:
+		s = append(s, "One category is at risk: "+risk[0]+".")
+	default:
+		s = append(s, fmt.Sprintf("%d categories are at risk: %s.", len(risk), strings.Join(risk, "; ")))
+	}
+	if m, ok := biggestMover(r.Comparisons); ok {
+		dir := "up"
+		if m.Change.Sign() < 0 {
+			dir = "down"
+		}
+		pct := ""
+		if m.ChangePct.Defined {
+			pct = fmt.Sprintf(" (%s %%)", abs(m.ChangePct.Value).StringFixed(1))
+		}
+		s = append(s, fmt.Sprintf("The biggest mover is %s, %s %s%s on the same days last month.", m.Name, dir, usd(abs(m.Change)), pct))
+	}
+	if u := r.Unattributed.MonthToDate.Total; !u.IsZero() {
+		s = append(s, fmt.Sprintf("%s (%s %%) of this month's spend carries no valid category tag.", usd(u), percentOf(u, t.MonthToDate).String()))
+	}
+	return s
+}
+
+// HourProfile is the average cost of each hour of the week over the last
+// ProfileWeeks whole weeks ending with the as-of date: when the division
+// spends. Cost[weekday][hour], Sunday = 0, hours in UTC.
+type HourProfile struct {
+	From, To time.Time
+	Cost     [7][24]budget.Decimal
+}
+
+// ProfileWeeks is how many weeks the hour-of-week profile averages.
+const ProfileWeeks = 4
+
+func hourProfile(hourly []budget.HourCost, p period) HourProfile {
+	hp := HourProfile{From: p.asOf.AddDate(0, 0, -7*ProfileWeeks+1), To: p.asOf}
+	var total [7][24]budget.Decimal
+	for _, h := range hourly {
+		d := dateOf(h.Date)
+		if d.Before(hp.From) || d.After(hp.To) || h.Hour < 0 || h.Hour > 23 {
+			continue
+		}
+		total[d.Weekday()][h.Hour] = total[d.Weekday()][h.Hour].Add(h.Cost)
+	}
+	for wd := range total {
+		for hr := range total[wd] {
+			avg := new(big.Rat).Quo(total[wd][hr].Rat(), big.NewRat(ProfileWeeks, 1))
+			v, err := fromRat(avg, 2)
+			if err == nil {
+				hp.Cost[wd][hr] = v
+			}
+		}
+	}
+	return hp
+}
