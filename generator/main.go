@@ -1,6 +1,7 @@
 // Command generator builds the Stellar Budget report site from Databricks
-// billing data: `build` attributes usage and renders public/, `demo-export`
-// writes the built-in demo account as export files.
+// billing data: `build` attributes usage and renders public/, `serve`
+// serves it locally and rebuilds on changes, `demo-export` writes the
+// built-in demo account as export files.
 package main
 
 import (
@@ -19,7 +20,9 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/devserver"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
+	"github.com/novadynamics/stellar-budget/internal/site"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
 
@@ -39,7 +42,7 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(buildCommand(), demoExportCommand())
+	root.AddCommand(buildCommand(), serveCommand(), demoExportCommand())
 	return root
 }
 
@@ -78,14 +81,15 @@ func parseAsOf(s string) (time.Time, error) {
 	return t, nil
 }
 
-// templatesFS uses the templates directory when it exists, and the layouts
-// built into the binary when the default directory is absent (a binary run
-// outside the repository).
+// templatesFS lays the templates directory over the layouts built into the
+// binary, Hugo style: a file in the directory wins over the built-in file
+// of the same path, so a user copies one layout and changes only that. The
+// default directory may be absent (a binary run outside the repository).
 func templatesFS(dir string, explicit bool) (fs.FS, error) {
 	info, err := os.Stat(dir)
 	switch {
 	case err == nil && info.IsDir():
-		return os.DirFS(dir), nil
+		return site.Overlay(os.DirFS(dir), sitetemplates.FS), nil
 	case err == nil:
 		return nil, fmt.Errorf("--templates %s: not a directory", dir)
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
@@ -94,13 +98,44 @@ func templatesFS(dir string, explicit bool) (fs.FS, error) {
 	return nil, fmt.Errorf("--templates %s: %w", dir, err)
 }
 
+// buildFlags are the flags of build, which serve shares.
+type buildFlags struct {
+	opts      pipeline.BuildOptions
+	asOf      string
+	templates string
+	engine    engineFlags
+}
+
+func (b *buildFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringVar(&b.opts.Source, "source", pipeline.SourceDemo, "where usage comes from: demo or files")
+	f.StringArrayVar(&b.opts.Usage, "usage", nil, "usage export: file, directory or glob (files source; repeatable)")
+	f.StringArrayVar(&b.opts.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
+	f.StringVar(&b.opts.ContentDir, "content", "content", "the division's configuration directory")
+	f.StringVar(&b.templates, "templates", "site-templates", "templates directory; its files override the built-in ones of the same path")
+	f.StringVar(&b.opts.OutDir, "out", "public", "output directory, replaced as a whole")
+	f.StringVar(&b.asOf, "as-of", "", "report date YYYY-MM-DD (default: today for demo, the last usage date for files)")
+	f.BoolVar(&b.opts.PDF, "pdf", false, "also print the leadership report to report/report.pdf with headless Chromium")
+	f.StringVar(&b.opts.Chromium, "chromium", "", "Chromium binary for --pdf (default: $CHROMIUM, then /usr/bin/chromium or chromium on PATH)")
+	b.engine.register(cmd)
+}
+
+// options completes the build options from the flags, once per build.
+func (b *buildFlags) options(cmd *cobra.Command, log *slog.Logger) (pipeline.BuildOptions, error) {
+	opts := b.opts
+	var err error
+	if opts.AsOf, err = parseAsOf(b.asOf); err != nil {
+		return opts, err
+	}
+	if opts.Templates, err = templatesFS(b.templates, cmd.Flags().Changed("templates")); err != nil {
+		return opts, err
+	}
+	opts.Log, opts.Now, opts.Engine = log, time.Now().UTC(), b.engine.options(log)
+	return opts, nil
+}
+
 func buildCommand() *cobra.Command {
-	var (
-		opts      pipeline.BuildOptions
-		asOf      string
-		templates string
-		engine    engineFlags
-	)
+	var flags buildFlags
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Attribute usage and write the report site",
@@ -112,18 +147,14 @@ The new site replaces --out only when every step succeeded.
 reads exports of system.billing.usage and system.billing.list_prices as CSV,
 JSON Lines or Parquet (a file, a directory or a glob; repeat the flag for more).`,
 		Example: `  go run ./generator build
+  go run ./generator build --pdf
   go run ./generator build --source files --usage 'exports/usage/*.parquet' --list-prices exports/list_prices.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var err error
-			if opts.AsOf, err = parseAsOf(asOf); err != nil {
+			opts, err := flags.options(cmd, newLogger())
+			if err != nil {
 				return err
 			}
-			if opts.Templates, err = templatesFS(templates, cmd.Flags().Changed("templates")); err != nil {
-				return err
-			}
-			log := newLogger()
-			opts.Log, opts.Now, opts.Engine = log, time.Now().UTC(), engine.options(log)
 			start := time.Now()
 			sum, err := pipeline.Build(cmd.Context(), opts)
 			if err != nil {
@@ -132,19 +163,62 @@ JSON Lines or Parquet (a file, a directory or a glob; repeat the flag for more).
 			index, _ := filepath.Abs(filepath.Join(sum.OutDir, "index.html"))
 			fmt.Printf("Built the report as of %s from %d usage records (%d categories) in %.1fs.\n",
 				sum.AsOf.Format(time.DateOnly), sum.Rows, sum.Categories, time.Since(start).Seconds())
-			fmt.Printf("Open file://%s in a browser, or serve it: python3 -m http.server -d %s 8888\n", index, sum.OutDir)
+			fmt.Printf("Open file://%s in a browser, or serve it: go run ./generator serve --watch\n", index)
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&opts.Source, "source", pipeline.SourceDemo, "where usage comes from: demo or files")
-	f.StringArrayVar(&opts.Usage, "usage", nil, "usage export: file, directory or glob (files source; repeatable)")
-	f.StringArrayVar(&opts.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
-	f.StringVar(&opts.ContentDir, "content", "content", "the division's configuration directory")
-	f.StringVar(&templates, "templates", "site-templates", "site templates directory")
-	f.StringVar(&opts.OutDir, "out", "public", "output directory, replaced as a whole")
-	f.StringVar(&asOf, "as-of", "", "report date YYYY-MM-DD (default: today for demo, the last usage date for files)")
-	engine.register(cmd)
+	flags.register(cmd)
+	return cmd
+}
+
+func serveCommand() *cobra.Command {
+	var (
+		flags buildFlags
+		addr  string
+		watch bool
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Build the site and serve it on 127.0.0.1, rebuilding on changes with --watch",
+		Long: `Builds the site (with the same flags as build), serves --out on --addr,
+and with --watch rebuilds whenever a file under the content or templates
+directory changes and reloads the open pages, the way hugo server does. A
+failed rebuild keeps the last good site and shows the error in the page.`,
+		Example: `  go run ./generator serve --watch
+  go run ./generator serve --addr 127.0.0.1:9000 --source files --usage exports/usage.csv --list-prices exports/list_prices.csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := newLogger()
+			rebuild := func(ctx context.Context) error {
+				opts, err := flags.options(cmd, log)
+				if err != nil {
+					return err
+				}
+				_, err = pipeline.Build(ctx, opts)
+				return err
+			}
+			if err := rebuild(cmd.Context()); err != nil {
+				return err
+			}
+			opts := devserver.Options{Dir: flags.opts.OutDir, Addr: addr, Rebuild: rebuild, Log: log}
+			if watch {
+				// Layouts and static assets, not the ECharts build folder
+				// and its node_modules.
+				opts.Watch = []string{flags.opts.ContentDir}
+				for _, sub := range []string{"layouts", "static"} {
+					dir := filepath.Join(flags.templates, sub)
+					if info, err := os.Stat(dir); err == nil && info.IsDir() {
+						opts.Watch = append(opts.Watch, dir)
+					}
+				}
+			}
+			fmt.Printf("Serving %s at http://%s/ (Ctrl+C to stop)\n", flags.opts.OutDir, addr)
+			return devserver.New(opts).ListenAndServe(cmd.Context())
+		},
+	}
+	flags.register(cmd)
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8888", "address to listen on (loopback only)")
+	cmd.Flags().BoolVar(&watch, "watch", false, "rebuild and reload when content or templates change")
 	return cmd
 }
 

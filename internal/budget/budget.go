@@ -82,7 +82,7 @@ type Category struct {
 	Owners        []string // who gets its alerts
 	Policy        Policy
 	OnBreach      OnBreach
-	Narrative     string // Markdown body
+	Narrative     Narrative
 }
 
 // Policy is the compute policy `setup` enforces for a category.
@@ -105,6 +105,14 @@ type OnBreach struct {
 	DryRun bool   // true: report what would be done, do not act
 }
 
+// Narrative is a Markdown body from content/, with where it starts, so a
+// problem in it can be reported at its file and line.
+type Narrative struct {
+	Markdown string
+	File     string
+	Line     int // the line of File that Markdown's first line is on
+}
+
 // Division is the whole configuration under content/.
 type Division struct {
 	Title       string // site title
@@ -112,9 +120,9 @@ type Division struct {
 	Currency    string // always USD for now
 	Thresholds  []int  // alert thresholds in percent of budget, ascending
 	Recipients  []string
-	Narrative   string // Markdown body of _index.md
-	Report      string // Markdown body of report.md
-	ReportTitle string // title from report.md's front matter; "" when it sets none
+	Narrative   Narrative // body of _index.md
+	Report      Narrative // body of report.md
+	ReportTitle string    // title from report.md's front matter; "" when it sets none
 	Categories  []Category
 }
 

@@ -37,7 +37,7 @@ func parseCategory(file string, data []byte) (parsedCategory, []error) {
 	if !ok {
 		return c, d.errs
 	}
-	c.Narrative = narrative(doc.body)
+	c.Narrative = doc.narrative(file)
 	top, ok := d.parse(doc.yaml, "title", "tag_value", "monthly_budget_usd", "owners", "policy", "on_breach")
 	if !ok {
 		return c, d.errs

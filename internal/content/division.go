@@ -22,7 +22,7 @@ func parseIndex(file string, data []byte) (budget.Division, []error) {
 	if !ok {
 		return div, d.errs
 	}
-	div.Narrative = narrative(doc.body)
+	div.Narrative = doc.narrative(file)
 	top, ok := d.parse(doc.yaml, "title", "division", "currency", "alert_thresholds", "recipients")
 	if !ok {
 		return div, d.errs
@@ -76,11 +76,11 @@ func (d *decoder) thresholds(n *yaml.Node) []int {
 }
 
 // parseReport reads report.md, whose front matter is optional.
-func parseReport(file string, data []byte) (title, body string, errs []error) {
+func parseReport(file string, data []byte) (title string, body budget.Narrative, errs []error) {
 	d := &decoder{file: file}
 	doc, ok := d.document(data, false)
 	if !ok {
-		return "", "", d.errs
+		return "", budget.Narrative{}, d.errs
 	}
 	if doc.hasFrontMatter {
 		top, ok := d.parse(doc.yaml, "title")
@@ -88,5 +88,5 @@ func parseReport(file string, data []byte) (title, body string, errs []error) {
 			title, _ = d.text(top.values["title"], "title", "the report's title, e.g. Leadership report")
 		}
 	}
-	return title, narrative(doc.body), d.errs
+	return title, doc.narrative(file), d.errs
 }

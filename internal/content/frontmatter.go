@@ -3,6 +3,8 @@ package content
 import (
 	"errors"
 	"strings"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
 // frontMatterOffset is how many file lines come before the front matter's
@@ -18,6 +20,7 @@ type document struct {
 	hasFrontMatter bool
 	yaml           string // between the "---" lines; "" when absent
 	body           string // the rest, line endings normalised to "\n"
+	bodyLine       int    // the line of the file the body starts on
 }
 
 // splitFrontMatter splits a Markdown file in the Hugo way: front matter only
@@ -33,7 +36,7 @@ func splitFrontMatter(data []byte) (document, error) {
 
 	first, rest, _ := strings.Cut(text, "\n")
 	if !isDelimiter(first) {
-		return document{body: text}, nil
+		return document{body: text, bodyLine: 1}, nil
 	}
 	for offset := 0; offset <= len(rest); {
 		line, _, found := strings.Cut(rest[offset:], "\n")
@@ -42,7 +45,8 @@ func splitFrontMatter(data []byte) (document, error) {
 			if end := offset + len(line) + 1; end < len(rest) {
 				body = rest[end:]
 			}
-			return document{hasFrontMatter: true, yaml: rest[:offset], body: body}, nil
+			bodyLine := strings.Count(rest[:offset], "\n") + 3 // the two delimiters and the YAML
+			return document{hasFrontMatter: true, yaml: rest[:offset], body: body, bodyLine: bodyLine}, nil
 		}
 		if !found {
 			break
@@ -57,14 +61,16 @@ func isDelimiter(line string) bool {
 }
 
 // narrative trims the blank lines around a Markdown body but keeps the
-// indentation of its first line, which Markdown gives meaning to.
-func narrative(body string) string {
-	body = strings.TrimRight(body, " \t\n")
+// indentation of its first line, which Markdown gives meaning to. It
+// records the file and the line the trimmed text starts on, so placeholder
+// errors in it name the right place.
+func (d document) narrative(file string) budget.Narrative {
+	body, line := strings.TrimRight(d.body, " \t\n"), d.bodyLine
 	for {
-		line, rest, found := strings.Cut(body, "\n")
-		if !found || strings.TrimSpace(line) != "" {
-			return body
+		first, rest, found := strings.Cut(body, "\n")
+		if !found || strings.TrimSpace(first) != "" {
+			return budget.Narrative{Markdown: body, File: file, Line: line}
 		}
-		body = rest
+		body, line = rest, line+1
 	}
 }

@@ -78,6 +78,8 @@ func FuzzParseCategory(f *testing.F) {
 		checkCategory(t, c.Category)
 		// Accepted values, written back as front matter, read the same.
 		again, errs := parseCategory(file, renderCategory(t, c.Category))
+		// The rewritten front matter has its own length; the body moves.
+		again.Category.Narrative.Line = c.Category.Narrative.Line
 		if len(errs) > 0 || !reflect.DeepEqual(again.Category, c.Category) {
 			t.Fatalf("round trip: got %+v, %v; want %+v", again.Category, errs, c.Category)
 		}
@@ -132,5 +134,5 @@ func renderCategory(t *testing.T, c budget.Category) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []byte("---\n" + string(fm) + "---\n" + c.Narrative)
+	return []byte("---\n" + string(fm) + "---\n" + c.Narrative.Markdown)
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/browser"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
@@ -39,8 +40,12 @@ type BuildOptions struct {
 	OutDir     string
 	AsOf       time.Time // zero: today for demo, the last usage date for files
 	Now        time.Time // the build's clock
-	Engine     attribution.Options
-	Log        *slog.Logger
+	// PDF also prints the leadership report to report/report.pdf with
+	// headless Chromium (Chromium names its binary; empty finds one).
+	PDF      bool
+	Chromium string
+	Engine   attribution.Options
+	Log      *slog.Logger
 }
 
 // Summary tells the user what a build produced.
@@ -74,6 +79,14 @@ func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
 	if err := opts.validate(); err != nil {
 		return Summary{}, err
 	}
+	chromium := ""
+	if opts.PDF {
+		// Before any work: a missing browser should not cost a whole build.
+		var err error
+		if chromium, err = browser.Find(opts.Chromium); err != nil {
+			return Summary{}, fmt.Errorf("--pdf: %w", err)
+		}
+	}
 	log := opts.Log
 	if log == nil {
 		log = slog.Default()
@@ -96,9 +109,23 @@ func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	if err := site.Render(rep, site.Options{Templates: opts.Templates, Dir: staging, Now: opts.Now}); err != nil {
+	if err := site.Render(rep, site.Options{Templates: opts.Templates, Dir: staging, Now: opts.Now, PDF: opts.PDF}); err != nil {
 		os.RemoveAll(staging)
 		return Summary{}, err
+	}
+	if opts.PDF {
+		abs, err := filepath.Abs(filepath.Join(staging, "report", "index.html"))
+		if err != nil {
+			os.RemoveAll(staging)
+			return Summary{}, fmt.Errorf("print report.pdf: %w", err)
+		}
+		page := "file://" + filepath.ToSlash(abs)
+		pdf := filepath.Join(staging, "report", "report.pdf")
+		log.Info("printing the leadership report", "chromium", chromium)
+		if err := browser.PrintPDF(ctx, chromium, page, pdf); err != nil {
+			os.RemoveAll(staging)
+			return Summary{}, fmt.Errorf("print report.pdf: %w", err)
+		}
 	}
 	if err := site.Publish(staging, opts.OutDir); err != nil {
 		os.RemoveAll(staging)

@@ -289,3 +289,18 @@ func snapshotTree(t *testing.T, root string) map[string][]byte {
 	}
 	return files
 }
+
+// TestPDFWithoutChromium: --pdf with no browser fails at once with how to
+// get one, and publishes nothing.
+func TestPDFWithoutChromium(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "public")
+	opts := options(out)
+	opts.PDF, opts.Chromium = true, filepath.Join(t.TempDir(), "no-chromium")
+	_, err := Build(t.Context(), opts)
+	if err == nil || !strings.Contains(err.Error(), "apt-get install -y chromium") {
+		t.Fatalf("error = %v, want one saying how to install Chromium", err)
+	}
+	if _, statErr := os.Stat(out); !os.IsNotExist(statErr) {
+		t.Errorf("%s exists after a failed build", out)
+	}
+}

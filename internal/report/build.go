@@ -77,6 +77,10 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		DaysInMonth: p.daysInMonth,
 		Thresholds:  div.Thresholds,
 		Source:      sourceOf(data, asOf),
+
+		Narrative:       div.Narrative,
+		ReportTitle:     div.ReportTitle,
+		ReportNarrative: div.Report,
 	}
 	for _, c := range div.Categories {
 		cat, err := buildCategory(c, byCat[c.TagValue], daily[c.TagValue], p, div.Thresholds)

@@ -20,12 +20,13 @@ const (
 
 // Category is one configured category's figures.
 type Category struct {
-	Slug     string
-	Title    string
-	TagValue string
-	Owners   []string
-	Policy   budget.Policy
-	OnBreach budget.OnBreach
+	Slug      string
+	Title     string
+	TagValue  string
+	Owners    []string
+	Policy    budget.Policy
+	OnBreach  budget.OnBreach
+	Narrative budget.Narrative
 
 	Budget               budget.Decimal // monthly
 	MonthToDate          budget.Decimal // cost
@@ -102,13 +103,14 @@ type MonthLine struct {
 // the as-of date) and its daily sums.
 func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]sums, p period, thresholds []int) (Category, error) {
 	out := Category{
-		Slug:     c.Slug,
-		Title:    c.Title,
-		TagValue: c.TagValue,
-		Owners:   c.Owners,
-		Policy:   c.Policy,
-		OnBreach: c.OnBreach,
-		Budget:   c.MonthlyBudget,
+		Slug:      c.Slug,
+		Title:     c.Title,
+		TagValue:  c.TagValue,
+		Owners:    c.Owners,
+		Policy:    c.Policy,
+		OnBreach:  c.OnBreach,
+		Budget:    c.MonthlyBudget,
+		Narrative: c.Narrative,
 	}
 	for _, f := range facts {
 		if p.inMonth(f.Date) {

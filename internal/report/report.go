@@ -48,6 +48,10 @@ type Report struct {
 	DaysInMonth int
 	Thresholds  []int // alert thresholds in percent of budget, ascending
 
+	Narrative       budget.Narrative // the master page's, from _index.md
+	ReportTitle     string           // the leadership report's title
+	ReportNarrative budget.Narrative // from report.md
+
 	Source Source
 	Totals Totals
 	// Summary is the executive summary: a few sentences from the data.

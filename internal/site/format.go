@@ -57,3 +57,30 @@ func freshness(daysBehind int) string {
 	}
 	return fmt.Sprintf("%d days behind the as-of date", daysBehind)
 }
+
+// usdWhole formats money in whole dollars, for dense tables ("$1,235").
+func usdWhole(d budget.Decimal) string {
+	s := d.USD()
+	return s[:len(s)-3]
+}
+
+// signedPct formats a change in percent with its sign, "+12.5 %", "n/a"
+// without a base.
+func signedPct(p report.Percent) string {
+	if !p.Defined {
+		return "n/a"
+	}
+	if p.Value.Sign() > 0 {
+		return "+" + p.String() + " %"
+	}
+	return p.String() + " %"
+}
+
+// seq lists the integers from first to last, for ranging in templates.
+func seq(first, last int) []int {
+	var out []int
+	for i := first; i <= last; i++ {
+		out = append(out, i)
+	}
+	return out
+}

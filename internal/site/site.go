@@ -21,7 +21,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/novadynamics/stellar-budget/internal/report"
 )
@@ -31,6 +34,7 @@ type Options struct {
 	Templates fs.FS     // holds layouts/ and static/ (see site-templates/)
 	Dir       string    // the directory to write into, normally from Stage
 	Now       time.Time // the generated-at time the pages show
+	PDF       bool      // report/report.pdf will be there: link to it
 }
 
 // slugPattern keeps a category slug a single, tame path segment: it names a
@@ -52,27 +56,41 @@ func Render(r *report.Report, opts Options) error {
 		return err
 	}
 
-	master := newPage(r, nil, opts.Now)
+	division := masterCharts(r)
+	master := newPage(r, nil, "", opts.Now)
+	master.Charts = division
+	if master.Narrative, err = renderNarrative(r.Narrative, r, nil); err != nil {
+		return err
+	}
 	if err := writePage(layouts.index, master, filepath.Join(opts.Dir, "index.html")); err != nil {
 		return fmt.Errorf("render master page: %w", err)
 	}
-	for i := range r.Categories {
-		c := &r.Categories[i]
-		path := filepath.Join(opts.Dir, "categories", c.Slug, "index.html")
-		if err := writePage(layouts.category, newPage(r, c, opts.Now), path); err != nil {
-			return fmt.Errorf("render category %s: %w", c.Slug, err)
-		}
+	leadership := newPage(r, nil, "../", opts.Now)
+	leadership.PDF = opts.PDF
+	leadership.Charts = division
+	if leadership.Narrative, err = renderNarrative(r.ReportNarrative, r, nil); err != nil {
+		return err
 	}
-
+	if err := writePage(layouts.report, leadership, filepath.Join(opts.Dir, "report", "index.html")); err != nil {
+		return fmt.Errorf("render leadership report: %w", err)
+	}
 	downloads := filepath.Join(opts.Dir, "downloads")
-	if err := writeDownloads(downloads, r.Tables, func(string) bool { return true }); err != nil {
+	if err := writeDownloads(downloads, r.Tables); err != nil {
 		return fmt.Errorf("render downloads: %w", err)
 	}
-	for _, c := range r.Categories {
-		mine := func(category string) bool { return category == c.TagValue }
-		if err := writeDownloads(filepath.Join(downloads, c.Slug), r.Tables, mine); err != nil {
-			return fmt.Errorf("render downloads of %s: %w", c.Slug, err)
-		}
+	// Category pages are independent and mostly file creation: render
+	// them in parallel (html/template is safe for concurrent execution).
+	split := byCategory(r.Tables)
+	var g errgroup.Group
+	g.SetLimit(2 * runtime.GOMAXPROCS(0))
+	for i := range r.Categories {
+		c := &r.Categories[i]
+		g.Go(func() error {
+			return renderCategory(layouts, r, c, i, split[c.TagValue], opts)
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	if err := writeSnapshot(opts.Dir, r, opts.Now); err != nil {
 		return fmt.Errorf("render: %w", err)
@@ -82,6 +100,27 @@ func Render(r *report.Report, opts Options) error {
 	}
 	if err := os.WriteFile(filepath.Join(opts.Dir, ".gitkeep"), nil, 0o644); err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	return nil
+}
+
+// renderCategory writes one category's page and its CSV files.
+func renderCategory(layouts *layouts, r *report.Report, c *report.Category, index int, rows *report.Tables, opts Options) error {
+	p := newPage(r, c, "../../", opts.Now)
+	p.Charts = categoryCharts(r, c, index)
+	var err error
+	if p.Narrative, err = renderNarrative(c.Narrative, r, c); err != nil {
+		return err
+	}
+	path := filepath.Join(opts.Dir, "categories", c.Slug, "index.html")
+	if err := writePage(layouts.category, p, path); err != nil {
+		return fmt.Errorf("render category %s: %w", c.Slug, err)
+	}
+	if rows == nil {
+		rows = &report.Tables{}
+	}
+	if err := writeDownloads(filepath.Join(opts.Dir, "downloads", c.Slug), *rows); err != nil {
+		return fmt.Errorf("render downloads of %s: %w", c.Slug, err)
 	}
 	return nil
 }

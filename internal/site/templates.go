@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/charts"
 	"github.com/novadynamics/stellar-budget/internal/report"
 )
 
@@ -21,6 +23,7 @@ const (
 	layoutBase     = "_default/baseof.html"
 	layoutIndex    = "index.html"
 	layoutCategory = "category.html"
+	layoutReport   = "report.html"
 	partialsGlob   = "partials/*.html"
 )
 
@@ -29,17 +32,24 @@ const (
 type layouts struct {
 	index    *template.Template
 	category *template.Template
+	report   *template.Template
 }
 
 var funcs = template.FuncMap{
-	"usd":       usd,
-	"dbus":      dbus,
-	"count":     count,
-	"pct":       pct,
-	"date":      date,
-	"month":     month,
-	"timestamp": timestamp,
-	"freshness": freshness,
+	"usd":            usd,
+	"dbus":           dbus,
+	"count":          count,
+	"pct":            pct,
+	"date":           date,
+	"month":          month,
+	"timestamp":      timestamp,
+	"freshness":      freshness,
+	"usdWhole":       usdWhole,
+	"signedPct":      signedPct,
+	"seq":            seq,
+	"weekdays":       func() []time.Weekday { return weekOrder },
+	"categoryColor":  charts.CategoryColor,
+	"unattributedIn": func(r *report.Report, month time.Time) budget.Decimal { return unattributedByMonth(r)[month] },
 }
 
 // parseLayouts reads the layouts of templates.
@@ -62,7 +72,7 @@ func parseLayouts(templates fs.FS) (*layouts, error) {
 	for _, page := range []struct {
 		name string
 		into **template.Template
-	}{{layoutIndex, &l.index}, {layoutCategory, &l.category}} {
+	}{{layoutIndex, &l.index}, {layoutCategory, &l.category}, {layoutReport, &l.report}} {
 		t, err := base.Clone()
 		if err != nil {
 			return nil, fmt.Errorf("parse layout %s: %w", page.name, err)
@@ -108,8 +118,12 @@ func writePage(t *template.Template, p page, file string) error {
 // page is what a layout sees.
 type page struct {
 	Report      *report.Report
-	Category    *report.Category // nil on the master page
+	Category    *report.Category // nil on the master page and the report
 	GeneratedAt time.Time
+	Charts      map[string]charts.Chart // by name, as the layouts use them
+	Narrative   template.HTML           // the page's Markdown body, rendered
+	ReportTitle string
+	PDF         bool // the leadership report has a PDF beside it
 	// Root is the relative path from the page to the site root ("" or
 	// "../../"), so links work under any base path and from file://.
 	Root      string
@@ -131,11 +145,13 @@ var downloadFiles = []struct{ name, description string }{
 	{fileAlerts, "Budget threshold crossings"},
 }
 
-func newPage(r *report.Report, c *report.Category, now time.Time) page {
-	p := page{Report: r, Category: c, GeneratedAt: now}
+func newPage(r *report.Report, c *report.Category, root string, now time.Time) page {
+	p := page{Report: r, Category: c, GeneratedAt: now, Root: root, ReportTitle: r.ReportTitle}
+	if p.ReportTitle == "" {
+		p.ReportTitle = "Leadership report"
+	}
 	dir := "downloads/"
 	if c != nil {
-		p.Root = "../../"
 		dir = "downloads/" + c.Slug + "/"
 	}
 	for _, f := range downloadFiles {

@@ -1,0 +1,196 @@
+package site
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/charts"
+	"github.com/novadynamics/stellar-budget/internal/report"
+)
+
+// Charts draw the report's own figures; every chart's numbers are also in a
+// table next to it on the page, exact and readable with JavaScript off.
+// Floats are used for drawing only.
+
+func plotted(d budget.Decimal) float64 { return d.Round(2).Float64() }
+
+// Colours of the figures that are not one category's spend, each at least
+// 3:1 on white like the category palette.
+const (
+	actualColor   = "#0B6E99"
+	forecastColor = "#B35C00"
+)
+
+// categoryColors gives each configured category its colour by position,
+// the same on every chart of every page.
+func categoryColors(r *report.Report) map[string]string {
+	colors := map[string]string{budget.Unattributed: charts.UnattributedColor}
+	for i, c := range r.Categories {
+		colors[c.TagValue] = charts.CategoryColor(i)
+	}
+	return colors
+}
+
+// unattributedByMonth sums the unattributed rows of cost_by_day per month.
+func unattributedByMonth(r *report.Report) map[time.Time]budget.Decimal {
+	out := map[time.Time]budget.Decimal{}
+	for _, d := range r.Tables.CostByDay {
+		if d.Category == budget.Unattributed {
+			m := time.Date(d.Date.Year(), d.Date.Month(), 1, 0, 0, 0, 0, time.UTC)
+			out[m] = out[m].Add(d.Cost)
+		}
+	}
+	return out
+}
+
+// masterCharts are the charts of the master page and the leadership report.
+func masterCharts(r *report.Report) map[string]charts.Chart {
+	colors := categoryColors(r)
+	out := map[string]charts.Chart{}
+
+	var slices []charts.Slice
+	for _, c := range r.Categories {
+		slices = append(slices, charts.Slice{Name: c.Title, Value: plotted(c.MonthToDate), Color: colors[c.TagValue]})
+	}
+	slices = append(slices, charts.Slice{Name: "Unattributed", Value: plotted(r.Unattributed.MonthToDate.Total), Color: charts.UnattributedColor})
+	out["distribution"] = charts.Pie("chart-distribution", fmt.Sprintf("Cost by category, %s to date", r.Month.Format("January 2006")), slices)
+
+	if len(r.Categories) > 0 {
+		var labels []string
+		for _, m := range r.Categories[0].History {
+			labels = append(labels, m.Month.Format("Jan 2006"))
+		}
+		var series []charts.Series
+		for _, c := range r.Categories {
+			s := charts.Series{Name: c.Title, Color: colors[c.TagValue]}
+			for _, m := range c.History {
+				s.Values = append(s.Values, plotted(m.Cost))
+			}
+			series = append(series, s)
+		}
+		un := unattributedByMonth(r)
+		s := charts.Series{Name: "Unattributed", Color: charts.UnattributedColor}
+		for _, m := range r.Categories[0].History {
+			s.Values = append(s.Values, plotted(un[m.Month]))
+		}
+		out["history"] = charts.StackedBars("chart-history", "Monthly cost by category, last 13 months", labels, append(series, s))
+
+		var names []string
+		budgetS := charts.Series{Name: "Budget", Color: charts.BudgetColor}
+		actual := charts.Series{Name: "Month to date", Color: actualColor}
+		forecast := charts.Series{Name: "Forecast", Color: forecastColor}
+		for _, c := range r.Categories {
+			names = append(names, c.Title)
+			budgetS.Values = append(budgetS.Values, plotted(c.Budget))
+			actual.Values = append(actual.Values, plotted(c.MonthToDate))
+			forecast.Values = append(forecast.Values, plotted(c.Forecast.Value))
+		}
+		out["budget"] = charts.Bars("chart-budget", "Budget, month to date and forecast by category", names, []charts.Series{budgetS, actual, forecast}, true)
+
+		var days []string
+		for d := 1; d <= r.DaysElapsed; d++ {
+			days = append(days, fmt.Sprint(d))
+		}
+		var values [][]float64
+		for _, c := range r.Categories {
+			row := make([]float64, r.DaysElapsed)
+			for _, d := range c.MonthDays {
+				row[d.Date.Day()-1] = plotted(d.Cost)
+			}
+			values = append(values, row)
+		}
+		out["heatdays"] = charts.Heatmap("chart-heat-days", fmt.Sprintf("Daily cost by category, %s", r.Month.Format("January 2006")), days, names, values)
+	}
+
+	hours := make([]string, 24)
+	for h := range hours {
+		hours[h] = fmt.Sprintf("%02d", h)
+	}
+	var weekdays []string
+	var values [][]float64
+	for _, wd := range weekOrder {
+		weekdays = append(weekdays, wd.String()[:3])
+		row := make([]float64, 24)
+		for h := range row {
+			row[h] = plotted(r.HourProfile.Cost[wd][h])
+		}
+		values = append(values, row)
+	}
+	out["heathours"] = charts.Heatmap("chart-heat-hours", "Average cost by hour of day (UTC) and weekday, last 4 weeks", hours, weekdays, values)
+	return out
+}
+
+// weekOrder lists weekdays Monday first, as a working week reads.
+var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
+
+// categoryCharts are the charts of one category page.
+func categoryCharts(r *report.Report, c *report.Category, index int) map[string]charts.Chart {
+	color := charts.CategoryColor(index)
+	out := map[string]charts.Chart{}
+
+	// The month as a cumulative line against the budget, with the forecast
+	// from today to the month end.
+	var ts charts.TimeSeries
+	last := c.Forecast
+	asOfMTD := c.MonthToDate
+	for d := 1; d <= r.DaysInMonth; d++ {
+		ts.Days = append(ts.Days, fmt.Sprint(d))
+		ts.Budget = append(ts.Budget, plotted(c.Budget))
+		switch {
+		case d <= len(c.MonthDays):
+			ts.Actual = append(ts.Actual, plotted(c.MonthDays[d-1].MonthToDate))
+		default:
+			ts.Actual = append(ts.Actual, math.NaN())
+		}
+		if d < r.DaysElapsed {
+			ts.ForecastLine = append(ts.ForecastLine, math.NaN())
+			ts.Low = append(ts.Low, math.NaN())
+			ts.High = append(ts.High, math.NaN())
+			continue
+		}
+		frac := float64(d-r.DaysElapsed) / float64(max(r.DaysInMonth-r.DaysElapsed, 1))
+		at := func(end budget.Decimal) float64 {
+			return plotted(asOfMTD) + frac*(plotted(end)-plotted(asOfMTD))
+		}
+		ts.ForecastLine = append(ts.ForecastLine, at(last.Value))
+		ts.Low = append(ts.Low, at(last.Low))
+		ts.High = append(ts.High, at(last.High))
+	}
+	ts.Color = color
+	out["daily"] = charts.DailyCost("chart-daily", fmt.Sprintf("%s: cumulative spend in %s against the budget, with the forecast", c.Title, r.Month.Format("January 2006")), ts)
+
+	var slices []charts.Slice
+	for i, l := range c.ByResource {
+		name := l.ResourceType
+		if l.Serverless {
+			name += " (serverless)"
+		}
+		slices = append(slices, charts.Slice{Name: name, Value: plotted(l.Cost), Color: charts.CategoryColor(i)})
+	}
+	out["resources"] = charts.Pie("chart-resources", "Cost by resource type, month to date", slices)
+
+	var owners []string
+	spend := charts.Series{Name: "Month to date", Color: color}
+	for _, o := range c.TopOwners {
+		name := o.Owner
+		if o.Others > 0 {
+			name = fmt.Sprintf("%d others", o.Others)
+		}
+		owners = append(owners, name)
+		spend.Values = append(spend.Values, plotted(o.Cost))
+	}
+	out["owners"] = charts.Bars("chart-owners", "Top owners, month to date", owners, []charts.Series{spend}, true)
+
+	var months []string
+	budgetS := charts.Series{Name: "Budget", Color: charts.BudgetColor}
+	actual := charts.Series{Name: "Actual", Color: color}
+	for _, m := range c.History {
+		months = append(months, m.Month.Format("Jan 2006"))
+		budgetS.Values = append(budgetS.Values, plotted(m.Budget))
+		actual.Values = append(actual.Values, plotted(m.Cost))
+	}
+	out["budget"] = charts.Bars("chart-budget", "Budget and actual by month", months, []charts.Series{budgetS, actual}, false)
+	return out
+}
