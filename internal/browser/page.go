@@ -75,7 +75,9 @@ const settleJS = `(async () => {
 })()`
 
 // WaitLoaded waits until the page of the tab ctx has loaded
-// (document.readyState is "complete"), every data-option element holds a
+// (document.readyState is "complete"), has been sent "beforeprint" (the
+// site draws every chart then, not only those on screen), every
+// data-option element holds a
 // canvas, and the canvases have stopped changing. A page without charts
 // is ready once it has loaded. It fails after timeout (DefaultTimeout if
 // zero) and then names the charts that were not drawn.
@@ -87,6 +89,11 @@ func WaitLoaded(ctx context.Context, timeout time.Duration) error {
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](`document.readyState === "complete"`,
 		chromedp.WithPollingTimeout(timeout))); err != nil {
 		return fmt.Errorf("wait for the page to load: %w", err)
+	}
+	// Pages draw a chart when it scrolls near the screen, and all of them
+	// before printing: ask for that, then give the screen layout back.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.dispatchEvent(new Event('beforeprint')) && window.dispatchEvent(new Event('afterprint'))`)); err != nil {
+		return fmt.Errorf("ask the page to draw its charts: %w", err)
 	}
 	err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](
 		`Array.from(document.querySelectorAll('[data-option]')).every(el => el.querySelector('canvas'))`,

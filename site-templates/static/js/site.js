@@ -93,6 +93,9 @@
   var drawn = [];
 
   function draw(el) {
+    if (el.classList.contains('chart-drawn')) {
+      return;
+    }
     var option;
     try {
       option = prepare(JSON.parse(el.getAttribute('data-option')));
@@ -135,12 +138,35 @@
   // the print media query matches, and restore them afterwards.
   var printWidth = 680; // px at 96 dpi: 180 mm, A4 less 15 mm margins
 
-  function init() {
+  // drawAll draws every chart not drawn yet: before printing, and for
+  // tools that print the page (internal/browser dispatches beforeprint).
+  function drawAll() {
     Array.prototype.forEach.call(document.querySelectorAll('[data-option]'), draw);
-    if (!drawn.length) {
+  }
+
+  function init() {
+    var charts = document.querySelectorAll('[data-option]');
+    if (!charts.length) {
       return;
     }
     document.documentElement.classList.add('charts-on');
+    // Draw a chart when it comes near the screen, so opening a long page
+    // costs only the charts a reader sees.
+    if ('IntersectionObserver' in window) {
+      var observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) {
+            observer.unobserve(entry.target);
+            draw(entry.target);
+          }
+        });
+      }, { rootMargin: '200px 0px' });
+      Array.prototype.forEach.call(charts, function (el) {
+        observer.observe(el);
+      });
+    } else {
+      drawAll();
+    }
 
     var pending = false;
     window.addEventListener('resize', function () {
@@ -154,6 +180,7 @@
       });
     });
     window.addEventListener('beforeprint', function () {
+      drawAll();
       resizeAll(printWidth);
     });
     window.addEventListener('afterprint', function () {
@@ -163,6 +190,7 @@
       var print = window.matchMedia('print');
       var onChange = function (mq) {
         if (mq.matches) {
+          drawAll();
           resizeAll(printWidth);
         } else {
           resizeAll();
