@@ -91,6 +91,7 @@ func buildOptions(out string) pipeline.BuildOptions {
 		OutDir:     out,
 		AsOf:       asOf,
 		Now:        now,
+		PDF:        true, // as `build --pdf`: the report links its PDF
 		Log:        quietLog(),
 	}
 }
