@@ -27,8 +27,8 @@
 --  8. Facts: one row per (usage_date, category, attribution, unknown value,
 --     owner, resource type, serverless, workspace, sku, priced); list prices
 --     are in USD (the engine rejects others before this runs). The same pass
---     also returns cost per usage_date and hour of usage_start_time (rows
---     with hourly = true) for the time-of-day view.
+--     also returns cost per usage_date and UTC hour of usage_start_time
+--     (usage_hour; rows with hourly = true) for the time-of-day view.
 WITH usage AS (
 {{.Usage}}
 ),
@@ -41,7 +41,7 @@ categories (tag_value) AS (
 -- Rules 2-4: price each record; corrections are rows like any other.
 priced AS (
   SELECT
-    u.usage_date, hour(u.usage_start_time) AS usage_hour,
+    u.usage_date, u.usage_hour,
     u.tag_category, u.tag_owner, u.run_as, u.owned_by, u.created_by,
     u.billing_origin_product, u.is_serverless, u.workspace_id, u.sku_name,
     u.usage_quantity,
@@ -59,12 +59,18 @@ priced AS (
 -- as doing it on every record, at a fraction of the cost.
 grouped AS (
   SELECT
+    GROUPING(usage_hour) = 0 AS hourly,
     usage_date, usage_hour, tag_category, tag_owner, run_as, owned_by, created_by,
     billing_origin_product, is_serverless, workspace_id, sku_name, unit_price,
     sum(usage_quantity) AS dbus,
     count(*) AS records
   FROM priced
-  GROUP BY ALL
+  GROUP BY GROUPING SETS (
+    (usage_date, tag_category, tag_owner, run_as, owned_by, created_by,
+     billing_origin_product, is_serverless, workspace_id, sku_name, unit_price),
+    -- The time-of-day view: cost by date and hour, whatever the category.
+    (usage_date, usage_hour, unit_price)
+  )
 ),
 -- Rules 5 and 6.
 attributed AS (
@@ -82,6 +88,7 @@ attributed AS (
 ),
 labelled AS (
   SELECT
+    a.hourly,
     a.usage_date,
     a.usage_hour,
     coalesce(c.tag_value, 'UNATTRIBUTED') AS category,
@@ -106,17 +113,14 @@ labelled AS (
   FROM attributed a
   LEFT JOIN categories c ON c.tag_value = a.tag_normalised
 )
--- Rules 7 and 8: facts, and cost by date and hour, in one pass.
+-- Rules 7 and 8: facts, and the hourly rows (their category columns are
+-- those of a row without tags, and unused).
 SELECT
-  GROUPING(usage_hour) = 0 AS hourly,
+  hourly,
   usage_date, usage_hour, category, attribution, unknown_value, owner,
   resource_type, is_serverless, workspace_id, sku_name, priced,
   CAST(sum(dbus) AS VARCHAR) AS dbus,
   CAST(coalesce(sum(cost), 0) AS VARCHAR) AS cost,
   sum(records) AS records
 FROM labelled
-GROUP BY GROUPING SETS (
-  (usage_date, category, attribution, unknown_value, owner, resource_type,
-   is_serverless, workspace_id, sku_name, priced),
-  (usage_date, usage_hour)
-)
+GROUP BY ALL

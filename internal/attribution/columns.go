@@ -9,14 +9,27 @@ const (
 	kindTimestamp
 	kindDecimal
 	kindBool
+	// kindHour is the UTC hour (0-23) of a timestamp.
+	kindHour
 )
+
+// checkType is the type a raw value must cast to, in diagnostics: text
+// timestamps parse as TIMESTAMPTZ so that offsets count.
+func (k kind) checkType() string {
+	if k == kindTimestamp || k == kindHour {
+		return "TIMESTAMPTZ"
+	}
+	return k.sqlType()
+}
 
 func (k kind) sqlType() string {
 	switch k {
 	case kindDate:
 		return "DATE"
 	case kindTimestamp:
-		return "TIMESTAMPTZ"
+		return "TIMESTAMP"
+	case kindHour:
+		return "INTEGER"
 	case kindDecimal:
 		return "DECIMAL(38,18)"
 	case kindBool:
@@ -30,7 +43,7 @@ func (k kind) problem() string {
 	switch k {
 	case kindDate:
 		return "is not a date (want YYYY-MM-DD)"
-	case kindTimestamp:
+	case kindTimestamp, kindHour:
 		return "is not a timestamp (want ISO 8601, e.g. 2026-08-01T10:00:00Z)"
 	case kindDecimal:
 		return "is not a number"
@@ -63,7 +76,7 @@ func (c column) display() string {
 // usageColumns is what attribution.sql needs of system.billing.usage.
 var usageColumns = []column{
 	{name: "usage_date", source: "usage_date", kind: kindDate, required: true},
-	{name: "usage_start_time", source: "usage_start_time", kind: kindTimestamp, required: true},
+	{name: "usage_hour", source: "usage_start_time", kind: kindHour, required: true},
 	{name: "usage_end_time", source: "usage_end_time", kind: kindTimestamp, required: true},
 	{name: "workspace_id", source: "workspace_id", kind: kindText},
 	{name: "sku_name", source: "sku_name", kind: kindText, required: true},

@@ -69,7 +69,7 @@ func checkQuery(t table, r relation) string {
 		}
 		if c.kind != kindText {
 			cases = append(cases, fmt.Sprintf("WHEN %[1]s IS NOT NULL AND TRY_CAST(%[1]s AS %[2]s) IS NULL THEN %[3]s || left(CAST(%[1]s AS VARCHAR), 60) || %[4]s",
-				name, c.kind.sqlType(), sqlString(c.display()+` "`), sqlString(`" `+c.kind.problem())))
+				name, c.kind.checkType(), sqlString(c.display()+` "`), sqlString(`" `+c.kind.problem())))
 		}
 		if len(cases) > 0 {
 			problems = append(problems, "CASE "+strings.Join(cases, " ")+" END")

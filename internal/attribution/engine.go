@@ -224,8 +224,8 @@ FROM loaded_list_prices a
 JOIN loaded_list_prices b
   ON a.sku_name = b.sku_name AND a.cloud = b.cloud AND a.usage_unit = b.usage_unit
  AND a.rowid < b.rowid
- AND a.price_start_time < coalesce(b.price_end_time, 'infinity'::TIMESTAMPTZ)
- AND b.price_start_time < coalesce(a.price_end_time, 'infinity'::TIMESTAMPTZ)
+ AND a.price_start_time < coalesce(b.price_end_time, 'infinity'::TIMESTAMP)
+ AND b.price_start_time < coalesce(a.price_end_time, 'infinity'::TIMESTAMP)
 LIMIT 1`).Scan(&sku, &cloud, &unit, &startA, &startB)
 	if err == nil {
 		return fmt.Errorf("list prices: %s %s %s has overlapping price rows starting %s and %s; usage would be charged twice", sku, cloud, unit, startA, startB)
@@ -261,9 +261,10 @@ func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, []budg
 	}
 	defer rows.Close()
 	var (
-		facts  []budget.Fact
-		hourly []budget.HourCost
-		total  int64
+		facts     []budget.Fact
+		hourly    []budget.HourCost
+		hourIndex = map[budget.HourCost]int{} // keyed with a zero Cost
+		total     int64
 	)
 	for rows.Next() {
 		var (
@@ -285,7 +286,15 @@ func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, []budg
 			return nil, nil, 0, fmt.Errorf("read cost on %s: %w", date.Format(time.DateOnly), err)
 		}
 		if isHourly {
-			hourly = append(hourly, budget.HourCost{Date: date.UTC(), Hour: int(hour.Int64), Cost: c})
+			// Priced and unpriced usage of an hour arrive as two rows.
+			k := budget.HourCost{Date: date.UTC(), Hour: int(hour.Int64)}
+			if i, ok := hourIndex[k]; ok {
+				hourly[i].Cost = hourly[i].Cost.Add(c)
+				continue
+			}
+			hourIndex[k] = len(hourly)
+			k.Cost = c
+			hourly = append(hourly, k)
 			continue
 		}
 		d, err := budget.ParseDecimal(dbus)

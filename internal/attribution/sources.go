@@ -122,12 +122,33 @@ func (r relation) jsonText(source string) bool {
 	return typ == "VARCHAR" || typ == "JSON"
 }
 
+// timestamp reads a time as a UTC TIMESTAMP. Text parses as TIMESTAMPTZ,
+// so an offset counts, and leaves through the epoch: converting between the
+// two timestamp types costs a time zone lookup a row, reading the epoch
+// does not. A column already of type TIMESTAMP is taken as it is (UTC, as
+// Databricks writes it).
+func (r relation) timestamp(c column) string {
+	raw := r.raw(c, false)
+	if len(c.path) == 0 && strings.EqualFold(r.types[strings.ToLower(c.source)], "TIMESTAMP") {
+		return raw
+	}
+	return fmt.Sprintf("make_timestamp(epoch_us(CAST(%s AS TIMESTAMPTZ)))", raw)
+}
+
 // projection is the canonical SELECT over the relation. A required value
 // that is missing stops the query; diagnose then finds the record.
 func (r relation) projection(t table) string {
 	exprs := make([]string, len(t.cols))
 	for i, c := range t.cols {
-		e := fmt.Sprintf("CAST(%s AS %s)", r.raw(c, false), c.kind.sqlType())
+		var e string
+		switch c.kind {
+		case kindTimestamp:
+			e = r.timestamp(c)
+		case kindHour:
+			e = fmt.Sprintf("hour(%s)", r.timestamp(c))
+		default:
+			e = fmt.Sprintf("CAST(%s AS %s)", r.raw(c, false), c.kind.sqlType())
+		}
 		if c.required {
 			e = fmt.Sprintf("coalesce(%s, error(%s))", e, sqlString(c.display()+" is empty"))
 		}
@@ -234,8 +255,10 @@ func inspect(ctx context.Context, db *sql.DB, t table, f inputFile) (relation, e
 			t.name, f.path, strings.Join(missing, ", "), t.name, strings.Join(sourceColumns(t.cols), ", "))
 	}
 	if f.format == billing.JSONL {
-		// Nested columns are read as JSON text whatever was detected.
+		// from() reads JSON Lines with declared types, whatever the sample
+		// suggested: nested columns as JSON text, the others as VARCHAR.
 		for _, s := range sourceColumns(t.cols) {
+			rel.types[s] = "VARCHAR"
 			if nested(t.cols, s) {
 				rel.types[s] = "JSON"
 			}
