@@ -178,7 +178,7 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	if res.Rows == 0 {
 		return Result{}, fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
 	}
-	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "seconds", time.Since(start).Round(time.Millisecond).Seconds())
+	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "took", time.Since(start).Round(time.Millisecond))
 	return res, nil
 }
 
