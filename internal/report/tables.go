@@ -182,34 +182,46 @@ func costByDay(daily map[string]map[time.Time]sums, order map[string]int) []DayC
 	return rows
 }
 
-func costByOwner(byCat map[string][]budget.Fact, order map[string]int) []OwnerCost {
-	type key struct {
-		month    time.Time
-		category string
-		owner    string
-	}
-	by := map[key]*sums{}
+// sumBy sums each bucket's facts under the key keyOf gives them.
+func sumBy[K comparable](byCat map[string][]budget.Fact, keyOf func(category string, f budget.Fact) K) map[K]*sums {
+	by := map[K]*sums{}
 	for cat, facts := range byCat {
 		for _, f := range facts {
-			k := key{monthOf(f.Date), cat, f.Owner}
+			k := keyOf(cat, f)
 			if by[k] == nil {
 				by[k] = &sums{}
 			}
 			by[k].add(f)
 		}
 	}
+	return by
+}
+
+// byMonthCategoryCost orders monthly rows by month, then category in
+// configuration order, then cost descending; 0 leaves the tie to the names.
+func byMonthCategoryCost(order map[string]int, aMonth, bMonth time.Time, aCat, bCat string, aCost, bCost budget.Decimal) int {
+	if c := aMonth.Compare(bMonth); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(order[aCat], order[bCat]); c != 0 {
+		return c
+	}
+	return bCost.Cmp(aCost)
+}
+
+func costByOwner(byCat map[string][]budget.Fact, order map[string]int) []OwnerCost {
+	type key struct {
+		month    time.Time
+		category string
+		owner    string
+	}
+	by := sumBy(byCat, func(cat string, f budget.Fact) key { return key{monthOf(f.Date), cat, f.Owner} })
 	rows := make([]OwnerCost, 0, len(by))
 	for k, s := range by {
 		rows = append(rows, OwnerCost{Month: k.month, Category: k.category, Owner: k.owner, DBUs: s.DBUs, Cost: s.Cost})
 	}
 	slices.SortFunc(rows, func(a, b OwnerCost) int {
-		if c := a.Month.Compare(b.Month); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(order[a.Category], order[b.Category]); c != 0 {
-			return c
-		}
-		if c := b.Cost.Cmp(a.Cost); c != 0 {
+		if c := byMonthCategoryCost(order, a.Month, b.Month, a.Category, b.Category, a.Cost, b.Cost); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Owner, b.Owner)
@@ -224,28 +236,13 @@ func costByResource(byCat map[string][]budget.Fact, order map[string]int) []Reso
 		resourceType string
 		sku          string
 	}
-	by := map[key]*sums{}
-	for cat, facts := range byCat {
-		for _, f := range facts {
-			k := key{monthOf(f.Date), cat, f.ResourceType, f.SKU}
-			if by[k] == nil {
-				by[k] = &sums{}
-			}
-			by[k].add(f)
-		}
-	}
+	by := sumBy(byCat, func(cat string, f budget.Fact) key { return key{monthOf(f.Date), cat, f.ResourceType, f.SKU} })
 	rows := make([]ResourceCost, 0, len(by))
 	for k, s := range by {
 		rows = append(rows, ResourceCost{Month: k.month, Category: k.category, ResourceType: k.resourceType, SKU: k.sku, DBUs: s.DBUs, Cost: s.Cost})
 	}
 	slices.SortFunc(rows, func(a, b ResourceCost) int {
-		if c := a.Month.Compare(b.Month); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(order[a.Category], order[b.Category]); c != 0 {
-			return c
-		}
-		if c := b.Cost.Cmp(a.Cost); c != 0 {
+		if c := byMonthCategoryCost(order, a.Month, b.Month, a.Category, b.Category, a.Cost, b.Cost); c != 0 {
 			return c
 		}
 		if c := strings.Compare(a.ResourceType, b.ResourceType); c != 0 {
