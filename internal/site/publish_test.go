@@ -117,7 +117,7 @@ func TestFailedRenderKeepsSite(t *testing.T) {
 	out := filepath.Join(parent, "public")
 	before := oldSite(t, out)
 	err := build(t, out, broken)
-	if err == nil || !strings.Contains(err.Error(), "render category alpha") {
+	if err == nil || !strings.Contains(err.Error(), "render category ") {
 		t.Fatalf("build error = %v, want a category render error", err)
 	}
 	after := tree(t, out)
