@@ -117,6 +117,10 @@ func TestBadInput(t *testing.T) {
 		}, []string{"usage.jsonl line 9:", `usage_quantity "12.5x" is not a number`}},
 		{"malformed JSON line", billing.JSONL, func(t *testing.T, u, p string) { editLine(t, u, 6, `\}$`, "") },
 			[]string{"usage.jsonl", "malformed JSON"}},
+		{"price list given as usage", billing.CSV, func(t *testing.T, u, p string) {
+			raw, _ := os.ReadFile(p)
+			os.WriteFile(u, raw, 0o644)
+		}, []string{"usage.csv: this is a list prices export, not a usage export"}},
 		{"missing key in JSON Lines", billing.JSONL, func(t *testing.T, u, p string) {
 			raw, _ := os.ReadFile(u)
 			os.WriteFile(u, regexp.MustCompile(`"usage_unit":"[^"]*",`).ReplaceAll(raw, nil), 0o644)

@@ -251,6 +251,10 @@ func inspect(ctx context.Context, db *sql.DB, t table, f inputFile) (relation, e
 		}
 	}
 	if len(missing) > 0 {
+		if other := otherTable(t); hasAll(rel.types, sourceColumns(other.cols)) {
+			return rel, fmt.Errorf("%s %s: this is a %s export, not a %s export (a directory or glob given to --usage or --list-prices takes every export file in it)",
+				t.name, f.path, other.name, t.name)
+		}
 		return rel, fmt.Errorf("%s %s: missing column %s (a %s export needs %s)",
 			t.name, f.path, strings.Join(missing, ", "), t.name, strings.Join(sourceColumns(t.cols), ", "))
 	}
@@ -282,6 +286,23 @@ func inspect(ctx context.Context, db *sql.DB, t table, f inputFile) (relation, e
 		rows.Close()
 	}
 	return rel, nil
+}
+
+// otherTable is the table a file given for t may really hold.
+func otherTable(t table) table {
+	if t.name == usageTable.name {
+		return priceTable
+	}
+	return usageTable
+}
+
+func hasAll(types map[string]string, columns []string) bool {
+	for _, c := range columns {
+		if _, ok := types[c]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // csvHeader reads the first record of a CSV file.
