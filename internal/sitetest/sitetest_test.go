@@ -143,13 +143,6 @@ func demoSite(t *testing.T) *site {
 	return shared.demo
 }
 
-// chromium is the browser binary; CI installs it, so a missing one fails.
-func chromium(t *testing.T) string {
-	t.Helper()
-	browserContext(t)
-	return shared.chromium
-}
-
 // browserContext is the one browser of the test binary.
 func browserContext(t *testing.T) context.Context {
 	t.Helper()
