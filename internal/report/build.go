@@ -92,6 +92,10 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	if r.Unattributed, err = unattributedOf(byCat[budget.Unattributed], p); err != nil {
 		return nil, fmt.Errorf("build report: %w", err)
 	}
+	r.Unattributed.ByMonth = map[time.Time]budget.Decimal{}
+	for m, s := range monthlySums(daily[budget.Unattributed]) {
+		r.Unattributed.ByMonth[m] = s.Cost
+	}
 	r.Unpriced = unpricedOf(all, p)
 	r.Totals = totals(r.Categories, r.Unattributed, all, p)
 	r.Tables = buildTables(r.Categories, byCat, daily, order, p, div.Thresholds)

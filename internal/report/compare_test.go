@@ -87,3 +87,12 @@ func TestCategoryAlertsNewestFirst(t *testing.T) {
 		}
 	}
 }
+
+func TestUnattributedByMonth(t *testing.T) {
+	r := mustBuild(t, division(), sample(), asOf)
+	for month, want := range map[string]string{"2026-03-01": "60", "2026-01-01": "5", "2026-02-01": "0"} {
+		if got := r.Unattributed.ByMonth[day(month)].String(); got != want {
+			t.Errorf("unattributed %s = %s, want %s", month, got, want)
+		}
+	}
+}

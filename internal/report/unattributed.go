@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
@@ -13,6 +14,9 @@ type Unattributed struct {
 	MonthToDate Split
 	History     Split // the HistoryMonths months ending with this one
 	Forecast    Forecast
+	// ByMonth is the unattributed cost of each month with any, for the
+	// history beside the categories' History.
+	ByMonth map[time.Time]budget.Decimal
 	// UnknownValues lists every OperationalCategory value that matched no
 	// category, as written in the data, by total cost descending.
 	UnknownValues []UnknownValue

@@ -33,18 +33,6 @@ func categoryColors(r *report.Report) map[string]string {
 	return colors
 }
 
-// unattributedByMonth sums the unattributed rows of cost_by_day per month.
-func unattributedByMonth(r *report.Report) map[time.Time]budget.Decimal {
-	out := map[time.Time]budget.Decimal{}
-	for _, d := range r.Tables.CostByDay {
-		if d.Category == budget.Unattributed {
-			m := time.Date(d.Date.Year(), d.Date.Month(), 1, 0, 0, 0, 0, time.UTC)
-			out[m] = out[m].Add(d.Cost)
-		}
-	}
-	return out
-}
-
 // masterCharts are the charts of the master page and the leadership report.
 func masterCharts(r *report.Report) map[string]charts.Chart {
 	colors := categoryColors(r)
@@ -70,10 +58,9 @@ func masterCharts(r *report.Report) map[string]charts.Chart {
 			}
 			series = append(series, s)
 		}
-		un := unattributedByMonth(r)
 		s := charts.Series{Name: "Unattributed", Color: charts.UnattributedColor}
 		for _, m := range r.Categories[0].History {
-			s.Values = append(s.Values, plotted(un[m.Month]))
+			s.Values = append(s.Values, plotted(r.Unattributed.ByMonth[m.Month]))
 		}
 		out["history"] = charts.StackedBars("chart-history", "Monthly cost by category, last 13 months", labels, append(series, s))
 

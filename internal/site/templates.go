@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/charts"
 	"github.com/novadynamics/stellar-budget/internal/report"
 )
@@ -36,20 +35,19 @@ type layouts struct {
 }
 
 var funcs = template.FuncMap{
-	"usd":            usd,
-	"dbus":           dbus,
-	"count":          count,
-	"pct":            pct,
-	"date":           date,
-	"month":          month,
-	"timestamp":      timestamp,
-	"freshness":      freshness,
-	"usdWhole":       usdWhole,
-	"signedPct":      signedPct,
-	"seq":            seq,
-	"weekdays":       func() []time.Weekday { return weekOrder },
-	"categoryColor":  charts.CategoryColor,
-	"unattributedIn": func(r *report.Report, month time.Time) budget.Decimal { return unattributedByMonth(r)[month] },
+	"usd":           usd,
+	"dbus":          dbus,
+	"count":         count,
+	"pct":           pct,
+	"date":          date,
+	"month":         month,
+	"timestamp":     timestamp,
+	"freshness":     freshness,
+	"usdWhole":      usdWhole,
+	"signedPct":     signedPct,
+	"seq":           seq,
+	"weekdays":      func() []time.Weekday { return weekOrder },
+	"categoryColor": charts.CategoryColor,
 }
 
 // parseLayouts reads the layouts of templates.
