@@ -101,9 +101,9 @@ func (e *Engine) open() error {
 	return nil
 }
 
-// recover replaces a database that DuckDB invalidated: some malformed
+// reopenIfInvalidated replaces a database that DuckDB invalidated: some malformed
 // inputs trip an internal DuckDB error, after which every query fails.
-func (e *Engine) recover(err error) {
+func (e *Engine) reopenIfInvalidated(err error) {
 	msg := err.Error()
 	if !strings.Contains(msg, "INTERNAL Error") && !strings.Contains(msg, "FATAL Error") {
 		return
@@ -169,7 +169,7 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	start := time.Now()
 	res.Facts, res.Hourly, res.Rows, err = e.facts(ctx, query)
 	if err != nil {
-		e.recover(err)
+		e.reopenIfInvalidated(err)
 		if derr := diagnose(ctx, usageTable, usageRels); derr != nil {
 			return Result{}, derr
 		}
@@ -198,7 +198,7 @@ func (e *Engine) loadPrices(ctx context.Context, files []inputFile) error {
 		return err
 	}
 	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE loaded_list_prices AS "+canonical(priceTable, rels)); err != nil {
-		e.recover(err)
+		e.reopenIfInvalidated(err)
 		if derr := diagnose(ctx, priceTable, rels); derr != nil {
 			return derr
 		}
