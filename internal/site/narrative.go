@@ -47,18 +47,19 @@ func divisionPlaceholders(r *report.Report) map[string]string {
 // the page's category, nil for division pages.
 func placeholders(r *report.Report, current *report.Category) markdown.Values {
 	values := markdown.Values{}
-	for name, text := range divisionPlaceholders(r) {
+	division := divisionPlaceholders(r)
+	for name, text := range division {
 		values[name] = markdown.Const(text)
 	}
 	for name, figure := range categoryPlaceholders {
-		division := divisionPlaceholders(r)[name]
+		whole := division[name]
 		values[name] = func(args []string) (string, error) {
 			switch len(args) {
 			case 0:
 				if current != nil {
 					return figure(current), nil
 				}
-				return division, nil
+				return whole, nil
 			case 1:
 				for i := range r.Categories {
 					if r.Categories[i].Slug == args[0] {
