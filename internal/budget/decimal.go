@@ -215,16 +215,29 @@ func (d Decimal) String() string {
 // Cents returns d as USD to 2 decimals, the form money is shown and written in.
 func (d Decimal) Cents() string { return d.StringFixed(2) }
 
-// USD formats d as money the way a reader expects it: "$12,345.67",
-// "-$1.23".
-func (d Decimal) USD() string {
-	s := d.Cents()
+// Grouped formats d rounded to places decimals with a comma between each
+// group of three integer digits: "-12,345.67".
+func (d Decimal) Grouped(places int) string {
+	s := d.StringFixed(places)
 	sign := ""
 	if strings.HasPrefix(s, "-") {
 		sign, s = "-", s[1:]
 	}
-	whole, frac, _ := strings.Cut(s, ".")
-	return sign + "$" + Thousands(whole) + "." + frac
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if hasFrac {
+		frac = "." + frac
+	}
+	return sign + Thousands(whole) + frac
+}
+
+// USD formats d as money the way a reader expects it: "$12,345.67",
+// "-$1.23".
+func (d Decimal) USD() string {
+	s := d.Grouped(2)
+	if strings.HasPrefix(s, "-") {
+		return "-$" + s[1:]
+	}
+	return "$" + s
 }
 
 // Thousands puts a comma between each group of three digits of a run of

@@ -97,3 +97,25 @@ func FuzzParseDecimal(f *testing.F) {
 		}
 	})
 }
+
+func TestGroupedAndUSD(t *testing.T) {
+	tests := []struct{ in, grouped, usd string }{
+		{"0", "0.00", "$0.00"},
+		{"999.995", "1,000.00", "$1,000.00"},
+		{"1234567.891", "1,234,567.89", "$1,234,567.89"},
+		{"-1.234", "-1.23", "-$1.23"},
+		{"-4200", "-4,200.00", "-$4,200.00"},
+	}
+	for _, tc := range tests {
+		d := MustDecimal(tc.in)
+		if got := d.Grouped(2); got != tc.grouped {
+			t.Errorf("Grouped(%s) = %s, want %s", tc.in, got, tc.grouped)
+		}
+		if got := d.USD(); got != tc.usd {
+			t.Errorf("USD(%s) = %s, want %s", tc.in, got, tc.usd)
+		}
+	}
+	if got := MustDecimal("1234.5").Grouped(0); got != "1,235" {
+		t.Errorf("Grouped(0) = %s, want 1,235", got)
+	}
+}

@@ -3,7 +3,6 @@ package site
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -14,15 +13,7 @@ import (
 func usd(d budget.Decimal) string { return d.USD() }
 
 // dbus formats a DBU quantity with two decimals and thousands separators.
-func dbus(d budget.Decimal) string {
-	s := d.StringFixed(2)
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	return sign + budget.Thousands(whole) + "." + frac
-}
+func dbus(d budget.Decimal) string { return d.Grouped(2) }
 
 // count formats a whole number with thousands separators.
 func count(n int64) string {
@@ -60,8 +51,8 @@ func freshness(daysBehind int) string {
 
 // usdWhole formats money in whole dollars, for dense tables ("$1,235").
 func usdWhole(d budget.Decimal) string {
-	s := d.USD()
-	return s[:len(s)-3]
+	s := d.Round(0).USD()
+	return s[:len(s)-3] // the ".00" rounding left
 }
 
 // signedPct formats a change in percent with its sign, "+12.5 %", "n/a"

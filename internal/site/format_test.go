@@ -92,3 +92,11 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestUSDWholeRounds(t *testing.T) {
+	for in, want := range map[string]string{"1234.49": "$1,234", "1234.5": "$1,235", "-0.6": "-$1", "0.4": "$0"} {
+		if got := usdWhole(budget.MustDecimal(in)); got != want {
+			t.Errorf("usdWhole(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
