@@ -23,24 +23,14 @@ const (
 	forecastColor = "#B35C00"
 )
 
-// categoryColors gives each configured category its colour by position,
-// the same on every chart of every page.
-func categoryColors(r *report.Report) map[string]string {
-	colors := map[string]string{budget.Unattributed: charts.UnattributedColor}
-	for i, c := range r.Categories {
-		colors[c.TagValue] = charts.CategoryColor(i)
-	}
-	return colors
-}
-
 // masterCharts are the charts of the master page and the leadership report.
 func masterCharts(r *report.Report) map[string]charts.Chart {
-	colors := categoryColors(r)
 	out := map[string]charts.Chart{}
 
 	var slices []charts.Slice
-	for _, c := range r.Categories {
-		slices = append(slices, charts.Slice{Name: c.Title, Value: plotted(c.MonthToDate), Color: colors[c.TagValue]})
+	// A category's colour is its position in the division, on every chart.
+	for i, c := range r.Categories {
+		slices = append(slices, charts.Slice{Name: c.Title, Value: plotted(c.MonthToDate), Color: charts.CategoryColor(i)})
 	}
 	slices = append(slices, charts.Slice{Name: "Unattributed", Value: plotted(r.Unattributed.MonthToDate.Total), Color: charts.UnattributedColor})
 	out["distribution"] = charts.Pie("chart-distribution", fmt.Sprintf("Cost by category, %s to date", r.Month.Format("January 2006")), slices)
@@ -51,8 +41,8 @@ func masterCharts(r *report.Report) map[string]charts.Chart {
 			labels = append(labels, m.Month.Format("Jan 2006"))
 		}
 		var series []charts.Series
-		for _, c := range r.Categories {
-			s := charts.Series{Name: c.Title, Color: colors[c.TagValue]}
+		for i, c := range r.Categories {
+			s := charts.Series{Name: c.Title, Color: charts.CategoryColor(i)}
 			for _, m := range c.History {
 				s.Values = append(s.Values, plotted(m.Cost))
 			}
