@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,8 +28,15 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Ctrl+C, and SIGTERM from kill or a process manager, stop a command
+	// gracefully. After the first signal the default handling is back, so
+	// a second Ctrl+C ends the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	if err := rootCommand().ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
@@ -39,6 +47,7 @@ func rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "generator",
 		Short:         "Stellar Budget: attributed Databricks spend, budgets and a static report site",
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -113,7 +122,7 @@ func (b *buildFlags) register(cmd *cobra.Command) {
 	f.StringArrayVar(&b.opts.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
 	f.StringVar(&b.opts.ContentDir, "content", "content", "the division's configuration directory")
 	f.StringVar(&b.templates, "templates", "site-templates", "templates directory; its files override the built-in ones of the same path")
-	f.StringVar(&b.opts.OutDir, "out", "public", "output directory, replaced as a whole")
+	f.StringVar(&b.opts.OutDir, "out", "public", "output directory, replaced as a whole; refused if it holds files the generator did not write")
 	f.StringVar(&b.asOf, "as-of", "", "report date YYYY-MM-DD (default: today for demo, the last usage date for files)")
 	f.BoolVar(&b.opts.PDF, "pdf", false, "also print the leadership report to report/report.pdf with headless Chromium")
 	f.StringVar(&b.opts.Chromium, "chromium", "", "Chromium binary for --pdf (default: $CHROMIUM, then /usr/bin/chromium or chromium on PATH)")
@@ -141,7 +150,9 @@ func buildCommand() *cobra.Command {
 		Short: "Attribute usage and write the report site",
 		Long: `Reads billing usage and list prices, attributes cost to the categories in
 the content directory and writes the report site and its CSV downloads.
-The new site replaces --out only when every step succeeded.
+The new site replaces --out only when every step succeeded, and only when
+--out is absent, empty (a .gitkeep is kept) or a site the generator wrote
+before; a directory holding anything else is refused and left as it is.
 
 --source demo (the default) uses the built-in demo account; --source files
 reads exports of system.billing.usage and system.billing.list_prices as CSV,
@@ -183,12 +194,18 @@ func serveCommand() *cobra.Command {
 		Long: `Builds the site (with the same flags as build), serves --out on --addr,
 and with --watch rebuilds whenever a file under the content or templates
 directory changes and reloads the open pages, the way hugo server does. A
-failed rebuild keeps the last good site and shows the error in the page.`,
+failed rebuild keeps the last good site and shows the error in the page.
+
+It stops on Ctrl+C or SIGTERM, and on Linux and macOS also when the process
+that started it exits: killing a "go run ./generator serve" by its PID stops
+the server that go run started, within a second.`,
 		Example: `  go run ./generator serve --watch
   go run ./generator serve --addr 127.0.0.1:9000 --source files --usage exports/usage.csv --list-prices exports/list_prices.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := newLogger()
+			ctx, cancel := withParent(cmd.Context(), time.Second, log)
+			defer cancel()
 			rebuild := func(ctx context.Context) error {
 				opts, err := flags.options(cmd, log)
 				if err != nil {
@@ -197,7 +214,10 @@ failed rebuild keeps the last good site and shows the error in the page.`,
 				_, err = pipeline.Build(ctx, opts)
 				return err
 			}
-			if err := rebuild(cmd.Context()); err != nil {
+			if err := rebuild(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil // stopped (Ctrl+C, SIGTERM, parent gone) before serving
+				}
 				return err
 			}
 			opts := devserver.Options{Dir: flags.opts.OutDir, Addr: addr, Rebuild: rebuild, Log: log}
@@ -213,7 +233,7 @@ failed rebuild keeps the last good site and shows the error in the page.`,
 				}
 			}
 			fmt.Printf("Serving %s at http://%s/ (Ctrl+C to stop)\n", flags.opts.OutDir, addr)
-			return devserver.New(opts).ListenAndServe(cmd.Context())
+			return devserver.New(opts).ListenAndServe(ctx)
 		},
 	}
 	flags.register(cmd)

@@ -28,7 +28,9 @@
 --     owner, resource type, serverless, workspace, sku, priced); list prices
 --     are in USD (the engine rejects others before this runs). The same pass
 --     also returns cost per usage_date and UTC hour of usage_start_time
---     (usage_hour; rows with hourly = true) for the time-of-day view.
+--     (usage_hour; rows with hourly = true) for the time-of-day view, and
+--     every row carries the latest usage_end_time of its group, so the
+--     caller knows how far the data reaches.
 WITH usage AS (
 {{.Usage}}
 ),
@@ -44,7 +46,7 @@ priced AS (
     u.usage_date, u.usage_hour,
     u.tag_category, u.tag_owner, u.run_as, u.owned_by, u.created_by,
     u.billing_origin_product, u.is_serverless, u.workspace_id, u.sku_name,
-    u.usage_quantity,
+    u.usage_quantity, u.usage_end_time,
     coalesce(p.price_effective_list, p.price_default) AS unit_price
   FROM usage u
   LEFT JOIN list_prices p
@@ -63,7 +65,8 @@ grouped AS (
     usage_date, usage_hour, tag_category, tag_owner, run_as, owned_by, created_by,
     billing_origin_product, is_serverless, workspace_id, sku_name, unit_price,
     sum(usage_quantity) AS dbus,
-    count(*) AS records
+    count(*) AS records,
+    max(usage_end_time) AS last_usage_end
   FROM priced
   GROUP BY GROUPING SETS (
     (usage_date, tag_category, tag_owner, run_as, owned_by, created_by,
@@ -109,7 +112,8 @@ labelled AS (
     a.unit_price IS NOT NULL AS priced,
     a.dbus,
     CAST(a.dbus AS DECIMAL(38, 10)) * CAST(a.unit_price AS DECIMAL(38, 8)) AS cost,
-    a.records
+    a.records,
+    a.last_usage_end
   FROM attributed a
   LEFT JOIN categories c ON c.tag_value = a.tag_normalised
 )
@@ -121,6 +125,7 @@ SELECT
   resource_type, is_serverless, workspace_id, sku_name, priced,
   CAST(sum(dbus) AS VARCHAR) AS dbus,
   CAST(coalesce(sum(cost), 0) AS VARCHAR) AS cost,
-  sum(records) AS records
+  sum(records) AS records,
+  max(last_usage_end) AS last_usage_end
 FROM labelled
 GROUP BY ALL

@@ -112,6 +112,15 @@ func TestAttributionMatchesReference(t *testing.T) {
 			if res.Rows != int64(len(usage)) {
 				t.Errorf("rows = %d, want %d", res.Rows, len(usage))
 			}
+			var lastEnd time.Time
+			for _, u := range usage {
+				if u.UsageEnd.After(lastEnd) {
+					lastEnd = u.UsageEnd
+				}
+			}
+			if !res.LastUsage.Equal(lastEnd) {
+				t.Errorf("last usage = %s, want %s", res.LastUsage, lastEnd)
+			}
 			got := map[refKey]budget.Fact{}
 			for _, f := range res.Facts {
 				k := factKey(f)

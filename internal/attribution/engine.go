@@ -130,6 +130,8 @@ type Result struct {
 	Hourly []budget.HourCost
 	Rows   int64    // usage records read
 	Inputs []string // every file read, usage first
+	// LastUsage is the latest usage_end_time read: how far the data reaches.
+	LastUsage time.Time
 }
 
 // Attribute reads the exports and returns the attributed facts. Bad input
@@ -167,7 +169,7 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	}
 	e.log.Info("attributing usage", "files", len(usageFiles), "bytes", usageBytes)
 	start := time.Now()
-	res.Facts, res.Hourly, res.Rows, err = e.facts(ctx, query)
+	res.Facts, res.Hourly, res.Rows, res.LastUsage, err = e.facts(ctx, query)
 	if err != nil {
 		e.reopenIfInvalidated(err)
 		if derr := diagnose(ctx, usageTable, usageRels); derr != nil {
@@ -252,20 +254,15 @@ LIMIT 1`).Scan(&sku, &cloud, &unit, &startA, &startB)
 	return nil
 }
 
-// facts runs the attribution query and reads its rows: facts, and the
-// hourly rows of the same grouping.
-func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, []budget.HourCost, int64, error) {
+// facts runs the attribution query and reads its rows: facts, the hourly
+// rows of the same grouping, the records read and the last usage_end_time.
+func (e *Engine) facts(ctx context.Context, query string) (facts []budget.Fact, hourly []budget.HourCost, total int64, last time.Time, err error) {
 	rows, err := e.db.QueryContext(ctx, query)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, time.Time{}, err
 	}
 	defer rows.Close()
-	var (
-		facts     []budget.Fact
-		hourly    []budget.HourCost
-		hourIndex = map[budget.HourCost]int{} // keyed with a zero Cost
-		total     int64
-	)
+	hourIndex := map[budget.HourCost]int{} // keyed with a zero Cost
 	for rows.Next() {
 		var (
 			isHourly                                                   bool
@@ -276,14 +273,18 @@ func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, []budg
 			serverless, priced                                         sql.NullBool
 			dbus, cost                                                 string
 			records                                                    int64
+			lastEnd                                                    sql.NullTime
 		)
 		if err := rows.Scan(&isHourly, &date, &hour, &category, &attribution, &unknown, &owner, &resource,
-			&serverless, &workspace, &sku, &priced, &dbus, &cost, &records); err != nil {
-			return nil, nil, 0, err
+			&serverless, &workspace, &sku, &priced, &dbus, &cost, &records, &lastEnd); err != nil {
+			return nil, nil, 0, time.Time{}, err
+		}
+		if lastEnd.Valid && lastEnd.Time.After(last) {
+			last = lastEnd.Time.UTC()
 		}
 		c, err := budget.ParseDecimal(cost)
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("read cost on %s: %w", date.Format(time.DateOnly), err)
+			return nil, nil, 0, time.Time{}, fmt.Errorf("read cost on %s: %w", date.Format(time.DateOnly), err)
 		}
 		if isHourly {
 			// Priced and unpriced usage of an hour arrive as two rows.
@@ -299,7 +300,7 @@ func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, []budg
 		}
 		d, err := budget.ParseDecimal(dbus)
 		if err != nil {
-			return nil, nil, 0, fmt.Errorf("read dbus of %s on %s: %w", sku.String, date.Format(time.DateOnly), err)
+			return nil, nil, 0, time.Time{}, fmt.Errorf("read dbus of %s on %s: %w", sku.String, date.Format(time.DateOnly), err)
 		}
 		facts = append(facts, budget.Fact{
 			Date: date.UTC(), Category: category.String, Attribution: budget.Attribution(attribution.String),
@@ -308,5 +309,5 @@ func (e *Engine) facts(ctx context.Context, query string) ([]budget.Fact, []budg
 		})
 		total += records
 	}
-	return facts, hourly, total, rows.Err()
+	return facts, hourly, total, last, rows.Err()
 }

@@ -75,14 +75,51 @@ func NormalizeTag(v string) string {
 // Category is one operational category of the division, as configured in
 // content/categories/<slug>.md.
 type Category struct {
-	Slug          string   // file name without .md; the page path
-	Title         string   // display name
-	TagValue      string   // normalised OperationalCategory value
-	MonthlyBudget Decimal  // USD per calendar month
+	Slug          string  // file name without .md; the page path
+	Title         string  // display name
+	TagValue      string  // normalised OperationalCategory value
+	MonthlyBudget Decimal // USD per calendar month: the budget in force now
+	// BudgetHistory lists earlier monthly budgets, oldest first (see
+	// BudgetFor); empty when the budget never changed.
+	BudgetHistory []BudgetChange
 	Owners        []string // who gets its alerts
 	Policy        Policy
 	OnBreach      OnBreach
 	Narrative     Narrative
+}
+
+// BudgetChange is an earlier monthly budget and the first month it was in
+// force.
+type BudgetChange struct {
+	From time.Time // first day of the month
+	USD  Decimal
+}
+
+// BudgetFor returns the monthly budget in force in month (its first day)
+// for a report whose own month is current. An entry of the history lasts
+// until the next one starts, and the last one until the current month,
+// from which MonthlyBudget is in force; before the first entry, the first
+// entry's amount (the oldest budget known) applies. A month that a later
+// entry follows is always judged by the history, so a report rebuilt for a
+// past date keeps the budget of its time. Without history every month uses
+// MonthlyBudget. To keep a month's budget when the current one changes
+// again, record the current budget's first month as an entry too.
+func (c Category) BudgetFor(month, current time.Time) Decimal {
+	if len(c.BudgetHistory) == 0 {
+		return c.MonthlyBudget
+	}
+	in, superseded := c.BudgetHistory[0].USD, false
+	for _, h := range c.BudgetHistory {
+		if h.From.After(month) {
+			superseded = true
+			break
+		}
+		in = h.USD
+	}
+	if !month.Before(current) && !superseded {
+		return c.MonthlyBudget
+	}
+	return in
 }
 
 // Policy is the compute policy `setup` enforces for a category.
@@ -115,15 +152,18 @@ type Narrative struct {
 
 // Division is the whole configuration under content/.
 type Division struct {
-	Title       string // site title
-	Name        string // division name
-	Currency    string // always USD for now
-	Thresholds  []int  // alert thresholds in percent of budget, ascending
-	Recipients  []string
-	Narrative   Narrative // body of _index.md
-	Report      Narrative // body of report.md
-	ReportTitle string    // title from report.md's front matter; "" when it sets none
-	Categories  []Category
+	Title      string // site title
+	Name       string // division name
+	Currency   string // always USD for now
+	Thresholds []int  // alert thresholds in percent of budget, ascending
+	// StaleAfterDays is how many days the last usage may lie before the
+	// report date before every page says the data is behind.
+	StaleAfterDays int
+	Recipients     []string
+	Narrative      Narrative // body of _index.md
+	Report         Narrative // body of report.md
+	ReportTitle    string    // title from report.md's front matter; "" when it sets none
+	Categories     []Category
 }
 
 // CategoryByTag returns the configured category with the given tag_value.
@@ -156,4 +196,7 @@ type Dataset struct {
 	Rows      int64      // usage records read
 	FirstDate time.Time  // first usage_date present
 	LastDate  time.Time  // last usage_date present
+	// LastUsage is the latest usage_end_time read: how far the data
+	// reaches. Zero when the source cannot tell.
+	LastUsage time.Time
 }

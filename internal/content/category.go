@@ -38,7 +38,7 @@ func parseCategory(file string, data []byte) (parsedCategory, []error) {
 		return c, d.errs
 	}
 	c.Narrative = doc.narrative(file)
-	top, ok := d.parse(doc.yaml, "title", "tag_value", "monthly_budget_usd", "owners", "policy", "on_breach")
+	top, ok := d.parse(doc.yaml, "title", "tag_value", "monthly_budget_usd", "budget_history", "owners", "policy", "on_breach")
 	if !ok {
 		return c, d.errs
 	}
@@ -51,6 +51,9 @@ func parseCategory(file string, data []byte) (parsedCategory, []error) {
 	}
 	if n := d.need(top, "monthly_budget_usd", "4200"); n != nil {
 		c.MonthlyBudget, _ = d.money(n, "monthly_budget_usd")
+	}
+	if n := top.values["budget_history"]; n != nil {
+		c.BudgetHistory = d.budgetHistory(n)
 	}
 	if n := d.need(top, "owners", "[first.last@novadynamics.test]"); n != nil {
 		c.Owners, _ = d.emails(n, "owners", true)
@@ -77,6 +80,51 @@ func (d *decoder) tagValue(n *yaml.Node) string {
 		return ""
 	}
 	return v
+}
+
+// budgetHistory reads the earlier monthly budgets, oldest first: each item
+// a mapping {from: YYYY-MM, usd: N}, months strictly ascending.
+func (d *decoder) budgetHistory(n *yaml.Node) []budget.BudgetChange {
+	const field, example = "budget_history", "[{from: 2025-11, usd: 3800}]"
+	items, ok := d.list(n, field, example)
+	if !ok {
+		return nil
+	}
+	out := make([]budget.BudgetChange, 0, len(items))
+	for i, item := range items {
+		name := fmt.Sprintf("%s[%d]", field, i)
+		if item.Kind != yaml.MappingNode {
+			d.fail(item, name, "is %s (want {from: YYYY-MM, usd: N}, e.g. %s)", describe(item), example)
+			continue
+		}
+		m := d.fields(item, name+".", "from", "usd")
+		var change budget.BudgetChange
+		valid := true
+		if v := d.need(m, "from", "2025-11"); v != nil {
+			month, ok := d.month(v, name+".from")
+			valid = valid && ok
+			change.From = month
+		} else {
+			valid = false
+		}
+		if v := d.need(m, "usd", "3800"); v != nil {
+			usd, ok := d.money(v, name+".usd")
+			valid = valid && ok
+			change.USD = usd
+		} else {
+			valid = false
+		}
+		if !valid {
+			continue
+		}
+		if len(out) > 0 && !change.From.After(out[len(out)-1].From) {
+			d.fail(item, name+".from", "%s does not come after %s (list the months oldest first, each once)",
+				change.From.Format(monthLayout), out[len(out)-1].From.Format(monthLayout))
+			continue
+		}
+		out = append(out, change)
+	}
+	return out
 }
 
 func (d *decoder) policy(top mapping) budget.Policy {

@@ -189,6 +189,22 @@ func TestLoadErrors(t *testing.T) {
 		{"duplicate tag value", func(t *testing.T, files map[string]string) {
 			files["categories/deep-space-copy.md"] = files[telemetryFile]
 		}, telemetryFile, 3, "tag_value", `"DEEP_SPACE_TELEMETRY" is already used by {dir}/categories/deep-space-copy.md:3`},
+		{"budget history not a list", replace(telemetryFile, "owners:", "budget_history: 3800\nowners:"),
+			telemetryFile, 5, "budget_history", `is "3800" (want a list`},
+		{"budget history item not a mapping", replace(telemetryFile, "owners:", "budget_history: [3800]\nowners:"),
+			telemetryFile, 5, "budget_history[0]", `is "3800" (want {from: YYYY-MM, usd: N}`},
+		{"budget history bad month", replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-13, usd: 3800}\nowners:"),
+			telemetryFile, 6, "budget_history[0].from", `"2025-13" is not a month (want a month as YYYY-MM`},
+		{"budget history missing amount", replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-11}\nowners:"),
+			telemetryFile, 6, "budget_history[0].usd", "missing (add e.g. `usd: 3800`)"},
+		{"budget history bad amount", replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-11, usd: -1}\nowners:"),
+			telemetryFile, 6, "budget_history[0].usd", "-1 is not positive"},
+		{"budget history unknown key", replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-11, usd: 1, until: 2026-01}\nowners:"),
+			telemetryFile, 6, "budget_history[0].until", "unknown field"},
+		{"budget history out of order", replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-11, usd: 1}\n  - {from: 2025-11, usd: 2}\nowners:"),
+			telemetryFile, 7, "budget_history[1].from", "2025-11 does not come after 2025-11 (list the months oldest first"},
+		{"stale after days out of range", replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstale_after_days: -1\n"),
+			"_index.md", 3, "stale_after_days", "-1 is out of range (want days from 0 to 365)"},
 		{"thresholds not ascending", replace("_index.md", "[75, 90, 100]", "[75, 100, 90]"),
 			"_index.md", 4, "alert_thresholds[2]", "90 does not come after 100"},
 		{"threshold out of range", replace("_index.md", "[75, 90, 100]", "[0, 90]"),
@@ -399,8 +415,29 @@ func TestLoadDefaults(t *testing.T) {
 	if div.Currency != "USD" || !slices.Equal(div.Thresholds, []int{75, 90, 100}) || div.Recipients != nil {
 		t.Errorf("defaults: currency %q, thresholds %v, recipients %v", div.Currency, div.Thresholds, div.Recipients)
 	}
+	if div.StaleAfterDays != 2 || div.Categories[0].BudgetHistory != nil {
+		t.Errorf("defaults: stale after %d days, budget history %v", div.StaleAfterDays, div.Categories[0].BudgetHistory)
+	}
 	if got := div.Categories[0].MonthlyBudget; got.Cmp(budget.MustDecimal("4200.5")) != 0 {
 		t.Errorf("budget = %s, want 4200.5 exactly", got)
+	}
+}
+
+func TestLoadBudgetHistory(t *testing.T) {
+	files := validTree()
+	replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-11, usd: 3000}\n  - from: 2026-06\n    usd: 3800.50\nowners:")(t, files)
+	replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstale_after_days: 5\n")(t, files)
+	div, err := Load(writeTree(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := div.Categories[0].BudgetHistory
+	if len(got) != 2 || got[0].From.Format("2006-01") != "2025-11" || got[0].USD.String() != "3000" ||
+		got[1].From.Format("2006-01") != "2026-06" || got[1].USD.String() != "3800.5" {
+		t.Errorf("budget history = %+v", got)
+	}
+	if div.StaleAfterDays != 5 {
+		t.Errorf("stale_after_days = %d, want 5", div.StaleAfterDays)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -193,6 +194,23 @@ func (d *decoder) money(n *yaml.Node, field string) (budget.Decimal, bool) {
 		return budget.Decimal{}, false
 	}
 	return v, true
+}
+
+const monthLayout = "2006-01"
+
+// month reads a calendar month written YYYY-MM as its first day, UTC.
+func (d *decoder) month(n *yaml.Node, field string) (time.Time, bool) {
+	const want = "want a month as YYYY-MM, e.g. 2025-11"
+	if !isValue(n) {
+		d.fail(n, field, "is %s (%s)", describe(n), want)
+		return time.Time{}, false
+	}
+	m, err := time.Parse(monthLayout, strings.TrimSpace(n.Value))
+	if err != nil {
+		d.fail(n, field, "%q is not a month (%s)", n.Value, want)
+		return time.Time{}, false
+	}
+	return m, true
 }
 
 // list returns the elements of a sequence, reporting anything else.

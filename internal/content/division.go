@@ -10,6 +10,12 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
+// defaultStaleAfterDays is how far the last usage may lie behind the report
+// date, in days, before the pages say the data is behind, when _index.md
+// sets no stale_after_days. Billing data normally lands within hours; two
+// days leave room for a late export without crying wolf.
+const defaultStaleAfterDays = 2
+
 // defaultThresholds are the alert thresholds, in percent of budget, when
 // _index.md sets none.
 var defaultThresholds = []int{75, 90, 100}
@@ -17,13 +23,13 @@ var defaultThresholds = []int{75, 90, 100}
 // parseIndex reads _index.md: the division's settings and its narrative.
 func parseIndex(file string, data []byte) (budget.Division, []error) {
 	d := &decoder{file: file}
-	div := budget.Division{Currency: "USD", Thresholds: slices.Clone(defaultThresholds)}
+	div := budget.Division{Currency: "USD", Thresholds: slices.Clone(defaultThresholds), StaleAfterDays: defaultStaleAfterDays}
 	doc, ok := d.document(data, true)
 	if !ok {
 		return div, d.errs
 	}
 	div.Narrative = doc.narrative(file)
-	top, ok := d.parse(doc.yaml, "title", "division", "currency", "alert_thresholds", "recipients")
+	top, ok := d.parse(doc.yaml, "title", "division", "currency", "alert_thresholds", "stale_after_days", "recipients")
 	if !ok {
 		return div, d.errs
 	}
@@ -42,6 +48,11 @@ func parseIndex(file string, data []byte) (budget.Division, []error) {
 	}
 	if n := top.values["alert_thresholds"]; n != nil {
 		div.Thresholds = d.thresholds(n)
+	}
+	if n := top.values["stale_after_days"]; n != nil {
+		if v, ok := d.integer(n, "stale_after_days", 0, 365, "days"); ok {
+			div.StaleAfterDays = v
+		}
 	}
 	if n := top.values["recipients"]; n != nil {
 		div.Recipients, _ = d.emails(n, "recipients", false)

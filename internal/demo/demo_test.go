@@ -4,10 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"hash"
-	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +19,10 @@ import (
 func digest(t *testing.T, cfg Config) string {
 	t.Helper()
 	h := sha256.New()
+	var buf []byte
 	err := Usage(cfg, func(r billing.UsageRecord) error {
-		writeRecord(h, r)
+		buf = appendRecord(buf[:0], r)
+		h.Write(buf)
 		return nil
 	})
 	if err != nil {
@@ -30,28 +31,29 @@ func digest(t *testing.T, cfg Config) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func writeRecord(h hash.Hash, r billing.UsageRecord) {
+// appendRecord appends every field of r to b, each ended by a unit
+// separator, the record by a record separator.
+func appendRecord(b []byte, r billing.UsageRecord) []byte {
 	m, id, f := r.Metadata, r.Identity, r.Features
-	fields := []string{
-		r.RecordID, r.AccountID, r.WorkspaceID, r.SKUName, r.Cloud,
-		r.UsageStart.String(), r.UsageEnd.String(), r.UsageDate.String(), r.UsageUnit,
-		r.UsageQuantity.String(), r.RecordType, r.IngestionDate.String(), r.OriginProduct, r.UsageType,
+	for _, s := range []string{
+		r.RecordID, r.AccountID, r.WorkspaceID, r.SKUName, r.Cloud, r.UsageUnit,
+		r.UsageQuantity.String(), r.RecordType, r.OriginProduct, r.UsageType,
 		m.ClusterID, m.JobID, m.WarehouseID, m.DLTPipelineID, m.NodeType, m.JobRunID, m.NotebookID, m.EndpointName,
 		id.RunAs, id.OwnedBy, id.CreatedBy, f.JobsTier, f.SQLTier, f.DLTTier,
+	} {
+		b = append(append(b, s...), 0x1f)
 	}
-	if f.IsServerless {
-		fields = append(fields, "serverless")
+	for _, t := range []time.Time{r.UsageStart, r.UsageEnd, r.UsageDate, r.IngestionDate} {
+		b = append(t.AppendFormat(b, time.RFC3339Nano), 0x1f)
 	}
-	if f.IsPhoton {
-		fields = append(fields, "photon")
-	}
+	b = strconv.AppendBool(strconv.AppendBool(b, f.IsServerless), f.IsPhoton)
 	if r.CustomTags == nil {
-		fields = append(fields, "no tags")
+		b = append(b, "no tags"...)
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.CustomTags)) {
-		fields = append(fields, k+"="+r.CustomTags[k])
+		b = append(append(append(append(b, 0x1f), k...), '='), r.CustomTags[k]...)
 	}
-	io.WriteString(h, strings.Join(fields, "\x1f")+"\x1e")
+	return append(b, 0x1e)
 }
 
 func TestUsageIsDeterministic(t *testing.T) {

@@ -20,27 +20,56 @@
 //
 // # Spend
 //
-// Each category spends a fraction of its MonthlyBudget: 70-80 % at today's
-// level, grown linearly from 82 % of that level in the first month, with a
-// few percent of noise, so typical months land at 56-82 % of budget. A
-// category's spend is split between its workloads by fixed shares and within
-// a month in proportion to hourly activity; record quantities are the spend
-// divided by the list price that applies (effective_list, else default, of
-// the row covering usage_end_time), in micro-DBUs.
+// Spend is a fixed scenario in USD, keyed by tag value (usualSpend in
+// scenario.go); budgets play no part, so changing a budget in content/
+// moves a category's utilisation and never its spend. A category's usual
+// month at today's level is:
 //
-//   - Over budget: EXPLORATORY_MISSIONS if configured, else the last
-//     category. In the as-of month its month-to-date spend runs at 120 % of
-//     budget (MTD = 1.2 × budget × elapsed days / days in month, on any
-//     as-of date, day 1 included), so it is past 90 % of budget from the
-//     23rd of a 30-day month on. Its previous month ends at 86 %. Every other
-//     category runs below 85 % in the as-of month.
-//   - Spike: the second category (the first when the second is over budget).
-//     On the first weekday on or after the 22nd of the previous month — 8 to
-//     40 days before any as-of date — a forgotten ALL_PURPOSE cluster
-//     (node_type r5d.4xlarge, development workspace) bills all 24 hours,
-//     5.5 average days of the category's spend: that day is about six
-//     times a normal day. That month otherwise
-//     runs at 68 %, so the spike pushes it to about 80 % (past 75 %).
+//	DEEP_SPACE_TELEMETRY   9,000 USD   (shipped budget 12,500: 72 %)
+//	PROPULSION_ANALYTICS   7,600 USD   ( 9,800: 78 %)
+//	ORBITAL_MECHANICS      4,600 USD   ( 6,400: 72 %)
+//	MATERIALS_SCIENCE      2,800 USD   ( 3,600: 78 %)
+//	EXPLORATORY_MISSIONS   3,900 USD   ( 5,200: 75 %)
+//	NAVIGATION_SYSTEMS     5,700 USD   ( 7,300: 78 %)
+//	EXOPLANET_RESEARCH    10,650 USD   (14,200: 75 %)
+//
+// 44,250 USD a month together. A tag the scenario does not know (an added
+// or renamed category) spends a modest 2,000-5,000 USD a month, in steps of
+// 100 chosen by a hash of its normalised tag value, so the same tag always
+// spends the same wherever it sits in the division. Months grow linearly from 82 % of the usual month in
+// the first month to 100 % a year later, with a few percent of noise drawn
+// per tag, so with the shipped budgets typical months land at 57-80 % of
+// budget. A category's spend is split between its workloads by fixed shares
+// and within a month in proportion to hourly activity; record quantities are
+// the spend divided by the list price that applies (effective_list, else
+// default, of the row covering usage_end_time), in micro-DBUs.
+//
+// Parts are cast by tag value; without the tag, or when it already plays
+// the over-budget part, a part goes by position in Division.Categories.
+//
+//   - Over budget: EXPLORATORY_MISSIONS, else the last category. In the
+//     as-of month its spend runs at 1.6 times its usual month (6,240 USD a
+//     month, pro rata to the as-of date, day 1 included: 120 % of the shipped
+//     5,200 budget, past 90 % from the 23rd of a 30-day month on). Its
+//     previous month spends 1.15 times its usual month (4,485 USD, 86 %).
+//     Whether a category cast by position ends over budget depends on its
+//     budget: against the shipped budgets any known category would, at
+//     115-125 %. Every other category stays at its usual level, below 85 %
+//     of the shipped budgets.
+//   - Spike: EXOPLANET_RESEARCH, else the second category (the first when
+//     the second is over budget). On the first weekday on or after the 22nd
+//     of the previous month (8 to 40 days before any as-of date) a forgotten
+//     ALL_PURPOSE cluster (node_type r5d.4xlarge, development workspace)
+//     bills all 24 hours, 5.5 average days of the category's spend that
+//     month: that day is about six times a normal day. That month otherwise
+//     runs at 0.9 times the usual month (9,585 USD, 67.5 % of the shipped
+//     budget), so the spike pushes it to about 80 % (past 75 %).
+//   - Unpriced: PROPULSION_ANALYTICS, else the last category (the first when
+//     the last is over budget); see Traps.
+//
+// The unattributed buckets and the unpriced endpoint are shares of the
+// configured categories' usual months together, following the same growth:
+// adding a category grows them, changing a budget does not.
 //
 // # Prices
 //
@@ -71,19 +100,20 @@
 //     with no tags at all (custom_tags null, owner from owned_by).
 //   - Unknown values, about 1.5 %: "SANDBOX" (interactive), "TBD" (a nightly
 //     job) and "Navigation Sys" (serverless SQL) match no category.
-//   - Values only normalisation matches: category 0's interactive clusters
-//     write "deep space telemetry", category 1's nightly jobs
-//     "Propulsion-Analytics", category 2's SQL Pro warehouse
-//     " orbital_mechanics " (derived from each category's tag_value).
+//   - Values only normalisation matches: category 0's interactive clusters,
+//     category 1's nightly jobs and category 2's SQL Pro warehouse write their
+//     tag_value the way people mistype it; with the shipped content/, whose
+//     categories load in file name order, "deep space telemetry",
+//     "Exoplanet-Research" and " exploratory_missions ".
 //   - No Owner tag: category 1's serverless jobs (owner from run_as),
 //     category 2's serverless SQL (owned_by), category 3's Photon clusters
 //     (created_by), and category 0's model serving endpoint, which has no
 //     identity either: its owner is unknown.
 //   - Unpriced: from the first of the month 3 months before the as-of month,
-//     a GPU model serving endpoint on SKUUnpriced, tagged with the last
-//     category (the first when the last is over budget), with about 1 % of
-//     the division's budget worth of DBUs at a notional 0.10 USD/DBU. The
-//     category's priced spend does not include it.
+//     a GPU model serving endpoint on SKUUnpriced, tagged with the unpriced
+//     category (see Spend), with 1 % of the categories' usual spend worth of
+//     DBUs at a notional 0.10 USD/DBU (up to 4,425 DBUs a month for the
+//     example division). The category's priced spend does not include it.
 //
 // # Shape
 //

@@ -7,8 +7,9 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// testDivision is the example division: seven categories with budgets
-// between 3,000 and 15,000 USD a month.
+// testDivision is the example division in DESIGN.md's order, with budgets
+// other than the shipped content/'s: the demo's spend must not depend on
+// them (tests of the scenario against the shipped budgets load content/).
 func testDivision() budget.Division {
 	cats := []struct {
 		tag, slug, budget string

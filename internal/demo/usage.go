@@ -13,7 +13,7 @@ import (
 
 // Config says which account to generate.
 type Config struct {
-	Division budget.Division // categories with TagValue, Slug, MonthlyBudget, Owners
+	Division budget.Division // categories: TagValue, Slug and Policy.NodeTypes are read, budgets are not
 	AsOf     time.Time       // last usage_date generated (inclusive), UTC midnight
 	Rows     int64           // 0 = the natural demo size; N > 0 = exactly N usage records
 }
@@ -73,14 +73,14 @@ func newGenerator(cfg Config) (*generator, error) {
 	b := streamSet{cal: cal, spans: priceSpans(cal), names: newNamePool(),
 		untaggedGroup: len(cats), unknownGroup: len(cats) + 1, unpricedGroup: len(cats) + 2}
 	g := &generator{cal: cal}
-	total := 0.0
+	usual := 0.0
 	for i, c := range cats {
 		g.groups = append(g.groups, categoryGroup(c, i, r))
-		total += c.MonthlyBudget.Float64()
+		usual += g.groups[i].usual
 		b.categoryStreams(i, len(cats), c, r)
 	}
 	b.bucketStreams()
-	g.groups = append(g.groups, bucketGroup(total, untaggedShare), bucketGroup(total, unknownValueShare), bucketGroup(total, unpricedShare))
+	g.groups = append(g.groups, bucketGroup(usual, untaggedShare), bucketGroup(usual, unknownValueShare), bucketGroup(usual, unpricedShare))
 	g.streams = b.streams
 	g.pcg = rand.NewPCG(0, 0)
 	g.rng = rand.New(g.pcg)
@@ -146,7 +146,7 @@ func (g *generator) size() {
 				continue
 			}
 			gr := g.groups[s.group]
-			monthly := gr.budget * gr.fraction[p.month]
+			monthly := gr.usual * gr.fraction[p.month]
 			if s.spike {
 				g.target[si][pi] = spikeMultiple * monthly / p.monthDays
 				continue

@@ -71,7 +71,7 @@ func (o BuildOptions) validate() error {
 	default:
 		return fmt.Errorf("unknown source %q (want demo or files)", o.Source)
 	}
-	return nil
+	return site.CheckOutput(o.OutDir)
 }
 
 // Build runs every stage and publishes the site only if all succeed.
@@ -174,7 +174,7 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 	if inputs == nil {
 		inputs = res.Inputs
 	}
-	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source, Inputs: inputs, ReadAt: opts.Now, Rows: res.Rows}
+	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source, Inputs: inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
 	for _, f := range res.Facts {
 		if data.FirstDate.IsZero() || f.Date.Before(data.FirstDate) {
 			data.FirstDate = f.Date

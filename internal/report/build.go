@@ -13,12 +13,23 @@ type period struct {
 	month       time.Time // first day of the as-of month
 	daysElapsed int
 	daysInMonth int
+	dataDays    int         // days of the month the data covers (see Report.DataDays)
 	months      []time.Time // the HistoryMonths months ending with month, oldest first
 }
 
-func newPeriod(asOf time.Time) period {
+// newPeriod is the calendar of a report as of asOf whose data ends on
+// dataDay (zero: no data at all).
+func newPeriod(asOf, dataDay time.Time) period {
 	p := period{asOf: asOf, month: monthOf(asOf), daysElapsed: asOf.Day()}
 	p.daysInMonth = daysIn(p.month)
+	switch {
+	case dataDay.IsZero() || !dataDay.Before(asOf):
+		p.dataDays = p.daysElapsed
+	case dataDay.Before(p.month):
+		p.dataDays = 0
+	default:
+		p.dataDays = dataDay.Day()
+	}
 	for i := HistoryMonths - 1; i >= 0; i-- {
 		p.months = append(p.months, addMonths(p.month, -i))
 	}
@@ -66,7 +77,10 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		daily[f.Category][f.Date] = s
 	}
 
-	p := newPeriod(asOf)
+	for _, days := range daily {
+		roundDays(days)
+	}
+	p := newPeriod(asOf, dataDay(data))
 	r := &Report{
 		Title:       div.Title,
 		Division:    div.Name,
@@ -75,8 +89,9 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		Month:       p.month,
 		DaysElapsed: p.daysElapsed,
 		DaysInMonth: p.daysInMonth,
+		DataDays:    p.dataDays,
 		Thresholds:  div.Thresholds,
-		Source:      sourceOf(data, asOf),
+		Source:      sourceOf(data, asOf, div.StaleAfterDays),
 
 		Narrative:       div.Narrative,
 		ReportTitle:     div.ReportTitle,
@@ -89,12 +104,8 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		}
 		r.Categories = append(r.Categories, cat)
 	}
-	if r.Unattributed, err = unattributedOf(byCat[budget.Unattributed], p); err != nil {
+	if r.Unattributed, err = unattributedOf(byCat[budget.Unattributed], daily[budget.Unattributed], p); err != nil {
 		return nil, fmt.Errorf("build report: %w", err)
-	}
-	r.Unattributed.ByMonth = map[time.Time]budget.Decimal{}
-	for m, s := range monthlySums(daily[budget.Unattributed]) {
-		r.Unattributed.ByMonth[m] = s.Cost
 	}
 	r.Unpriced = unpricedOf(all, p)
 	r.Totals = totals(r.Categories, r.Unattributed, all, p)
@@ -108,6 +119,8 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		}
 	}
 	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, p)
+	r.QuarterToDate = periodToDate("qtd", "Quarter to date", quarterOf(p.month), r.Categories, r.Unattributed, p)
+	r.YearToDate = periodToDate("ytd", "Year to date", yearOf(p.month), r.Categories, r.Unattributed, p)
 	r.HourProfile = hourProfile(data.Hourly, p)
 	r.Summary = summary(r)
 	return r, nil
@@ -130,18 +143,38 @@ func categoryOrder(div budget.Division) (map[string]int, error) {
 	return order, nil
 }
 
-func sourceOf(data budget.Dataset, asOf time.Time) Source {
+// dataDay is the last day the data covers: the day of its last
+// usage_end_time (an hour ending at midnight belongs to the day before),
+// else its last usage date; zero when there is no data.
+func dataDay(data budget.Dataset) time.Time {
+	if !data.LastUsage.IsZero() {
+		return dateOf(data.LastUsage.Add(-time.Nanosecond))
+	}
+	if data.LastDate.IsZero() {
+		return time.Time{}
+	}
+	return dateOf(data.LastDate)
+}
+
+func sourceOf(data budget.Dataset, asOf time.Time, staleAfterDays int) Source {
 	s := Source{
-		Kind:      data.Source,
-		Inputs:    data.Inputs,
-		ReadAt:    data.ReadAt,
-		Rows:      data.Rows,
-		FirstDate: data.FirstDate,
-		LastDate:  data.LastDate,
+		Kind:           data.Source,
+		Inputs:         data.Inputs,
+		ReadAt:         data.ReadAt,
+		Rows:           data.Rows,
+		FirstDate:      data.FirstDate,
+		LastDate:       data.LastDate,
+		LastUsage:      data.LastUsage,
+		DataThrough:    dataDay(data),
+		StaleAfterDays: staleAfterDays,
 	}
-	if !data.LastDate.IsZero() && data.LastDate.Before(asOf) {
-		s.FreshnessDays = int(asOf.Sub(dateOf(data.LastDate)).Hours() / 24)
+	if s.LastUsage.IsZero() && !s.DataThrough.IsZero() {
+		s.LastUsage = s.DataThrough.AddDate(0, 0, 1)
 	}
+	if !s.DataThrough.IsZero() && s.DataThrough.Before(asOf) {
+		s.DaysBehind = int(asOf.Sub(s.DataThrough).Hours() / 24)
+	}
+	s.Behind = !s.DataThrough.IsZero() && s.DaysBehind > staleAfterDays
 	return s
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -46,10 +47,14 @@ func fromRat(r *big.Rat, places int) (budget.Decimal, error) {
 	return budget.ParseDecimal(r.FloatString(places))
 }
 
-// runRate projects month-to-date spend to the month end at the same daily
-// rate, rounded to cents.
-func runRate(monthToDate budget.Decimal, daysElapsed, daysInMonth int) (Forecast, error) {
-	r := new(big.Rat).Mul(monthToDate.Rat(), big.NewRat(int64(daysInMonth), int64(daysElapsed)))
+// runRate projects month-to-date spend over the days the data covers to
+// the month end at the same daily rate, rounded to cents. With no data day
+// in the month yet there is no rate: the forecast is the month to date.
+func runRate(monthToDate budget.Decimal, dataDays, daysInMonth int) (Forecast, error) {
+	if dataDays <= 0 {
+		return Forecast{Value: monthToDate, Low: monthToDate, High: monthToDate, Method: ForecastRunRate}, nil
+	}
+	r := new(big.Rat).Mul(monthToDate.Rat(), big.NewRat(int64(daysInMonth), int64(dataDays)))
 	v, err := fromRat(r, 2)
 	if err != nil {
 		return Forecast{}, fmt.Errorf("run-rate forecast of %s: %w", monthToDate, err)
@@ -101,6 +106,40 @@ func addMonths(month time.Time, n int) time.Time {
 // daysIn returns the number of days in month.
 func daysIn(month time.Time) int {
 	return addMonths(month, 1).AddDate(0, 0, -1).Day()
+}
+
+// roundDays rounds one bucket's daily costs to cents, month by month, so
+// that a month's days sum to its exact total rounded once (largest
+// remainder; see budget.AllocateCents). DBUs stay exact.
+func roundDays(days map[time.Time]sums) {
+	byMonth := map[time.Time][]time.Time{}
+	for d := range days {
+		byMonth[monthOf(d)] = append(byMonth[monthOf(d)], d)
+	}
+	for _, ds := range byMonth {
+		slices.SortFunc(ds, time.Time.Compare)
+		costs := make([]budget.Decimal, len(ds))
+		for i, d := range ds {
+			costs[i] = days[d].Cost
+		}
+		for i, c := range budget.AllocateCents(costs) {
+			s := days[ds[i]]
+			s.Cost = c
+			days[ds[i]] = s
+		}
+	}
+}
+
+// allocate rounds the costs of lines to cents summing exactly to total,
+// which is whole cents (see budget.AllocateCentsTo), and stores them back.
+func allocate[L any](total budget.Decimal, lines []L, cost func(*L) *budget.Decimal) {
+	costs := make([]budget.Decimal, len(lines))
+	for i := range lines {
+		costs[i] = *cost(&lines[i])
+	}
+	for i, c := range budget.AllocateCentsTo(total, costs) {
+		*cost(&lines[i]) = c
+	}
 }
 
 // sums accumulates DBUs and cost.

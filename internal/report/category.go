@@ -28,7 +28,14 @@ type Category struct {
 	OnBreach  budget.OnBreach
 	Narrative budget.Narrative
 
-	Budget               budget.Decimal // monthly
+	Budget budget.Decimal // monthly, in force in the as-of month
+	// BudgetHistory is true when the category configures earlier budgets,
+	// so past months are judged against their own; false when every month
+	// uses today's budget.
+	BudgetHistory bool
+	// config and month give BudgetFor the budgets in force.
+	config               budget.Category
+	month                time.Time
 	MonthToDate          budget.Decimal // cost
 	DBUs                 budget.Decimal // month to date, priced and unpriced
 	Utilization          Percent        // MonthToDate / Budget
@@ -44,6 +51,12 @@ type Category struct {
 	History    []MonthLine    // the HistoryMonths months ending with this one
 	Unpriced   Unpriced       // this category's unpriced usage
 	Alerts     []Alert        // its threshold crossings in the HistoryMonths months, newest first
+}
+
+// BudgetFor returns the category's budget in force in month (its first
+// day), as of the report's month.
+func (c Category) BudgetFor(month time.Time) budget.Decimal {
+	return c.config.BudgetFor(month, c.month)
 }
 
 // StatusLabel is the status as a reader sees it: "ok", "at 90 %" or
@@ -88,8 +101,8 @@ type DayLine struct {
 	MonthToDate budget.Decimal
 }
 
-// MonthLine is one calendar month's spend against the budget. The budget is
-// today's configured monthly budget: configuration has no history.
+// MonthLine is one calendar month's spend against the budget in force in
+// that month.
 type MonthLine struct {
 	Month            time.Time // first day
 	DBUs             budget.Decimal
@@ -109,17 +122,25 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]s
 		Owners:    c.Owners,
 		Policy:    c.Policy,
 		OnBreach:  c.OnBreach,
-		Budget:    c.MonthlyBudget,
 		Narrative: c.Narrative,
+
+		BudgetHistory: len(c.BudgetHistory) > 0,
+		config:        budget.Category{MonthlyBudget: c.MonthlyBudget, BudgetHistory: c.BudgetHistory},
+		month:         p.month,
 	}
+	out.Budget = out.BudgetFor(p.month)
 	for _, f := range facts {
 		if p.inMonth(f.Date) {
-			out.MonthToDate = out.MonthToDate.Add(f.Cost)
 			out.DBUs = out.DBUs.Add(f.DBUs)
 		}
 	}
+	for d, s := range daily {
+		if p.inMonth(d) {
+			out.MonthToDate = out.MonthToDate.Add(s.Cost)
+		}
+	}
 	out.Utilization = percentOf(out.MonthToDate, out.Budget)
-	fc, err := runRate(out.MonthToDate, p.daysElapsed, p.daysInMonth)
+	fc, err := runRate(out.MonthToDate, p.dataDays, p.daysInMonth)
 	if err != nil {
 		return Category{}, fmt.Errorf("category %s: %w", c.Slug, err)
 	}
@@ -132,7 +153,7 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]s
 	out.TopOwners = ownerLines(facts, p, out.MonthToDate)
 	out.RecentDays = series(daily, p.asOf.AddDate(0, 0, -(RecentDays-1)), p.asOf)
 	out.MonthDays = series(daily, p.month, p.asOf)
-	out.History = history(monthlySums(daily), p, out.Budget, thresholds)
+	out.History = history(monthlySums(daily), p, out.BudgetFor, thresholds)
 	out.Unpriced = unpricedOf(facts, p)
 	return out, nil
 }
@@ -172,7 +193,6 @@ func resourceLines(facts []budget.Fact, p period, total budget.Decimal) []Resour
 			Serverless:   k.serverless,
 			DBUs:         s.DBUs,
 			Cost:         s.Cost,
-			Share:        percentOf(s.Cost, total),
 		})
 	}
 	slices.SortFunc(lines, func(a, b ResourceLine) int {
@@ -184,6 +204,10 @@ func resourceLines(facts []budget.Fact, p period, total budget.Decimal) []Resour
 		}
 		return boolCompare(a.Serverless, b.Serverless)
 	})
+	allocate(total, lines, func(l *ResourceLine) *budget.Decimal { return &l.Cost })
+	for i := range lines {
+		lines[i].Share = percentOf(lines[i].Cost, total)
+	}
 	return lines
 }
 
@@ -218,6 +242,7 @@ func ownerLines(facts []budget.Fact, p period, total budget.Decimal) []OwnerLine
 		}
 		return strings.Compare(a.Owner, b.Owner)
 	})
+	allocate(total, lines, func(l *OwnerLine) *budget.Decimal { return &l.Cost })
 	if len(lines) > TopOwners {
 		others := OwnerLine{Others: len(lines) - TopOwners}
 		for _, l := range lines[TopOwners:] {
@@ -266,10 +291,11 @@ func monthlySums(daily map[time.Time]sums) map[time.Time]sums {
 	return out
 }
 
-func history(monthly map[time.Time]sums, p period, monthlyBudget budget.Decimal, thresholds []int) []MonthLine {
+func history(monthly map[time.Time]sums, p period, budgetFor func(time.Time) budget.Decimal, thresholds []int) []MonthLine {
 	lines := make([]MonthLine, 0, len(p.months))
 	for _, m := range p.months {
 		s := monthly[m]
+		monthlyBudget := budgetFor(m)
 		lines = append(lines, MonthLine{
 			Month:            m,
 			DBUs:             s.DBUs,

@@ -16,7 +16,8 @@ type Comparison struct {
 	Slug        string // category slug; empty for the others
 	MonthToDate budget.Decimal
 	// SamePeriodLastMonth is the spend of the previous month's days 1 to
-	// the as-of day (or to its last day, when it is shorter).
+	// the last data day of this month (or to its last day, when it is
+	// shorter).
 	SamePeriodLastMonth budget.Decimal
 	Change              budget.Decimal // MonthToDate - SamePeriodLastMonth
 	ChangePct           Percent        // Change / SamePeriodLastMonth
@@ -31,7 +32,9 @@ type Comparison struct {
 func comparison(name, slug string, daily map[time.Time]sums, monthlyBudget, forecast budget.Decimal, p period) Comparison {
 	last := addMonths(p.month, -1)
 	before := addMonths(p.month, -2)
-	samePeriodEnd := last.AddDate(0, 0, min(p.daysElapsed, daysIn(last))-1)
+	// The same days as this month's data: when the data is behind, the
+	// days after it would compare something with nothing.
+	samePeriodEnd := last.AddDate(0, 0, min(p.dataDays, daysIn(last))-1)
 	c := Comparison{Name: name, Slug: slug, Budget: monthlyBudget, Forecast: forecast}
 	var monthBefore budget.Decimal
 	for d, s := range daily {
@@ -108,8 +111,16 @@ func summary(r *Report) []string {
 	usd := budget.Decimal.USD
 	t := r.Totals
 	month := r.Month.Format("January 2006")
-	s := []string{fmt.Sprintf("In %s to date (%d of %d days) the division has spent %s of its %s monthly budget (%s %%).",
-		month, r.DaysElapsed, r.DaysInMonth, usd(t.MonthToDate), usd(t.Budget), t.Utilization.String())}
+	var s []string
+	if src := r.Source; src.Behind {
+		s = append(s, fmt.Sprintf("The data is %s behind: the last usage ends at %s, so month to date runs to %s (%d of %d days) and the projection rests on data %s old.",
+			days(src.DaysBehind), src.LastUsage.UTC().Format("2006-01-02 15:04 UTC"), src.DataThrough.Format("2 January 2006"), r.DataDays, r.DaysInMonth, days(src.DaysBehind)))
+		s = append(s, fmt.Sprintf("In %s to date the division has spent %s of its %s monthly budget (%s %%).",
+			month, usd(t.MonthToDate), usd(t.Budget), t.Utilization.String()))
+	} else {
+		s = append(s, fmt.Sprintf("In %s to date (%d of %d days) the division has spent %s of its %s monthly budget (%s %%).",
+			month, r.DaysElapsed, r.DaysInMonth, usd(t.MonthToDate), usd(t.Budget), t.Utilization.String()))
+	}
 	s = append(s, fmt.Sprintf("At this rate the month ends at %s, %s %% of budget.", usd(t.Forecast.Value), t.ProjectedUtilization.String()))
 
 	var risk []string
@@ -142,7 +153,38 @@ func summary(r *Report) []string {
 	if u := r.Unattributed.MonthToDate.Total; !u.IsZero() {
 		s = append(s, fmt.Sprintf("%s (%s %%) of this month's spend carries no valid category tag.", usd(u), percentOf(u, t.MonthToDate).String()))
 	}
+	if line := unpricedSentence(r.Unpriced.Month); line != "" {
+		s = append(s, line)
+	}
 	return s
+}
+
+// unpricedSentence says how many DBUs of which SKUs had no list price this
+// month: they are in no total, so a reader must hear of them up front.
+func unpricedSentence(skus []SKUUsage) string {
+	if len(skus) == 0 {
+		return ""
+	}
+	var total budget.Decimal
+	names := make([]string, len(skus))
+	for i, u := range skus {
+		total = total.Add(u.DBUs)
+		names[i] = fmt.Sprintf("%s (%s DBUs)", u.SKU, u.DBUs.Grouped(1))
+	}
+	noun := "SKU"
+	if len(skus) > 1 {
+		noun = "SKUs"
+	}
+	return fmt.Sprintf("%s DBUs this month have no list price and are not in any total: %s %s.",
+		total.Grouped(1), noun, strings.Join(names, ", "))
+}
+
+// days writes a number of days: "1 day", "3 days".
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 // HourProfile is the average cost of each hour of the week over the last

@@ -10,11 +10,12 @@ import (
 
 func TestComparisons(t *testing.T) {
 	data := sample()
-	// January 40 and February days 1-10 of 100 (alpha) against March's 910.
+	// January 40 and February days 1-8 of 100 (alpha) against March's 910:
+	// the data ends on 8 March, so the same period ends on 8 February.
 	data.Facts = append(data.Facts,
 		fact("2026-01-20", "ALPHA", "o1@x", "40"),
-		fact("2026-02-10", "ALPHA", "o1@x", "100"),
-		fact("2026-02-11", "ALPHA", "o1@x", "1"), // after the same period
+		fact("2026-02-08", "ALPHA", "o1@x", "100"),
+		fact("2026-02-09", "ALPHA", "o1@x", "1"), // after the same period
 	)
 	r := mustBuild(t, division(), data, asOf)
 	alpha := r.Comparisons[0]

@@ -15,8 +15,23 @@
 //  4. "This month" is the as-of date's calendar month; month to date runs from
 //     its first day to the as-of date inclusive. History and budget status
 //     cover the 13 months ending with it.
-//  5. Thresholds are crossed when spend reaches threshold % of the budget
-//     (spend*100 >= threshold*budget, spend > 0), compared exactly.
+//  5. Money is rounded to cents once, right after the facts are summed per
+//     day, so that every breakdown ties to the figure it breaks down: each
+//     category-month's days are rounded by the largest remainder method to
+//     the month's exact total rounded to cents, and every other figure is
+//     derived from those days (months, month to date, history, budget
+//     status, alerts, comparisons, the division as the sum of its buckets).
+//     A category-month's owners and resources are rounded the same way to
+//     its month total, and unattributed spend's untagged and unknown-value
+//     parts to its total. See budget.AllocateCents.
+//  6. Thresholds are crossed when spend reaches threshold % of the budget
+//     (spend*100 >= threshold*budget, spend > 0), compared exactly. Each
+//     month is judged against the budget in force then
+//     (budget.Category.BudgetFor).
+//  7. The data may end before the as-of date. Month to date is then as of
+//     the last data day, the forecast projects from the days the data
+//     covers, and when it ends more than the division's StaleAfterDays
+//     before the as-of date the report says it is behind.
 package report
 
 import (
@@ -46,7 +61,11 @@ type Report struct {
 	Month       time.Time // first day of the as-of month
 	DaysElapsed int       // days of the month counted, 1..DaysInMonth
 	DaysInMonth int
-	Thresholds  []int // alert thresholds in percent of budget, ascending
+	// DataDays is how many days of the month the data covers, from its
+	// first day to the last data day: DaysElapsed unless the data is
+	// behind. Forecasts project from these days.
+	DataDays   int
+	Thresholds []int // alert thresholds in percent of budget, ascending
 
 	Narrative       budget.Narrative // the master page's, from _index.md
 	ReportTitle     string           // the leadership report's title
@@ -58,12 +77,16 @@ type Report struct {
 	Summary []string
 	// Comparisons put this month beside the last: each category, then
 	// unattributed, then the division.
-	Comparisons  []Comparison
-	HourProfile  HourProfile
-	Categories   []Category // in configuration order
-	Unattributed Unattributed
-	Unpriced     Unpriced // the whole division, unattributed included
-	Tables       Tables   // the CSV downloads' rows
+	Comparisons []Comparison
+	// QuarterToDate and YearToDate put the spend of the calendar quarter
+	// and year so far against the budgets in force in their months.
+	QuarterToDate PeriodToDate
+	YearToDate    PeriodToDate
+	HourProfile   HourProfile
+	Categories    []Category // in configuration order
+	Unattributed  Unattributed
+	Unpriced      Unpriced // the whole division, unattributed included
+	Tables        Tables   // the CSV downloads' rows
 }
 
 // Source says where the data came from and how fresh it is.
@@ -74,9 +97,18 @@ type Source struct {
 	Rows      int64     // usage records read
 	FirstDate time.Time // first usage date in the data (zero when empty)
 	LastDate  time.Time // last usage date in the data (zero when empty)
-	// FreshnessDays is the number of days from LastDate to the as-of date;
+	// LastUsage is the last usage_end_time in the data (when the source
+	// does not tell, the end of DataThrough); zero when empty.
+	LastUsage time.Time
+	// DataThrough is the last day the data covers: the day of LastUsage.
+	DataThrough time.Time
+	// DaysBehind is the number of days from DataThrough to the as-of date;
 	// 0 when the data reaches (or passes) the as-of date or is empty.
-	FreshnessDays int
+	DaysBehind int
+	// Behind is true when DaysBehind exceeds StaleAfterDays: every page
+	// then says so.
+	Behind         bool
+	StaleAfterDays int
 }
 
 // Totals are the division's month-to-date figures.
@@ -109,6 +141,27 @@ type Forecast struct {
 	Low    budget.Decimal
 	High   budget.Decimal
 	Method string // "run_rate" for now
+}
+
+// PeriodToDate is the spend of a run of months ending with the as-of month
+// against the budgets in force in them.
+type PeriodToDate struct {
+	Key   string    // "qtd" or "ytd", for anchors and ids
+	Name  string    // "Quarter to date" or "Year to date"
+	From  time.Time // first day of the first month
+	To    time.Time // the as-of date
+	Lines []PeriodLine
+}
+
+// PeriodLine is one category's, unattributed's or the division's spend
+// in a PeriodToDate. Budget sums the monthly budgets in force in the
+// period's months, the as-of month's in full; unattributed has none.
+type PeriodLine struct {
+	Name        string // category title, "Unattributed" or "Division"
+	Slug        string // category slug; empty for the others
+	Spend       budget.Decimal
+	Budget      budget.Decimal
+	Utilization Percent // Spend / Budget
 }
 
 // Forecast methods.

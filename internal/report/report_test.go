@@ -59,6 +59,8 @@ func division() budget.Division {
 		Name:       "SAD",
 		Currency:   "USD",
 		Thresholds: []int{75, 90, 100},
+		// The sample's data ends 2 days before the as-of date: not behind.
+		StaleAfterDays: 2,
 		Categories: []budget.Category{
 			{Slug: "alpha", Title: "Alpha", TagValue: "ALPHA", MonthlyBudget: dec("1000")},
 			{Slug: "beta", Title: "Beta", TagValue: "BETA", MonthlyBudget: dec("300")},
@@ -94,6 +96,8 @@ func sample() budget.Dataset {
 	}
 }
 
+// asOf is two days after the sample's last data day: forecasts project
+// from the 8 days with data.
 var asOf = day("2026-03-10")
 
 func mustBuild(t *testing.T, div budget.Division, data budget.Dataset, asOf time.Time) *Report {
@@ -114,35 +118,35 @@ func TestBuildFigures(t *testing.T) {
 		{"alpha month to date", alpha.MonthToDate.Cents(), "910.00"},
 		{"alpha dbus include unpriced", alpha.DBUs.String(), "1827"},
 		{"alpha utilisation", alpha.Utilization.String(), "91.0"},
-		{"alpha run rate", alpha.Forecast.Value.Cents(), "2821.00"},
-		{"alpha forecast low", alpha.Forecast.Low.Cents(), "2821.00"},
-		{"alpha forecast high", alpha.Forecast.High.Cents(), "2821.00"},
-		{"alpha projected", alpha.ProjectedUtilization.String(), "282.1"},
+		{"alpha run rate", alpha.Forecast.Value.Cents(), "3526.25"},
+		{"alpha forecast low", alpha.Forecast.Low.Cents(), "3526.25"},
+		{"alpha forecast high", alpha.Forecast.High.Cents(), "3526.25"},
+		{"alpha projected", alpha.ProjectedUtilization.String(), "352.6"},
 		{"alpha threshold", fmt.Sprint(alpha.ThresholdReached), "90"},
 		{"alpha status", alpha.StatusLabel(), "at 90 %"},
 		{"beta month to date", beta.MonthToDate.Cents(), "30.00"},
 		{"beta utilisation", beta.Utilization.String(), "10.0"},
-		{"beta forecast", beta.Forecast.Value.Cents(), "93.00"},
+		{"beta forecast", beta.Forecast.Value.Cents(), "116.25"},
 		{"beta status", beta.StatusLabel(), "ok"},
 		{"total month to date", r.Totals.MonthToDate.Cents(), "1000.00"},
 		{"total attributed", r.Totals.Attributed.Cents(), "940.00"},
 		{"total unattributed", r.Totals.Unattributed.Cents(), "60.00"},
 		{"total budget", r.Totals.Budget.Cents(), "1300.00"},
-		{"total forecast", r.Totals.Forecast.Value.Cents(), "3100.00"},
+		{"total forecast", r.Totals.Forecast.Value.Cents(), "3875.00"},
 		{"tag compliance", r.Totals.TagCompliance.String(), "94.0"},
 		{"at risk", strings.Join(r.Totals.AtRisk, ","), "alpha"},
 		{"unattributed untagged mtd", r.Unattributed.MonthToDate.Untagged.Cents(), "40.00"},
 		{"unattributed unknown mtd", r.Unattributed.MonthToDate.UnknownValue.Cents(), "20.00"},
 		{"unattributed untagged 13 months", r.Unattributed.History.Untagged.Cents(), "40.00"},
 		{"unattributed unknown 13 months", r.Unattributed.History.UnknownValue.Cents(), "25.00"},
-		{"unattributed forecast", r.Unattributed.Forecast.Value.Cents(), "186.00"},
+		{"unattributed forecast", r.Unattributed.Forecast.Value.Cents(), "232.50"},
 		{"unknown values", fmt.Sprint(r.Unattributed.UnknownValues), "[{Foo 20 25} {bar 0 7}]"},
 		{"unpriced month", fmt.Sprint(r.Unpriced.Month), "[{X_SKU 7}]"},
 		{"unpriced all", fmt.Sprint(r.Unpriced.All), "[{X_SKU 8.5}]"},
 		{"alpha unpriced month", fmt.Sprint(alpha.Unpriced.Month), "[{X_SKU 7}]"},
 		{"beta unpriced", fmt.Sprint(beta.Unpriced.All), "[]"},
 		{"days", fmt.Sprint(r.DaysElapsed, "/", r.DaysInMonth), "10/31"},
-		{"freshness", fmt.Sprint(r.Source.FreshnessDays), "2"},
+		{"days behind", fmt.Sprint(r.Source.DaysBehind, " ", r.Source.Behind, " ", r.DataDays), "2 false 8"},
 		{"month", r.Month.Format(time.DateOnly), "2026-03-01"},
 	}
 	for _, tc := range tests {
@@ -223,8 +227,8 @@ func TestBuildTables(t *testing.T) {
 	want := []string{
 		"2026-02 ALPHA 1000.00 1200.00 1200.00 120.0 100",
 		"2026-02 BETA 300.00 0.00 0.00 0.0 0",
-		"2026-03 ALPHA 1000.00 910.00 2821.00 91.0 90",
-		"2026-03 BETA 300.00 30.00 93.00 10.0 0",
+		"2026-03 ALPHA 1000.00 910.00 3526.25 91.0 90",
+		"2026-03 BETA 300.00 30.00 116.25 10.0 0",
 	}
 	if strings.Join(status, "\n") != strings.Join(want, "\n") {
 		t.Errorf("budget status:\n%s\nwant:\n%s", strings.Join(status, "\n"), strings.Join(want, "\n"))

@@ -89,26 +89,27 @@ type Alert struct {
 // buildTables computes the CSV rows. cats are the report's categories, in
 // order; byCat holds each bucket's facts; daily each bucket's daily sums.
 func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[string]map[time.Time]sums, order map[string]int, p period, thresholds []int) Tables {
+	monthly := map[string]map[time.Time]sums{}
+	for cat, days := range daily {
+		monthly[cat] = monthlySums(days)
+	}
 	t := Tables{
 		CostByDay:      costByDay(daily, order),
-		CostByOwner:    costByOwner(byCat, order),
-		CostByResource: costByResource(byCat, order),
-	}
-	monthly := map[string]map[time.Time]sums{}
-	for _, c := range cats {
-		monthly[c.TagValue] = monthlySums(daily[c.TagValue])
+		CostByOwner:    costByOwner(byCat, monthly, order),
+		CostByResource: costByResource(byCat, monthly, order),
 	}
 	for _, m := range p.months {
 		for _, c := range cats {
 			actual := monthly[c.TagValue][m].Cost
+			monthBudget := c.BudgetFor(m)
 			row := BudgetStatus{
 				Month:            m,
 				Category:         c.TagValue,
-				Budget:           c.Budget,
+				Budget:           monthBudget,
 				Actual:           actual,
 				Forecast:         Forecast{Value: actual, Low: actual, High: actual, Method: ForecastActual},
-				Utilization:      percentOf(actual, c.Budget),
-				ThresholdReached: highestReached(actual, c.Budget, thresholds),
+				Utilization:      percentOf(actual, monthBudget),
+				ThresholdReached: highestReached(actual, monthBudget, thresholds),
 			}
 			if m.Equal(p.month) {
 				row.Forecast = c.Forecast
@@ -142,12 +143,13 @@ func alerts(c Category, daily map[time.Time]sums, p period, thresholds []int) []
 		if m.Equal(p.month) {
 			status = AlertTriggered
 		}
+		monthBudget := c.BudgetFor(m)
 		crossed := map[int]bool{}
 		var cumulative budget.Decimal
 		for d := m; d.Before(addMonths(m, 1)) && !d.After(p.asOf); d = d.AddDate(0, 0, 1) {
 			cumulative = cumulative.Add(daily[d].Cost)
 			for _, th := range thresholds {
-				if crossed[th] || !reached(cumulative, c.Budget, th) {
+				if crossed[th] || !reached(cumulative, monthBudget, th) {
 					continue
 				}
 				crossed[th] = true
@@ -157,7 +159,7 @@ func alerts(c Category, daily map[time.Time]sums, p period, thresholds []int) []
 					Kind:      AlertBudgetThreshold,
 					Threshold: th,
 					Value:     cumulative,
-					Budget:    c.Budget,
+					Budget:    monthBudget,
 					Status:    status,
 				})
 			}
@@ -209,7 +211,25 @@ func byMonthCategoryCost(order map[string]int, aMonth, bMonth time.Time, aCat, b
 	return bCost.Cmp(aCost)
 }
 
-func costByOwner(byCat map[string][]budget.Fact, order map[string]int) []OwnerCost {
+// allocateMonthly rounds the costs of monthly breakdown rows, already
+// sorted by month and category, so that each (month, category)'s rows sum
+// exactly to its rounded monthly total.
+func allocateMonthly[R any](rows []R, monthly map[string]map[time.Time]sums, key func(*R) (time.Time, string), cost func(*R) *budget.Decimal) {
+	for start := 0; start < len(rows); {
+		m, cat := key(&rows[start])
+		end := start + 1
+		for end < len(rows) {
+			if em, ecat := key(&rows[end]); !em.Equal(m) || ecat != cat {
+				break
+			}
+			end++
+		}
+		allocate(monthly[cat][m].Cost, rows[start:end], cost)
+		start = end
+	}
+}
+
+func costByOwner(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]sums, order map[string]int) []OwnerCost {
 	type key struct {
 		month    time.Time
 		category string
@@ -226,10 +246,12 @@ func costByOwner(byCat map[string][]budget.Fact, order map[string]int) []OwnerCo
 		}
 		return strings.Compare(a.Owner, b.Owner)
 	})
+	allocateMonthly(rows, monthly, func(r *OwnerCost) (time.Time, string) { return r.Month, r.Category },
+		func(r *OwnerCost) *budget.Decimal { return &r.Cost })
 	return rows
 }
 
-func costByResource(byCat map[string][]budget.Fact, order map[string]int) []ResourceCost {
+func costByResource(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]sums, order map[string]int) []ResourceCost {
 	type key struct {
 		month        time.Time
 		category     string
@@ -250,5 +272,7 @@ func costByResource(byCat map[string][]budget.Fact, order map[string]int) []Reso
 		}
 		return strings.Compare(a.SKU, b.SKU)
 	})
+	allocateMonthly(rows, monthly, func(r *ResourceCost) (time.Time, string) { return r.Month, r.Category },
+		func(r *ResourceCost) *budget.Decimal { return &r.Cost })
 	return rows
 }

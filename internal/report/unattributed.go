@@ -39,6 +39,13 @@ func (s *Split) add(f budget.Fact) {
 	s.Total = s.Total.Add(f.Cost)
 }
 
+// roundTo sets the split's total to total (whole cents, from the rounded
+// days) and rounds its two parts to sum to it.
+func (s *Split) roundTo(total budget.Decimal) {
+	parts := budget.AllocateCentsTo(total, []budget.Decimal{s.Untagged, s.UnknownValue})
+	s.Untagged, s.UnknownValue, s.Total = parts[0], parts[1], total
+}
+
 // UnknownValue is one unmatched tag value and what it cost.
 type UnknownValue struct {
 	Value       string
@@ -58,8 +65,10 @@ type SKUUsage struct {
 	DBUs budget.Decimal
 }
 
-// unattributedOf summarises the unattributed facts.
-func unattributedOf(facts []budget.Fact, p period) (Unattributed, error) {
+// unattributedOf summarises the unattributed facts and their daily sums
+// (rounded): totals come from the days, and their untagged and unknown-value
+// parts, and the unknown values of this month, are rounded to tie to them.
+func unattributedOf(facts []budget.Fact, daily map[time.Time]sums, p period) (Unattributed, error) {
 	var out Unattributed
 	values := map[string]*UnknownValue{}
 	for _, f := range facts {
@@ -91,7 +100,23 @@ func unattributedOf(facts []budget.Fact, p period) (Unattributed, error) {
 		}
 		return strings.Compare(a.Value, b.Value)
 	})
-	fc, err := runRate(out.MonthToDate.Total, p.daysElapsed, p.daysInMonth)
+	out.ByMonth = map[time.Time]budget.Decimal{}
+	for m, s := range monthlySums(daily) {
+		out.ByMonth[m] = s.Cost
+	}
+	var month, history budget.Decimal
+	for d, s := range daily {
+		if p.inMonth(d) {
+			month = month.Add(s.Cost)
+		}
+		if p.inHistory(d) {
+			history = history.Add(s.Cost)
+		}
+	}
+	out.MonthToDate.roundTo(month)
+	out.History.roundTo(history)
+	allocate(out.MonthToDate.UnknownValue, out.UnknownValues, func(v *UnknownValue) *budget.Decimal { return &v.MonthToDate })
+	fc, err := runRate(out.MonthToDate.Total, p.dataDays, p.daysInMonth)
 	if err != nil {
 		return Unattributed{}, fmt.Errorf("unattributed: %w", err)
 	}

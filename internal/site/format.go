@@ -49,6 +49,14 @@ func freshness(daysBehind int) string {
 	return fmt.Sprintf("%d days behind the as-of date", daysBehind)
 }
 
+// days writes a number of days: "1 day", "3 days".
+func days(n int) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
 // usdWhole formats money in whole dollars, for dense tables ("$1,235").
 func usdWhole(d budget.Decimal) string {
 	s := d.Round(0).USD()

@@ -2,16 +2,16 @@ package site
 
 import (
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 )
 
 // Publishing a build: Stage makes an empty directory next to the output,
-// Render fills it, Publish swaps it in. A build that fails calls Discard
-// instead, and the output directory is never touched, so the last good site
-// stays up.
+// Render fills it, Publish marks it and swaps it in, only over an output
+// directory the generator wrote (the rule is in marker.go). A build that
+// fails calls Discard instead, and the output directory is never touched,
+// so the last good site stays up.
 //
 // The swap is two renames (out -> old, staging -> out), each atomic because
 // staging, out and old share one parent directory and so one filesystem.
@@ -53,8 +53,13 @@ func Discard(staging string) error {
 }
 
 // Publish replaces out with staging, which must be a sibling of out (see
-// Stage). On error out still holds the previous site, except in the one
-// case reported as such: the previous site could not be removed afterwards.
+// Stage), under the output rule of CheckOutput: it refuses an out holding
+// anything the generator did not write, checking just before the swap and
+// again on the previous site once it is moved aside, and deletes only what
+// passed. It carries out's .gitkeep into the new site and writes the
+// marker (MarkerName) into staging as the last step before the swap. On
+// error out still holds the previous site, except in the one case
+// reported as such: the previous site could not be removed afterwards.
 func Publish(staging, out string) error {
 	parent, base, err := split(out)
 	if err != nil {
@@ -63,18 +68,39 @@ func Publish(staging, out string) error {
 	if filepath.Dir(filepath.Clean(staging)) != parent {
 		return fmt.Errorf("publish %s: staging directory %s is not next to it", out, staging)
 	}
-	if _, err := os.Lstat(out); errors.Is(err, os.ErrNotExist) {
+	found, err := inspect(out, out)
+	if err != nil {
+		return err
+	}
+	if found.gitkeep {
+		if err := keepGitkeep(out, staging); err != nil {
+			return fmt.Errorf("publish %s: %w", out, err)
+		}
+	}
+	if err := writeMarker(staging); err != nil {
+		return fmt.Errorf("publish %s: %w", out, err)
+	}
+	testHookBeforeSwap(out)
+	if !found.present {
+		// A directory made since the check is replaced only if it is
+		// empty: rename fails on a non-empty one.
 		if err := os.Rename(staging, out); err != nil {
 			return fmt.Errorf("publish %s: %w", out, err)
 		}
 		return nil
-	} else if err != nil {
-		return fmt.Errorf("publish %s: %w", out, err)
 	}
 
 	old := filepath.Join(parent, "."+base+".old-"+rand.Text())
 	if err := os.Rename(out, old); err != nil {
 		return fmt.Errorf("publish %s: move previous site aside: %w", out, err)
+	}
+	// What is in old now is what RemoveAll below deletes: check it again,
+	// closing the window since the check above.
+	if _, err := inspect(old, out); err != nil {
+		if rerr := os.Rename(old, out); rerr != nil {
+			return fmt.Errorf("%w; putting it back from %s also failed: %w", err, old, rerr)
+		}
+		return err
 	}
 	if err := os.Rename(staging, out); err != nil {
 		if rerr := os.Rename(old, out); rerr != nil {
@@ -87,6 +113,10 @@ func Publish(staging, out string) error {
 	}
 	return nil
 }
+
+// testHookBeforeSwap runs after Publish's check, just before it moves the
+// previous site aside; tests change out there.
+var testHookBeforeSwap = func(out string) {}
 
 // split returns out's parent directory and base name, refusing outputs
 // that have no sibling to stage next to ("/", ".", "..").

@@ -13,6 +13,8 @@
 //	data/snapshot.json             machine-readable state
 //	css/site.css                   static assets, copied from the templates' static/
 //	.gitkeep                       public/ keeps one in version control
+//	.stellar-budget-site           what the generator wrote, written by Publish;
+//	                               the rule it serves is in marker.go
 package site
 
 import (

@@ -62,6 +62,8 @@ func testReport(t *testing.T) *report.Report {
 		Name:       "Stellar Analytics Division",
 		Currency:   "USD",
 		Thresholds: []int{75, 90, 100},
+		// The data ends 5 days before the as-of date: behind.
+		StaleAfterDays: 2,
 		Categories: []budget.Category{
 			{Slug: "alpha", Title: "Alpha & Omega", TagValue: "ALPHA", MonthlyBudget: budget.MustDecimal("20000"),
 				Owners: []string{"lead@example.com"}, OnBreach: budget.OnBreach{Action: budget.ActionNotify, DryRun: true},
@@ -140,7 +142,10 @@ func TestRenderPages(t *testing.T) {
 			`<th scope="row">@NEW_SKU</th><td class="num">3.25</td>`,
 			`files: <code>exports/usage-&lt;march&gt;.csv</code>`,
 			`2026-03-10 06:30 UTC (1,234 usage records)`,
-			`2026-03-05 (5 days behind the as-of date)`,
+			`2026-03-06 00:00 UTC, the last usage (5 days behind the as-of date; pages warn past 2 days)`,
+			`<strong>The data is 5 days behind.</strong> The last usage ends at 2026-03-06 00:00 UTC`,
+			`month to date runs to 2026-03-05 and projections rest on data 5 days old`,
+			`<caption id="qtd-caption">Quarter to date: Jan 2026 to 2026-03-10, against the budgets in force in those months</caption>`,
 			`<dt>Generated</dt><dd>2026-03-10 06:45 UTC</dd>`,
 			`<a href="downloads/cost_by_day.csv" download>cost_by_day.csv</a>`,
 			`<a href="downloads/alerts.csv" download>alerts.csv</a>`,
@@ -156,8 +161,8 @@ func TestRenderPages(t *testing.T) {
 			`<h1>Alpha &amp; Omega</h1>`,
 			`<dt>Month to date</dt><dd>$12,351.67</dd>`,
 			`<dt>Utilisation</dt><dd>61.8 %</dd>`,
-			`<dt>Forecast (month end)</dt><dd>$38,290.18</dd>`,
-			`<dt>Projected utilisation</dt><dd>191.5 %</dd>`,
+			`<dt>Forecast (month end)</dt><dd>$76,580.35</dd>`, // 12,351.67 over 5 days of data
+			`<dt>Projected utilisation</dt><dd>382.9 %</dd>`,
 			`<span class="status status-ok">ok</span>`,
 			`<th scope="row">&lt;script&gt;alert(1)&lt;/script&gt;</th>`,
 			`<th scope="row">=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)</th>`,
@@ -167,7 +172,8 @@ func TestRenderPages(t *testing.T) {
 			`<a href="../../downloads/alpha/cost_by_owner.csv" download>`,
 			`<a href="../../data/snapshot.json">`,
 			`Alerts go to lead@example.com.`,
-			`2026-03-05 (5 days behind the as-of date)`,
+			`<strong>The data is 5 days behind.</strong>`,
+			`every month against today's budget: no budget history is configured`,
 		}},
 		{"negative only category", "categories/beta/index.html", []string{
 			`<dt>Month to date</dt><dd>-$1.23</dd>`,
@@ -333,6 +339,9 @@ func TestSnapshot(t *testing.T) {
 	}
 	if s.Source.Kind != "files" || s.Source.LastUsageDate != "2026-03-05" || s.Source.ReadAt != "2026-03-10T06:30:00Z" {
 		t.Errorf("source = %+v", s.Source)
+	}
+	if s.DataThrough != "2026-03-06T00:00:00Z" || s.DaysBehind != 5 || !s.DataBehind {
+		t.Errorf("data through %q, %d days behind (%v); want 2026-03-06T00:00:00Z, 5, true", s.DataThrough, s.DaysBehind, s.DataBehind)
 	}
 	sum := budget.MustDecimal(s.Unattributed.Untagged).Add(budget.MustDecimal(s.Unattributed.UnknownValue))
 	for _, c := range s.Categories {

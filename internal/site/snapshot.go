@@ -17,20 +17,26 @@ const SnapshotSchemaVersion = 1
 // Snapshot is data/snapshot.json: the state the serverless functions read
 // (which category is over budget, what it may do about it). Money is a JSON
 // string with 2 decimals and percentages one with 1 decimal (null when there
-// is no budget), so no reader meets float rounding. Every amount is rounded
-// on its own from the exact figure, so the categories and unattributed add
-// up to the total exactly before rounding and to within half a cent per
-// part after it.
+// is no budget), so no reader meets float rounding. Amounts are the
+// report's, rounded so that every breakdown ties to its total to the cent:
+// the categories and unattributed add up to the division's figures exactly.
 type Snapshot struct {
-	SchemaVersion int                  `json:"schema_version"`
-	GeneratedAt   string               `json:"generated_at"` // RFC 3339, UTC
-	AsOf          string               `json:"as_of"`        // ISO date
-	Source        SnapshotSource       `json:"source"`
-	Thresholds    []int                `json:"thresholds"`
-	Totals        SnapshotTotals       `json:"totals"`
-	Categories    []SnapshotCategory   `json:"categories"`
-	Unattributed  SnapshotUnattributed `json:"unattributed"`
-	Unpriced      []SnapshotSKU        `json:"unpriced"` // this month
+	SchemaVersion int    `json:"schema_version"`
+	GeneratedAt   string `json:"generated_at"` // RFC 3339, UTC
+	AsOf          string `json:"as_of"`        // ISO date
+	// DataThrough is the last usage_end_time in the data (RFC 3339, UTC;
+	// "" when there is none) and DaysBehind the days from its day to the
+	// as-of date; DataBehind is true when that exceeds the configured
+	// stale_after_days, and the pages then say so.
+	DataThrough  string               `json:"data_through"`
+	DaysBehind   int                  `json:"days_behind"`
+	DataBehind   bool                 `json:"data_behind"`
+	Source       SnapshotSource       `json:"source"`
+	Thresholds   []int                `json:"thresholds"`
+	Totals       SnapshotTotals       `json:"totals"`
+	Categories   []SnapshotCategory   `json:"categories"`
+	Unattributed SnapshotUnattributed `json:"unattributed"`
+	Unpriced     []SnapshotSKU        `json:"unpriced"` // this month
 }
 
 // SnapshotSource says where the data came from and how fresh it is.
@@ -39,7 +45,7 @@ type SnapshotSource struct {
 	Inputs        []string `json:"inputs"`
 	ReadAt        string   `json:"read_at"`         // RFC 3339, UTC
 	LastUsageDate string   `json:"last_usage_date"` // ISO date, "" when no data
-	FreshnessDays int      `json:"freshness_days"`
+	FreshnessDays int      `json:"freshness_days"`  // the same as days_behind
 }
 
 // SnapshotTotals are the division's month-to-date figures.
@@ -54,6 +60,12 @@ type SnapshotTotals struct {
 	Utilization          *string `json:"utilization_pct"`
 	ProjectedUtilization *string `json:"projected_utilization_pct"`
 	TagCompliance        *string `json:"tag_compliance_pct"`
+	// Quarter and year to date against the budgets in force in their
+	// months (the as-of month's in full).
+	QuarterToDate       string `json:"qtd_usd"`
+	QuarterToDateBudget string `json:"qtd_budget_usd"`
+	YearToDate          string `json:"ytd_usd"`
+	YearToDateBudget    string `json:"ytd_budget_usd"`
 }
 
 // SnapshotCategory is one category's state and configuration.
@@ -123,6 +135,13 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+func timestampOrEmpty(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
 func usageDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -137,12 +156,15 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 		SchemaVersion: SnapshotSchemaVersion,
 		GeneratedAt:   now.UTC().Format(time.RFC3339),
 		AsOf:          r.AsOf.Format(time.DateOnly),
+		DataThrough:   timestampOrEmpty(r.Source.LastUsage),
+		DaysBehind:    r.Source.DaysBehind,
+		DataBehind:    r.Source.Behind,
 		Source: SnapshotSource{
 			Kind:          r.Source.Kind,
 			Inputs:        nonNil(r.Source.Inputs),
 			ReadAt:        r.Source.ReadAt.UTC().Format(time.RFC3339),
 			LastUsageDate: usageDate(r.Source.LastDate),
-			FreshnessDays: r.Source.FreshnessDays,
+			FreshnessDays: r.Source.DaysBehind,
 		},
 		Thresholds: nonNil(r.Thresholds),
 		Totals: SnapshotTotals{
@@ -156,6 +178,10 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 			Utilization:          optionalPct(r.Totals.Utilization),
 			ProjectedUtilization: optionalPct(r.Totals.ProjectedUtilization),
 			TagCompliance:        optionalPct(r.Totals.TagCompliance),
+			QuarterToDate:        money(r.QuarterToDate.Division().Spend),
+			QuarterToDateBudget:  money(r.QuarterToDate.Division().Budget),
+			YearToDate:           money(r.YearToDate.Division().Spend),
+			YearToDateBudget:     money(r.YearToDate.Division().Budget),
 		},
 		Categories: []SnapshotCategory{},
 		Unattributed: SnapshotUnattributed{

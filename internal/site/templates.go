@@ -43,6 +43,7 @@ var funcs = template.FuncMap{
 	"month":         month,
 	"timestamp":     timestamp,
 	"freshness":     freshness,
+	"days":          days,
 	"usdWhole":      usdWhole,
 	"signedPct":     signedPct,
 	"seq":           seq,

@@ -1,0 +1,194 @@
+package pipeline
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/content"
+)
+
+// TestTotalsTieToTheirRows reads the published CSVs and snapshot as an
+// analyst would and checks that every total equals the sum of the rows
+// that break it down, to the cent: for the demo account, and for a
+// generated export of another size and format read through --source files.
+func TestTotalsTieToTheirRows(t *testing.T) {
+	t.Run("demo", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "public")
+		if _, err := Build(t.Context(), options(out)); err != nil {
+			t.Fatal(err)
+		}
+		assertTies(t, out)
+	})
+	t.Run("generated export", func(t *testing.T) {
+		div, err := content.Load("../../content")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := attribution.Open(attribution.Options{Log: quietLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		dir := t.TempDir()
+		asOf := time.Date(2026, 7, 17, 0, 0, 0, 0, time.UTC)
+		usage, prices, err := WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: asOf, Dir: dir, Format: billing.JSONL, Log: quietLog(), Rows: 60000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := options(filepath.Join(dir, "public"))
+		opts.Source, opts.Usage, opts.ListPrices, opts.AsOf = SourceFiles, []string{usage}, []string{prices}, time.Time{}
+		if _, err := Build(t.Context(), opts); err != nil {
+			t.Fatal(err)
+		}
+		assertTies(t, opts.OutDir)
+	})
+}
+
+type monthCategory struct{ month, category string }
+
+// assertTies checks the published tree at out.
+func assertTies(t *testing.T, out string) {
+	t.Helper()
+	downloads := filepath.Join(out, "downloads")
+	days := sumCSV(t, filepath.Join(downloads, "cost_by_day.csv"), func(r map[string]string) monthCategory {
+		return monthCategory{r["date"][:7], r["category"]}
+	})
+	key := func(r map[string]string) monthCategory { return monthCategory{r["month"], r["category"]} }
+	owners := sumCSV(t, filepath.Join(downloads, "cost_by_owner.csv"), key)
+	resources := sumCSV(t, filepath.Join(downloads, "cost_by_resource.csv"), key)
+	if len(days) == 0 {
+		t.Fatal("cost_by_day.csv has no rows")
+	}
+	for k, d := range days {
+		if owners[k].Cmp(d) != 0 || resources[k].Cmp(d) != 0 {
+			t.Errorf("%s %s: days sum to %s, owners %s, resources %s", k.month, k.category, d, owners[k], resources[k])
+		}
+	}
+	for k := range owners {
+		if _, ok := days[k]; !ok {
+			t.Errorf("%s %s: owners without days", k.month, k.category)
+		}
+	}
+	status := readCSV(t, filepath.Join(downloads, "budget_status.csv"))
+	for _, r := range status {
+		if got, want := money(t, r["actual_usd"]), days[key(r)]; got.Cmp(want) != 0 {
+			t.Errorf("budget_status %s %s: actual %s, its days sum to %s", r["month"], r["category"], got, want)
+		}
+	}
+
+	var snap struct {
+		AsOf   string `json:"as_of"`
+		Totals struct {
+			MonthToDate  string `json:"mtd_usd"`
+			Attributed   string `json:"attributed_usd"`
+			Unattributed string `json:"unattributed_usd"`
+		} `json:"totals"`
+		Categories []struct {
+			TagValue    string `json:"tag_value"`
+			MonthToDate string `json:"mtd_usd"`
+		} `json:"categories"`
+		Unattributed struct {
+			Untagged     string `json:"untagged_usd"`
+			UnknownValue string `json:"unknown_value_usd"`
+		} `json:"unattributed"`
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "data", "snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &snap); err != nil {
+		t.Fatal(err)
+	}
+	month := snap.AsOf[:7]
+	var attributed budget.Decimal
+	for _, c := range snap.Categories {
+		mtd := money(t, c.MonthToDate)
+		if want := days[monthCategory{month, c.TagValue}]; mtd.Cmp(want) != 0 {
+			t.Errorf("snapshot %s month to date %s, its days sum to %s", c.TagValue, mtd, want)
+		}
+		attributed = attributed.Add(mtd)
+	}
+	unattributed := money(t, snap.Unattributed.Untagged).Add(money(t, snap.Unattributed.UnknownValue))
+	if want := days[monthCategory{month, budget.Unattributed}]; unattributed.Cmp(want) != 0 || money(t, snap.Totals.Unattributed).Cmp(want) != 0 {
+		t.Errorf("snapshot unattributed %s (parts %s), its days sum to %s", snap.Totals.Unattributed, unattributed, want)
+	}
+	if money(t, snap.Totals.Attributed).Cmp(attributed) != 0 || money(t, snap.Totals.MonthToDate).Cmp(attributed.Add(unattributed)) != 0 {
+		t.Errorf("snapshot totals %s (attributed %s); categories sum to %s, with unattributed %s",
+			snap.Totals.MonthToDate, snap.Totals.Attributed, attributed, attributed.Add(unattributed))
+	}
+
+	// Each category's own downloads hold exactly its rows of the division's.
+	entries, err := os.ReadDir(downloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		own := sumCSV(t, filepath.Join(downloads, e.Name(), "cost_by_day.csv"), func(r map[string]string) monthCategory {
+			return monthCategory{r["date"][:7], r["category"]}
+		})
+		if len(own) == 0 {
+			t.Errorf("downloads/%s/cost_by_day.csv has no rows", e.Name())
+		}
+		for k, v := range own {
+			if days[k].Cmp(v) != 0 {
+				t.Errorf("downloads/%s/cost_by_day.csv %s %s: %s, the division's file %s", e.Name(), k.month, k.category, v, days[k])
+			}
+		}
+	}
+}
+
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	records, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var rows []map[string]string
+	for _, rec := range records[1:] {
+		row := map[string]string{}
+		for i, h := range records[0] {
+			row[h] = rec[i]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// sumCSV sums list_cost_usd of a file's rows under the key keyOf gives.
+func sumCSV(t *testing.T, path string, keyOf func(map[string]string) monthCategory) map[monthCategory]budget.Decimal {
+	t.Helper()
+	out := map[monthCategory]budget.Decimal{}
+	for _, r := range readCSV(t, path) {
+		k := keyOf(r)
+		out[k] = out[k].Add(money(t, r["list_cost_usd"]))
+	}
+	return out
+}
+
+// money parses a money cell, which must have exactly 2 decimals.
+func money(t *testing.T, s string) budget.Decimal {
+	t.Helper()
+	d, err := budget.ParseDecimal(s)
+	if err != nil {
+		t.Fatalf("money %q: %v", s, err)
+	}
+	if d.Round(2).Cmp(d) != 0 || len(s) < 3 || s[len(s)-3] != '.' {
+		t.Fatalf("money %q is not written with 2 decimals", s)
+	}
+	return d
+}
