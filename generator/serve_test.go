@@ -25,6 +25,19 @@ const (
 	serveStop  = 5 * time.Second
 )
 
+// serveLog creates the file a test's processes write their output to; the
+// test closes it at its end.
+func serveLog(t *testing.T) (string, *os.File) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "serve.log")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return path, f
+}
+
 // TestServeStopsWithItsParent kills the process that started serve, with
 // SIGKILL, the way `kill -9 PID` ends a `go run ./generator serve` (go run
 // passes no signal on): the server notices it was orphaned, stops and
@@ -32,12 +45,7 @@ const (
 func TestServeStopsWithItsParent(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t)
-	logPath := filepath.Join(t.TempDir(), "serve.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
+	logPath, logFile := serveLog(t)
 
 	parent := exec.Command("parent", append([]string{"generator"}, serveArgs(t, addr)...)...)
 	parent.Dir = t.TempDir()
@@ -83,12 +91,7 @@ func TestServeStopsWithItsParent(t *testing.T) {
 func TestServeStopsOnSIGTERM(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t)
-	logPath := filepath.Join(t.TempDir(), "serve.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logFile.Close()
+	logPath, logFile := serveLog(t)
 
 	serve := exec.Command("generator", serveArgs(t, addr)...)
 	serve.Dir = t.TempDir()

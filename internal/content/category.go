@@ -99,22 +99,14 @@ func (d *decoder) budgetHistory(n *yaml.Node) []budget.BudgetChange {
 		}
 		m := d.fields(item, name+".", "from", "usd")
 		var change budget.BudgetChange
-		valid := true
+		fromOK, usdOK := false, false
 		if v := d.need(m, "from", "2025-11"); v != nil {
-			month, ok := d.month(v, name+".from")
-			valid = valid && ok
-			change.From = month
-		} else {
-			valid = false
+			change.From, fromOK = d.month(v, name+".from")
 		}
 		if v := d.need(m, "usd", "3800"); v != nil {
-			usd, ok := d.money(v, name+".usd")
-			valid = valid && ok
-			change.USD = usd
-		} else {
-			valid = false
+			change.USD, usdOK = d.money(v, name+".usd")
 		}
-		if !valid {
+		if !fromOK || !usdOK {
 			continue
 		}
 		if len(out) > 0 && !change.From.After(out[len(out)-1].From) {
