@@ -143,6 +143,50 @@ func finish(id, title string, s settings, c interface {
 	return Chart{ID: id, Title: title, Option: string(b), Height: s.height, Unit: s.unit}
 }
 
+// patch edits a finished chart's option as generic JSON, for the keys
+// go-echarts has no field (or no field of the right type) for.
+func patch(c Chart, edit func(option map[string]any)) Chart {
+	var option map[string]any
+	if err := json.Unmarshal([]byte(c.Option), &option); err != nil {
+		panic("charts: decode option " + c.ID + ": " + err.Error())
+	}
+	edit(option)
+	b, err := json.Marshal(option)
+	if err != nil {
+		panic("charts: marshal option " + c.ID + ": " + err.Error())
+	}
+	c.Option = string(b)
+	return c
+}
+
+// each calls fn for every object in option[key], a list or one object.
+func each(option map[string]any, key string, fn func(map[string]any)) {
+	switch v := option[key].(type) {
+	case []any:
+		for _, e := range v {
+			if m, ok := e.(map[string]any); ok {
+				fn(m)
+			}
+		}
+	case map[string]any:
+		fn(v)
+	}
+}
+
+// spaceWrappedLabels gives the category axes whose labels wrap (see
+// categoryLabel) a line height, so that the lines of a wrapped name do not
+// print over each other; go-echarts writes lineHeight as a string, which
+// ECharts does not read.
+func spaceWrappedLabels(option map[string]any) {
+	for _, key := range []string{"xAxis", "yAxis"} {
+		each(option, key, func(axis map[string]any) {
+			if label, ok := axis["axisLabel"].(map[string]any); ok && label["overflow"] == "break" {
+				label["lineHeight"] = 14
+			}
+		})
+	}
+}
+
 // visitor completes go-echarts' output: the tooltip's render mode and the
 // unit marker, without the empty title and toolbox go-echarts always writes
 // (neither component is in the trimmed ECharts build; the page has the
@@ -196,9 +240,24 @@ func or(color string, i int) string {
 	return CategoryColor(i)
 }
 
+// Legends sit under the plot, centred, and wrap to as many rows as the
+// width needs (a plain legend, never one that pages). site.js measures
+// them once drawn and moves the plot clear of them; the grid's bottom here
+// is room for one row, for the first paint.
 var (
-	axisLabelText = &opts.AxisLabel{Color: textColor}
-	legendBottom  = opts.Legend{Show: opts.Bool(true), Bottom: "0", Type: "plain", TextStyle: &opts.TextStyle{Color: textColor}}
+	axisLabelText = &opts.AxisLabel{Color: textColor, HideOverlap: opts.Bool(true)}
+	legendBottom  = opts.Legend{Show: opts.Bool(true), Bottom: "0", Left: "center", Type: "plain", TextStyle: &opts.TextStyle{Color: textColor}}
 	legendHidden  = opts.Legend{Show: opts.Bool(false)}
-	gridDefault   = opts.Grid{Left: "8", Right: "32", Top: "16", Bottom: "48", ContainLabel: opts.Bool(true)}
+	gridDefault   = opts.Grid{Left: "8", Right: "32", Top: "16", Bottom: "40", ContainLabel: opts.Bool(true)}
 )
+
+// categoryLabel is the label of a category axis whose names can be long
+// (categories, owners): at most labelWidth px wide (site.js narrows it on
+// a narrow chart), wrapped onto more lines rather than cut, so a name is
+// never shown as "Orbit…".
+func categoryLabel() *opts.AxisLabel {
+	return &opts.AxisLabel{Color: textColor, Width: labelWidth, Overflow: "break"}
+}
+
+// labelWidth is the widest a category axis label may be, in px.
+const labelWidth = 200

@@ -124,7 +124,8 @@ func TestCharts(t *testing.T) {
 			}),
 			format: "usd", trigger: "item",
 			types: []string{"pie"}, counts: []int{3},
-			names: []string{"Propulsion", hostile[0], "Unattributed"},
+			legend: true, // the legend names the slices; labels give shares
+			names:  []string{"Propulsion", hostile[0], "Unattributed"},
 		},
 		{
 			name: "stacked bars",
@@ -533,4 +534,53 @@ func luminance(hex string) float64 {
 		}
 	}
 	return 0.2126*c[0] + 0.7152*c[1] + 0.0722*c[2]
+}
+
+// Long names on a category axis wrap (with a line height ECharts reads, a
+// number) instead of being cut, and pies name their slices in a legend and
+// label them with shares to one decimal.
+func TestLabels(t *testing.T) {
+	type label struct {
+		Width      float64 `json:"width"`
+		Overflow   string  `json:"overflow"`
+		LineHeight any     `json:"lineHeight"`
+	}
+	var bars struct {
+		YAxis []struct {
+			AxisLabel label `json:"axisLabel"`
+		} `json:"yAxis"`
+	}
+	owners := Bars("chart-owners", "Top owners", []string{"someone.with.a.long.name@example.com"}, []Series{{Name: "Cost", Values: []float64{1}}}, true)
+	heat := Heatmap("chart-h", "H", []string{"1"}, []string{"Deep Space Telemetry"}, [][]float64{{1}})
+	for _, c := range []Chart{owners, heat} {
+		if err := json.Unmarshal([]byte(c.Option), &bars); err != nil {
+			t.Fatal(err)
+		}
+		if len(bars.YAxis) != 1 {
+			t.Fatalf("%s: %d y axes", c.ID, len(bars.YAxis))
+		}
+		l := bars.YAxis[0].AxisLabel
+		if l.Overflow != "break" || l.Width != labelWidth || l.LineHeight != 14.0 {
+			t.Errorf("%s: category label %+v, want width %d, overflow break, line height 14 (a number)", c.ID, l, labelWidth)
+		}
+	}
+
+	var pie struct {
+		Legend struct {
+			Show   bool   `json:"show"`
+			Bottom string `json:"bottom"`
+		} `json:"legend"`
+		Series []struct {
+			PercentPrecision int `json:"percentPrecision"`
+			Label            struct {
+				Formatter string `json:"formatter"`
+			} `json:"label"`
+		} `json:"series"`
+	}
+	if err := json.Unmarshal([]byte(Pie("chart-p", "P", []Slice{{Name: "Orbital Mechanics", Value: 1}}).Option), &pie); err != nil {
+		t.Fatal(err)
+	}
+	if !pie.Legend.Show || pie.Legend.Bottom != "0" || len(pie.Series) != 1 || pie.Series[0].PercentPrecision != 1 || pie.Series[0].Label.Formatter != "{d} %" {
+		t.Errorf("pie legend %+v, series %+v; want a legend at the bottom and shares to one decimal", pie.Legend, pie.Series)
+	}
 }

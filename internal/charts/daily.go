@@ -95,6 +95,8 @@ func DailyCost(id, title string, ts TimeSeries, options ...Option) Chart {
 	}
 	line(NameActual, ts.Actual, color, "solid", 2)
 
-	c.SetGlobalOptions(charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "0", Data: legend, TextStyle: &opts.TextStyle{Color: textColor}}))
+	withData := legendBottom
+	withData.Data = legend
+	c.SetGlobalOptions(charts.WithLegendOpts(withData))
 	return finish(id, title, s, c)
 }

@@ -6,14 +6,17 @@ import (
 )
 
 // Pie shows parts of a whole, e.g. cost by category. Slices keep their
-// colours (a slice without one takes the palette's colour of its position)
-// and are labelled with their names; the tooltip gives the value.
+// colours (a slice without one takes the palette's colour of its position).
+// The legend under the pie names them, in the order they go round; each
+// slice is labelled with its share, which stays short at any width (names
+// beside the slices were cut to "Orbit…" on a narrow chart). The tooltip
+// gives name and value.
 func Pie(id, title string, slices []Slice, options ...Option) Chart {
-	s := apply(320, options)
+	s := apply(340, options)
 	c := charts.NewPie()
 	c.SetGlobalOptions(append(globals(title),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "item"}),
-		charts.WithLegendOpts(legendHidden),
+		charts.WithLegendOpts(legendBottom),
 	)...)
 	data := make([]opts.PieData, len(slices))
 	for i, sl := range slices {
@@ -24,11 +27,18 @@ func Pie(id, title string, slices []Slice, options ...Option) Chart {
 		}
 	}
 	c.AddSeries(title, data,
-		charts.WithPieChartOpts(opts.PieChart{Radius: "62%", Center: []string{"50%", "50%"}}),
-		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Color: textColor, Formatter: "{b}"}),
+		charts.WithPieChartOpts(opts.PieChart{Radius: "55%", Center: []string{"50%", "45%"}}),
+		charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Color: textColor, Formatter: "{d} %"}),
 		charts.WithLabelLayoutOpts(opts.LabelLayout{HideOverlap: opts.Bool(true)}),
 	)
-	return finish(id, title, s, c)
+	// Shares to one decimal ("22.2 %") on short label lines; go-echarts
+	// has no field for either.
+	return patch(finish(id, title, s, c), func(option map[string]any) {
+		each(option, "series", func(series map[string]any) {
+			series["percentPrecision"] = 1
+			series["labelLine"] = map[string]any{"show": true, "length": 8, "length2": 6}
+		})
+	})
 }
 
 // StackedBars shows series stacked on each label, e.g. 13 months of cost
@@ -47,11 +57,13 @@ func StackedBars(id, title string, labels []string, series []Series, options ...
 func Bars(id, title string, labels []string, series []Series, horizontal bool, options ...Option) Chart {
 	height := 320
 	if horizontal {
-		height = max(160, 64+28*len(labels))
+		// A band per label, wide enough for its bars side by side and for
+		// a name wrapped onto two lines.
+		height = max(160, 64+max(32, 24+8*len(series))*len(labels))
 	}
 	s := apply(height, options)
 	c := barChart(title, labels, series, horizontal, len(series) > 1, s)
-	return finish(id, title, s, c)
+	return patch(finish(id, title, s, c), spaceWrappedLabels)
 }
 
 func barChart(title string, labels []string, series []Series, horizontal, withLegend bool, s settings) *charts.Bar {
@@ -72,12 +84,10 @@ func barChart(title string, labels []string, series []Series, horizontal, withLe
 		charts.WithGridOpts(grid),
 	)
 	if horizontal {
-		// Long names (owners) are cut at 160 px with an ellipsis; the table
-		// under the chart has them in full.
 		global = append(global,
 			charts.WithXAxisOpts(opts.XAxis{Type: "value", AxisLabel: axisLabelText}),
 			charts.WithYAxisOpts(opts.YAxis{Type: "category", Inverse: opts.Bool(true),
-				AxisLabel: &opts.AxisLabel{Color: textColor, Width: 160, Overflow: "truncate"},
+				AxisLabel: categoryLabel(),
 				AxisLine:  &opts.AxisLine{LineStyle: &opts.LineStyle{Color: axisLineColor}}}),
 		)
 		c.XYReversal()
@@ -126,7 +136,8 @@ func markLines(at []float64, horizontal bool) []charts.SeriesOpts {
 // colour scale runs from zero to the largest value, light to dark blue
 // (one hue, readable without colour vision), and is shown under the grid.
 func Heatmap(id, title string, xLabels, yLabels []string, values [][]float64, options ...Option) Chart {
-	s := apply(max(200, 112+26*len(yLabels)), options)
+	// 30 px a row: room for a name wrapped onto two lines.
+	s := apply(max(200, 112+30*len(yLabels)), options)
 	top := 0.01 // a scale from 0 to 0 would draw nothing
 	data := make([]opts.HeatMapData, 0, len(xLabels)*len(yLabels))
 	for y := range yLabels {
@@ -150,7 +161,7 @@ func Heatmap(id, title string, xLabels, yLabels []string, values [][]float64, op
 		charts.WithLegendOpts(legendHidden),
 		charts.WithGridOpts(opts.Grid{Left: "8", Right: "16", Top: "8", Bottom: "64", ContainLabel: opts.Bool(true)}),
 		charts.WithXAxisOpts(opts.XAxis{Type: "category", Data: xLabels, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Color: textColor, HideOverlap: opts.Bool(true)}}),
-		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: yLabels, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: &opts.AxisLabel{Color: textColor, Width: 160, Overflow: "truncate"}}),
+		charts.WithYAxisOpts(opts.YAxis{Type: "category", Data: yLabels, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}, AxisLabel: categoryLabel()}),
 		charts.WithVisualMapOpts(opts.VisualMap{
 			Type: "continuous", Calculable: opts.Bool(true), Orient: "horizontal", Left: "center", Bottom: "0",
 			Min: 0, Max: float32(top),
@@ -159,7 +170,7 @@ func Heatmap(id, title string, xLabels, yLabels []string, values [][]float64, op
 		}),
 	)...)
 	c.AddSeries(title, data, charts.WithItemStyleOpts(opts.ItemStyle{BorderColor: "#ffffff", BorderWidth: 1}))
-	return finish(id, title, s, c)
+	return patch(finish(id, title, s, c), spaceWrappedLabels)
 }
 
 // heatScale is ColorBrewer's single-hue Blues, light to dark.

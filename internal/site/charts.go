@@ -19,8 +19,8 @@ func plotted(d budget.Decimal) float64 { return d.Round(2).Float64() }
 // Colours of the figures that are not one category's spend, each at least
 // 3:1 on white like the category palette.
 const (
-	actualColor   = "#0B6E99"
-	forecastColor = "#B35C00"
+	actualColor   = "#068490"
+	forecastColor = "#D8605A"
 )
 
 // masterCharts are the charts of the master page and the leadership report.
@@ -144,7 +144,7 @@ func categoryCharts(r *report.Report, c *report.Category, index int) map[string]
 		if l.Serverless {
 			name += " (serverless)"
 		}
-		slices = append(slices, charts.Slice{Name: name, Value: plotted(l.Cost), Color: charts.CategoryColor(i)})
+		slices = append(slices, charts.Slice{Name: name, Value: plotted(l.Cost), Color: charts.ResourceColor(i)})
 	}
 	out["resources"] = charts.Pie("chart-resources", "Cost by resource type, month to date", slices)
 
