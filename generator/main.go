@@ -22,6 +22,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/devserver"
+	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/site"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
@@ -51,7 +52,7 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(buildCommand(), serveCommand(), demoExportCommand())
+	root.AddCommand(buildCommand(), serveCommand(), demoExportCommand(), backtestCommand())
 	return root
 }
 
@@ -126,6 +127,10 @@ func (b *buildFlags) register(cmd *cobra.Command) {
 	f.StringVar(&b.asOf, "as-of", "", "report date YYYY-MM-DD (default: today for demo, the last usage date for files)")
 	f.BoolVar(&b.opts.PDF, "pdf", false, "also print the leadership report to report/report.pdf with headless Chromium")
 	f.StringVar(&b.opts.Chromium, "chromium", "", "Chromium binary for --pdf (default: $CHROMIUM, then /usr/bin/chromium or chromium on PATH)")
+	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger (keep it in CI's cache)")
+	f.BoolVar(&b.opts.Notify, "notify", false, "send the as-of month's new alerts by email (SMTP_*) and Slack (SLACK_WEBHOOK_URL)")
+	f.StringVar(&b.opts.Delivery.BaseURL, "base-url", "", "the published site's address, for links in alert messages")
+	f.BoolVar(&b.opts.ResendInDoubt, "resend-in-doubt", false, "with --notify, send again alerts whose earlier send may or may not have happened")
 	b.engine.register(cmd)
 }
 
@@ -140,6 +145,15 @@ func (b *buildFlags) options(cmd *cobra.Command, log *slog.Logger) (pipeline.Bui
 		return opts, err
 	}
 	opts.Log, opts.Now, opts.Engine = log, time.Now().UTC(), b.engine.options(log)
+	if opts.Notify {
+		// Secrets come from the environment only, never from flags.
+		delivery, err := notify.ConfigFromEnv(os.Getenv)
+		if err != nil {
+			return opts, fmt.Errorf("--notify: %w", err)
+		}
+		delivery.BaseURL = opts.Delivery.BaseURL
+		opts.Delivery = delivery
+	}
 	return opts, nil
 }
 
@@ -239,6 +253,50 @@ the server that go run started, within a second.`,
 	flags.register(cmd)
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8888", "address to listen on (loopback only)")
 	cmd.Flags().BoolVar(&watch, "watch", false, "rebuild and reload when content or templates change")
+	return cmd
+}
+
+func backtestCommand() *cobra.Command {
+	var (
+		opts   pipeline.BuildOptions
+		asOf   string
+		engine engineFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "backtest",
+		Short: "Check the month-end forecasts against the history and print how far off they were",
+		Long: `Runs a rolling-origin backtest of the forecasting model over the usage:
+for every whole month of each category and of the division, the month-end
+total is forecast from the data through days 5, 10 and 20 only, by the
+model and by two baselines (run rate, seasonal naive), and compared with
+what was spent. It prints the mean absolute error per day and method and
+how often the model's 80 % and 95 % ranges held the outcome. The site's
+"Forecast quality" section shows the same table.`,
+		Example: `  go run ./generator backtest
+  go run ./generator backtest --source files --usage exports/usage.parquet --list-prices exports/list_prices.parquet`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := newLogger()
+			var err error
+			if opts.AsOf, err = parseAsOf(asOf); err != nil {
+				return err
+			}
+			opts.Log, opts.Now, opts.Engine = log, time.Now().UTC(), engine.options(log)
+			rep, err := pipeline.Report(cmd.Context(), opts)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("As of %s.\n", rep.AsOf.Format(time.DateOnly))
+			return rep.ForecastQuality.WriteText(os.Stdout)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Source, "source", pipeline.SourceDemo, "where usage comes from: demo or files")
+	f.StringArrayVar(&opts.Usage, "usage", nil, "usage export: file, directory or glob (files source; repeatable)")
+	f.StringArrayVar(&opts.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
+	f.StringVar(&opts.ContentDir, "content", "content", "the division's configuration directory")
+	f.StringVar(&asOf, "as-of", "", "last day of data to use, YYYY-MM-DD (default: today for demo, the last usage date for files)")
+	engine.register(cmd)
 	return cmd
 }
 

@@ -21,16 +21,26 @@
 --     kept so it can be listed).
 --  6. Owner: the Owner tag, else identity_metadata.run_as, else owned_by,
 --     else created_by, else '(unknown)'; empty strings count as absent.
---  7. Money: cost = usage_quantity x unit price, exact DECIMAL with 18
+--  7. Workload: the job, pipeline, SQL warehouse, serving endpoint or
+--     cluster behind the cost, from usage_metadata, the first of: job_id
+--     (workload_type 'job', for every job run, serverless or classic: a
+--     classic run's cluster_id names an ephemeral job cluster, the job is
+--     what a reader can act on), dlt_pipeline_id ('pipeline'), warehouse_id
+--     ('warehouse'), endpoint_name else endpoint_id ('endpoint', model
+--     serving), cluster_id ('cluster'). Ids are trimmed of spaces and empty
+--     ones count as absent; usage naming none of them has workload_type ''
+--     and workload_id ''. The workspace is workspace_id, '' when null.
+--  8. Money: cost = usage_quantity x unit price, exact DECIMAL with 18
 --     decimals (quantities, summed per unit price, to 10 decimals; prices to
 --     8); rounding to cents happens once, where a figure is shown.
---  8. Facts: one row per (usage_date, category, attribution, unknown value,
---     owner, resource type, serverless, workspace, sku, priced); list prices
---     are in USD (the engine rejects others before this runs). The same pass
---     also returns cost per usage_date and UTC hour of usage_start_time
---     (usage_hour; rows with hourly = true) for the time-of-day view, and
---     every row carries the latest usage_end_time of its group, so the
---     caller knows how far the data reaches.
+--  9. Facts: one row per (usage_date, category, attribution, unknown value,
+--     owner, workload type, workload id, resource type, serverless,
+--     workspace, sku, priced); list prices are in USD (the engine rejects
+--     others before this runs). The same pass also returns cost per
+--     usage_date and UTC hour of usage_start_time (usage_hour; rows with
+--     hourly = true) for the time-of-day view, and every row carries the
+--     latest usage_end_time of its group, so the caller knows how far the
+--     data reaches.
 WITH usage AS (
 {{.Usage}}
 ),
@@ -40,15 +50,40 @@ list_prices AS (
 categories (tag_value) AS (
   VALUES {{.Categories}}
 ),
+-- Rule 7, the part that needs each record: the usage_metadata field that
+-- names its workload. Only that field's value goes on, untrimmed, so a
+-- classic job run's per-run cluster_id never splits a group.
+workload_named AS (
+  SELECT
+    *,
+    CASE
+      WHEN trim(job_id) <> '' THEN 'job_id'
+      WHEN trim(dlt_pipeline_id) <> '' THEN 'dlt_pipeline_id'
+      WHEN trim(warehouse_id) <> '' THEN 'warehouse_id'
+      WHEN trim(endpoint_name) <> '' THEN 'endpoint_name'
+      WHEN trim(endpoint_id) <> '' THEN 'endpoint_id'
+      WHEN trim(cluster_id) <> '' THEN 'cluster_id'
+    END AS workload_field
+  FROM usage
+),
 -- Rules 2-4: price each record; corrections are rows like any other.
 priced AS (
   SELECT
     u.usage_date, u.usage_hour,
     u.tag_category, u.tag_owner, u.run_as, u.owned_by, u.created_by,
+    u.workload_field,
+    CASE u.workload_field
+      WHEN 'job_id' THEN u.job_id
+      WHEN 'dlt_pipeline_id' THEN u.dlt_pipeline_id
+      WHEN 'warehouse_id' THEN u.warehouse_id
+      WHEN 'endpoint_name' THEN u.endpoint_name
+      WHEN 'endpoint_id' THEN u.endpoint_id
+      WHEN 'cluster_id' THEN u.cluster_id
+    END AS workload_raw,
     u.billing_origin_product, u.is_serverless, u.workspace_id, u.sku_name,
     u.usage_quantity, u.usage_end_time,
     coalesce(p.price_effective_list, p.price_default) AS unit_price
-  FROM usage u
+  FROM workload_named u
   LEFT JOIN list_prices p
     ON  p.sku_name = u.sku_name
     AND p.cloud = u.cloud
@@ -56,13 +91,14 @@ priced AS (
     AND u.usage_end_time >= p.price_start_time
     AND u.usage_end_time < coalesce(p.price_end_time, TIMESTAMP '9999-12-31 00:00:00')
 ),
--- Sum per raw tag and identity values and per unit price before rules 5-7:
--- normalising and multiplying once per group gives the same exact result
--- as doing it on every record, at a fraction of the cost.
+-- Sum per raw tag, identity and workload values and per unit price before
+-- rules 5-8: normalising and multiplying once per group gives the same
+-- exact result as doing it on every record, at a fraction of the cost.
 grouped AS (
   SELECT
     GROUPING(usage_hour) = 0 AS hourly,
     usage_date, usage_hour, tag_category, tag_owner, run_as, owned_by, created_by,
+    workload_field, workload_raw,
     billing_origin_product, is_serverless, workspace_id, sku_name, unit_price,
     sum(usage_quantity) AS dbus,
     count(*) AS records,
@@ -70,12 +106,13 @@ grouped AS (
   FROM priced
   GROUP BY GROUPING SETS (
     (usage_date, tag_category, tag_owner, run_as, owned_by, created_by,
+     workload_field, workload_raw,
      billing_origin_product, is_serverless, workspace_id, sku_name, unit_price),
     -- The time-of-day view: cost by date and hour, whatever the category.
     (usage_date, usage_hour, unit_price)
   )
 ),
--- Rules 5 and 6.
+-- Rules 5, 6 and 7.
 attributed AS (
   SELECT
     g.*,
@@ -105,6 +142,16 @@ labelled AS (
       ELSE ''
     END AS unknown_value,
     a.owner,
+    CASE a.workload_field
+      WHEN 'job_id' THEN 'job'
+      WHEN 'dlt_pipeline_id' THEN 'pipeline'
+      WHEN 'warehouse_id' THEN 'warehouse'
+      WHEN 'endpoint_name' THEN 'endpoint'
+      WHEN 'endpoint_id' THEN 'endpoint'
+      WHEN 'cluster_id' THEN 'cluster'
+      ELSE ''
+    END AS workload_type,
+    coalesce(trim(a.workload_raw), '') AS workload_id,
     coalesce(a.billing_origin_product, 'UNKNOWN') AS resource_type,
     coalesce(a.is_serverless, false) AS is_serverless,
     coalesce(a.workspace_id, '') AS workspace_id,
@@ -117,12 +164,12 @@ labelled AS (
   FROM attributed a
   LEFT JOIN categories c ON c.tag_value = a.tag_normalised
 )
--- Rules 7 and 8: facts, and the hourly rows (their category columns are
--- those of a row without tags, and unused).
+-- Rules 8 and 9: facts, and the hourly rows (their category and workload
+-- columns are those of a row without tags or metadata, and unused).
 SELECT
   hourly,
   usage_date, usage_hour, category, attribution, unknown_value, owner,
-  resource_type, is_serverless, workspace_id, sku_name, priced,
+  workload_type, workload_id, resource_type, is_serverless, workspace_id, sku_name, priced,
   CAST(sum(dbus) AS VARCHAR) AS dbus,
   CAST(coalesce(sum(cost), 0) AS VARCHAR) AS cost,
   sum(records) AS records,

@@ -16,8 +16,24 @@ import (
 type refKey struct {
 	date                                  string
 	category, attribution, unknown, owner string
+	workloadType, workloadID              string
 	resourceType, workspace, sku          string
 	serverless, priced                    bool
+}
+
+// refWorkload names the workload behind a record: the first of job_id,
+// dlt_pipeline_id, warehouse_id, endpoint_name, cluster_id that is not
+// blank, trimmed.
+func refWorkload(m billing.UsageMetadata) (string, string) {
+	for _, w := range []struct{ typ, id string }{
+		{"job", m.JobID}, {"pipeline", m.DLTPipelineID}, {"warehouse", m.WarehouseID},
+		{"endpoint", m.EndpointName}, {"cluster", m.ClusterID},
+	} {
+		if id := strings.Trim(w.id, " "); id != "" {
+			return w.typ, id
+		}
+	}
+	return "", ""
 }
 
 type refAmounts struct{ dbus, cost *big.Rat }
@@ -51,6 +67,7 @@ func reference(usage []billing.UsageRecord, prices []billing.ListPrice, tagValue
 		default:
 			k.category, k.attribution, k.unknown = "UNATTRIBUTED", "unknown_value", strings.Trim(raw, " ")
 		}
+		k.workloadType, k.workloadID = refWorkload(u.Metadata)
 		k.owner = "(unknown)"
 		for _, o := range []string{u.CustomTags["Owner"], u.Identity.RunAs, u.Identity.OwnedBy, u.Identity.CreatedBy} {
 			if strings.Trim(o, " ") != "" {
@@ -75,7 +92,8 @@ func reference(usage []billing.UsageRecord, prices []billing.ListPrice, tagValue
 func factKey(f budget.Fact) refKey {
 	return refKey{
 		date: f.Date.Format(time.DateOnly), category: f.Category, attribution: string(f.Attribution),
-		unknown: f.TagValue, owner: f.Owner, resourceType: f.ResourceType, workspace: f.Workspace,
+		unknown: f.TagValue, owner: f.Owner, workloadType: f.WorkloadType, workloadID: f.WorkloadID,
+		resourceType: f.ResourceType, workspace: f.Workspace,
 		sku: f.SKU, serverless: f.Serverless, priced: f.Priced,
 	}
 }
@@ -231,6 +249,11 @@ func TestTrapCases(t *testing.T) {
 		}
 		return d.String(), c.String()
 	}
+	workload := func(typ, id string) func(budget.Fact) bool {
+		return func(f budget.Fact) bool {
+			return f.Owner == workloadOwner && f.WorkloadType == typ && f.WorkloadID == id
+		}
+	}
 	on := func(day string) func(budget.Fact) bool {
 		return func(f budget.Fact) bool { return f.Date.Format(time.DateOnly) == day }
 	}
@@ -266,6 +289,16 @@ func TestTrapCases(t *testing.T) {
 		{"created_by last", func(f budget.Fact) bool { return f.Owner == "creator@example.test" }, "1", "0.15"},
 		{"unknown owner", func(f budget.Fact) bool { return f.Owner == "(unknown)" }, "1", "0.15"},
 		{"hostile owner kept verbatim", func(f budget.Fact) bool { return f.Owner == hostileOwner }, "1", "0.15"},
+		{"classic job runs add up under their job", workload("job", "101"), "2", "0.3"},
+		{"serverless job, id trimmed", workload("job", "102"), "1", "0.15"},
+		{"pipeline before its cluster", workload("pipeline", "pl-1"), "1", "0.15"},
+		{"warehouse", workload("warehouse", "wh-1"), "1", "0.15"},
+		{"serving endpoint by name", workload("endpoint", "ep-gpu"), "1", "0.15"},
+		{"cluster, and a blank job_id falls through to it", workload("cluster", "0101-abc"), "2", "0.3"},
+		{"no workload named", workload("", ""), "2", "0.3"},
+		{"hostile workload id kept verbatim", workload("cluster", hostileWorkload), "1", "0.15"},
+		{"formula-like workload id kept verbatim", workload("warehouse", "=1+2"), "1", "0.15"},
+		{"no job cluster becomes a workload", func(f budget.Fact) bool { return strings.HasPrefix(f.WorkloadID, "job-") }, "0", "0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -62,6 +62,9 @@ type column struct {
 	path     []string // keys inside source; empty for a plain column
 	kind     kind
 	required bool // null or empty is an error
+	// optional: an export may lack the source column altogether (a file
+	// written before it was needed); every field of it then reads as null.
+	optional bool
 }
 
 // display names the field the way a user finds it in the file.
@@ -90,6 +93,15 @@ var usageColumns = []column{
 	{name: "run_as", source: "identity_metadata", path: []string{"run_as"}, kind: kindText},
 	{name: "owned_by", source: "identity_metadata", path: []string{"owned_by"}, kind: kindText},
 	{name: "created_by", source: "identity_metadata", path: []string{"created_by"}, kind: kindText},
+	// The workload behind the cost (rule 7 of attribution.sql). Serving
+	// usage names its endpoint by endpoint_name and endpoint_id; the demo
+	// and older exports carry the name only.
+	{name: "job_id", source: "usage_metadata", path: []string{"job_id"}, kind: kindText, optional: true},
+	{name: "dlt_pipeline_id", source: "usage_metadata", path: []string{"dlt_pipeline_id"}, kind: kindText, optional: true},
+	{name: "warehouse_id", source: "usage_metadata", path: []string{"warehouse_id"}, kind: kindText, optional: true},
+	{name: "endpoint_name", source: "usage_metadata", path: []string{"endpoint_name"}, kind: kindText, optional: true},
+	{name: "endpoint_id", source: "usage_metadata", path: []string{"endpoint_id"}, kind: kindText, optional: true},
+	{name: "cluster_id", source: "usage_metadata", path: []string{"cluster_id"}, kind: kindText, optional: true},
 }
 
 // priceColumns is what attribution.sql needs of system.billing.list_prices.
@@ -112,6 +124,25 @@ func sourceColumns(cols []column) []string {
 		if !seen[c.source] {
 			seen[c.source] = true
 			out = append(out, c.source)
+		}
+	}
+	return out
+}
+
+// requiredSources lists the export columns a file must have: all but those
+// whose every field is optional.
+func requiredSources(cols []column) []string {
+	optional := map[string]bool{}
+	for _, c := range cols {
+		if _, seen := optional[c.source]; !seen {
+			optional[c.source] = true
+		}
+		optional[c.source] = optional[c.source] && c.optional
+	}
+	var out []string
+	for _, s := range sourceColumns(cols) {
+		if !optional[s] {
+			out = append(out, s)
 		}
 	}
 	return out

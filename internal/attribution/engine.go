@@ -269,14 +269,14 @@ func (e *Engine) facts(ctx context.Context, query string) (facts []budget.Fact, 
 			date                                                       time.Time
 			hour                                                       sql.NullInt64
 			category, attribution, unknown, owner, resource, workspace sql.NullString
-			sku                                                        sql.NullString
+			workloadType, workloadID, sku                              sql.NullString
 			serverless, priced                                         sql.NullBool
 			dbus, cost                                                 string
 			records                                                    int64
 			lastEnd                                                    sql.NullTime
 		)
-		if err := rows.Scan(&isHourly, &date, &hour, &category, &attribution, &unknown, &owner, &resource,
-			&serverless, &workspace, &sku, &priced, &dbus, &cost, &records, &lastEnd); err != nil {
+		if err := rows.Scan(&isHourly, &date, &hour, &category, &attribution, &unknown, &owner, &workloadType, &workloadID,
+			&resource, &serverless, &workspace, &sku, &priced, &dbus, &cost, &records, &lastEnd); err != nil {
 			return nil, nil, 0, time.Time{}, err
 		}
 		if lastEnd.Valid && lastEnd.Time.After(last) {
@@ -304,7 +304,8 @@ func (e *Engine) facts(ctx context.Context, query string) (facts []budget.Fact, 
 		}
 		facts = append(facts, budget.Fact{
 			Date: date.UTC(), Category: category.String, Attribution: budget.Attribution(attribution.String),
-			TagValue: unknown.String, Owner: owner.String, ResourceType: resource.String, Serverless: serverless.Bool,
+			TagValue: unknown.String, Owner: owner.String, WorkloadType: workloadType.String, WorkloadID: workloadID.String,
+			ResourceType: resource.String, Serverless: serverless.Bool,
 			Workspace: workspace.String, SKU: sku.String, Priced: priced.Bool, DBUs: d, Cost: c,
 		})
 		total += records

@@ -245,18 +245,27 @@ func inspect(ctx context.Context, db *sql.DB, t table, f inputFile) (relation, e
 		}
 	}
 	var missing []string
-	for _, s := range sourceColumns(t.cols) {
+	for _, s := range requiredSources(t.cols) {
 		if _, ok := rel.types[s]; !ok {
 			missing = append(missing, s)
 		}
 	}
 	if len(missing) > 0 {
-		if other := otherTable(t); hasAll(rel.types, sourceColumns(other.cols)) {
+		if other := otherTable(t); hasAll(rel.types, requiredSources(other.cols)) {
 			return rel, fmt.Errorf("%s %s: this is a %s export, not a %s export (a directory or glob given to --usage or --list-prices takes every export file in it)",
 				t.name, f.path, other.name, t.name)
 		}
 		return rel, fmt.Errorf("%s %s: missing column %s (a %s export needs %s)",
-			t.name, f.path, strings.Join(missing, ", "), t.name, strings.Join(sourceColumns(t.cols), ", "))
+			t.name, f.path, strings.Join(missing, ", "), t.name, strings.Join(requiredSources(t.cols), ", "))
+	}
+	// An optional column the file lacks reads as null. JSON Lines declare
+	// their columns, so a key absent from every record is null already.
+	if f.format != billing.JSONL {
+		for _, c := range t.cols {
+			if _, ok := rel.types[c.source]; !ok && c.optional {
+				rel.absent[c.display()] = true
+			}
+		}
 	}
 	if f.format == billing.JSONL {
 		// from() reads JSON Lines with declared types, whatever the sample

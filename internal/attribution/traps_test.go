@@ -21,6 +21,9 @@ var (
 	pricesStart  = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	trapAccount  = "acc-1"
 	hostileOwner = `<script>alert(1)</script>`
+	// workloadOwner tags the rows that pin the workload rule.
+	workloadOwner   = "workload@example.test"
+	hostileWorkload = `<img src=x onerror=alert("id")>`
 )
 
 func dec(s string) *budget.Decimal { d := budget.MustDecimal(s); return &d }
@@ -134,10 +137,36 @@ func trapUsage(random int) []billing.UsageRecord {
 	b.add("PREMIUM_JOBS_COMPUTE", "AWS", "DBU", at, "1", tags("OperationalCategory", cat, "Owner", hostileOwner), ada)
 	b.add("PREMIUM_JOBS_COMPUTE", "AWS", "DBU", at, "1", tags("OperationalCategory", cat, "Owner", "=1+2"), ada)
 
+	// Workloads (rule 7): a classic job's runs each name their own job
+	// cluster and still add up under the job; padded and blank ids; every
+	// kind of workload; none at all; ids that try injection.
+	wl := tags("OperationalCategory", "DEEP_SPACE_TELEMETRY", "Owner", workloadOwner)
+	for _, m := range []billing.UsageMetadata{
+		{JobID: "101", JobRunID: "7", ClusterID: "job-101-run-7", NodeType: "i3.xlarge"},
+		{JobID: "101", JobRunID: "8", ClusterID: "job-101-run-8", NodeType: "i3.xlarge"},
+		{JobID: " 102 ", JobRunID: "1"},
+		{DLTPipelineID: "pl-1", ClusterID: "dlt-execution-1"},
+		{WarehouseID: "wh-1"},
+		{EndpointName: "ep-gpu"},
+		{ClusterID: "0101-abc"},
+		{JobID: "  ", ClusterID: "0101-abc"},
+		{NotebookID: "42"},
+		{},
+		{ClusterID: hostileWorkload},
+		{WarehouseID: "=1+2"},
+	} {
+		b.add("PREMIUM_JOBS_COMPUTE", "AWS", "DBU", at, "1", wl, ada, func(r *billing.UsageRecord) { r.Metadata = m })
+	}
+
 	// Random rows over 14 months across every SKU, tag and identity shape.
 	skus := []string{"PREMIUM_JOBS_COMPUTE", "PREMIUM_SERVERLESS_SQL_COMPUTE", "PREMIUM_ALL_PURPOSE_COMPUTE", "PREMIUM_SQL_PRO_COMPUTE", "GPU_SERVING_NEW_SKU"}
 	tagValues := []string{"DEEP_SPACE_TELEMETRY", "propulsion-analytics", "Orbital Mechanics", "SANDBOX", "", "unknown"}
 	owners := []billing.IdentityMetadata{ada, {OwnedBy: "o@example.test"}, {CreatedBy: "c@example.test"}, {}}
+	workloads := []billing.UsageMetadata{
+		{JobID: "7001", JobRunID: "1", ClusterID: "job-7001-run-1"}, {JobID: "7001", JobRunID: "2", ClusterID: "job-7001-run-2"},
+		{JobID: "7002"}, {DLTPipelineID: "pl-9"}, {WarehouseID: "wh-9"}, {EndpointName: "ep-9"},
+		{ClusterID: "0909-c1"}, {ClusterID: "0909-c2"}, {},
+	}
 	for range random {
 		end := time.Date(2025, 10, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(b.rng.IntN(14*30*24)) * time.Hour)
 		qty := fmt.Sprintf("%d.%06d", b.rng.IntN(50), b.rng.IntN(1_000_000))
@@ -150,7 +179,10 @@ func trapUsage(random int) []billing.UsageRecord {
 			tg["Owner"] = fmt.Sprintf("user%d@example.test", b.rng.IntN(5))
 		}
 		b.add(skus[b.rng.IntN(len(skus))], "AWS", "DBU", end, qty, tg, owners[b.rng.IntN(len(owners))],
-			func(r *billing.UsageRecord) { r.Features.IsServerless = b.rng.IntN(4) == 0 })
+			func(r *billing.UsageRecord) {
+				r.Features.IsServerless = b.rng.IntN(4) == 0
+				r.Metadata = workloads[b.rng.IntN(len(workloads))]
+			})
 	}
 	return b.recs
 }

@@ -42,6 +42,8 @@ type Fact struct {
 	Attribution  Attribution // why the fact has its category
 	TagValue     string      // the raw OperationalCategory value when Attribution is UnknownValue
 	Owner        string      // Owner tag, run_as, owned_by, created_by, or UnknownOwner
+	WorkloadType string      // job, pipeline, warehouse, endpoint, cluster, or "" (attribution.sql rule 7)
+	WorkloadID   string      // its job_id, dlt_pipeline_id, warehouse_id, endpoint name (else id) or cluster_id
 	ResourceType string      // billing_origin_product: ALL_PURPOSE, JOBS, SQL, DLT, ...
 	Serverless   bool        // product_features.is_serverless
 	Workspace    string      // workspace_id
@@ -159,12 +161,28 @@ type Division struct {
 	// StaleAfterDays is how many days the last usage may lie before the
 	// report date before every page says the data is behind.
 	StaleAfterDays int
-	Recipients     []string
-	Narrative      Narrative // body of _index.md
-	Report         Narrative // body of report.md
-	ReportTitle    string    // title from report.md's front matter; "" when it sets none
-	Categories     []Category
+	// Status says when a category's outlook makes it projected over or
+	// worth watching.
+	Status      StatusRules
+	Recipients  []string
+	Narrative   Narrative // body of _index.md
+	Report      Narrative // body of report.md
+	ReportTitle string    // title from report.md's front matter; "" when it sets none
+	Categories  []Category
 }
+
+// StatusRules turn a category's outlook into its status: over budget when
+// month to date exceeds the budget; projected over when the probability of
+// ending the month over budget is at least ProjectedOver; watch when it is
+// at least Watch, or month to date has passed the first alert threshold;
+// on track otherwise.
+type StatusRules struct {
+	ProjectedOver float64 // probability, 0..1; default 0.5
+	Watch         float64 // probability, 0..1; default 0.2
+}
+
+// DefaultStatusRules are the rules when content/_index.md sets none.
+var DefaultStatusRules = StatusRules{ProjectedOver: 0.5, Watch: 0.2}
 
 // CategoryByTag returns the configured category with the given tag_value.
 func (d Division) CategoryByTag(tagValue string) (Category, bool) {

@@ -1,7 +1,9 @@
 package charts
 
 import (
+	"maps"
 	"math"
+	"slices"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -17,6 +19,9 @@ type TimeSeries struct {
 	ForecastLine []float64 // expected cost per day
 	Low, High    []float64 // the forecast's interval, drawn as a band
 	Color        string    // the category's colour; CategoryColor(0) if empty
+	// Flags are the indexes of days to flag on the actual line (unusual
+	// days), each with its label.
+	Flags map[int]string
 }
 
 // Series names of DailyCost, shown in its legend and tooltip.
@@ -74,16 +79,16 @@ func DailyCost(id, title string, ts TimeSeries, options ...Option) Chart {
 			charts.WithEncodeOpts(opts.Encode{X: 0, Y: 1, Tooltip: []int{2}}))...)
 		legend = append(legend, NameForecastHigh)
 	}
-	line := func(name string, values []float64, color, dash string, width float32) {
+	line := func(name string, values []float64, color, dash string, width float32, extra ...charts.SeriesOpts) {
 		data := make([]opts.LineData, n)
 		for i := range n {
 			data[i] = opts.LineData{Value: value(at(values, i))}
 		}
-		c.AddSeries(name, data,
+		c.AddSeries(name, data, append([]charts.SeriesOpts{
 			charts.WithLineChartOpts(opts.LineChart{Symbol: "circle", SymbolSize: 4, ShowSymbol: opts.Bool(false)}),
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
 			charts.WithLineStyleOpts(opts.LineStyle{Color: color, Type: dash, Width: width}),
-		)
+		}, extra...)...)
 	}
 	if ts.Budget != nil {
 		line(NameBudget, ts.Budget, BudgetColor, "dashed", 1.5)
@@ -93,7 +98,16 @@ func DailyCost(id, title string, ts TimeSeries, options ...Option) Chart {
 		line(NameForecast, ts.ForecastLine, color, "dotted", 2)
 		legend = append(legend, NameForecast)
 	}
-	line(NameActual, ts.Actual, color, "solid", 2)
+	var flags []charts.SeriesOpts
+	for _, i := range slices.Sorted(maps.Keys(ts.Flags)) {
+		if v := at(ts.Actual, i); i < n && !math.IsNaN(v) {
+			flags = append(flags, charts.WithMarkPointNameCoordItemOpts(opts.MarkPointNameCoordItem{
+				Name: ts.Flags[i], Coordinate: []interface{}{ts.Days[i], value(v)}, Symbol: "pin", SymbolSize: 36,
+				ItemStyle: &opts.ItemStyle{Color: BudgetColor},
+			}))
+		}
+	}
+	line(NameActual, ts.Actual, color, "solid", 2, flags...)
 
 	withData := legendBottom
 	withData.Data = legend

@@ -203,6 +203,12 @@ func TestLoadErrors(t *testing.T) {
 			telemetryFile, 6, "budget_history[0].until", "unknown field"},
 		{"budget history out of order", replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-11, usd: 1}\n  - {from: 2025-11, usd: 2}\nowners:"),
 			telemetryFile, 7, "budget_history[1].from", "2025-11 does not come after 2025-11 (list the months oldest first"},
+		{"status probability out of range", replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstatus: {watch_probability: 1.5}\n"),
+			"_index.md", 3, "status.watch_probability", `"1.5" is out of range (want a probability from 0 to 1`},
+		{"status watch above projected over", replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstatus: {projected_over_probability: 0.3, watch_probability: 0.4}\n"),
+			"_index.md", 3, "status.watch_probability", "0.4 is above projected_over_probability 0.3"},
+		{"status unknown field", replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstatus: {watch: 0.4}\n"),
+			"_index.md", 3, "status.watch", "unknown field"},
 		{"stale after days out of range", replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstale_after_days: -1\n"),
 			"_index.md", 3, "stale_after_days", "-1 is out of range (want days from 0 to 365)"},
 		{"thresholds not ascending", replace("_index.md", "[75, 90, 100]", "[75, 100, 90]"),
@@ -415,6 +421,9 @@ func TestLoadDefaults(t *testing.T) {
 	if div.Currency != "USD" || !slices.Equal(div.Thresholds, []int{75, 90, 100}) || div.Recipients != nil {
 		t.Errorf("defaults: currency %q, thresholds %v, recipients %v", div.Currency, div.Thresholds, div.Recipients)
 	}
+	if div.Status != budget.DefaultStatusRules {
+		t.Errorf("default status rules = %+v", div.Status)
+	}
 	if div.StaleAfterDays != 2 || div.Categories[0].BudgetHistory != nil {
 		t.Errorf("defaults: stale after %d days, budget history %v", div.StaleAfterDays, div.Categories[0].BudgetHistory)
 	}
@@ -426,7 +435,7 @@ func TestLoadDefaults(t *testing.T) {
 func TestLoadBudgetHistory(t *testing.T) {
 	files := validTree()
 	replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-11, usd: 3000}\n  - from: 2026-06\n    usd: 3800.50\nowners:")(t, files)
-	replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstale_after_days: 5\n")(t, files)
+	replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstale_after_days: 5\nstatus:\n  projected_over_probability: 0.6\n")(t, files)
 	div, err := Load(writeTree(t, files))
 	if err != nil {
 		t.Fatal(err)
@@ -438,6 +447,9 @@ func TestLoadBudgetHistory(t *testing.T) {
 	}
 	if div.StaleAfterDays != 5 {
 		t.Errorf("stale_after_days = %d, want 5", div.StaleAfterDays)
+	}
+	if div.Status != (budget.StatusRules{ProjectedOver: 0.6, Watch: 0.2}) {
+		t.Errorf("status rules = %+v, want projected over 0.6 and the default watch", div.Status)
 	}
 }
 

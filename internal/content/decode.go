@@ -196,6 +196,21 @@ func (d *decoder) money(n *yaml.Node, field string) (budget.Decimal, bool) {
 	return v, true
 }
 
+// probability reads a number from 0 to 1.
+func (d *decoder) probability(n *yaml.Node, field string) (float64, bool) {
+	const want = "want a probability from 0 to 1, e.g. 0.5"
+	if !isValue(n) {
+		d.fail(n, field, "is %s (%s)", describe(n), want)
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(n.Value), 64)
+	if err != nil || v < 0 || v > 1 {
+		d.fail(n, field, "%q is out of range (%s)", n.Value, want)
+		return 0, false
+	}
+	return v, true
+}
+
 const monthLayout = "2006-01"
 
 // month reads a calendar month written YYYY-MM as its first day, UTC.

@@ -23,13 +23,13 @@ var defaultThresholds = []int{75, 90, 100}
 // parseIndex reads _index.md: the division's settings and its narrative.
 func parseIndex(file string, data []byte) (budget.Division, []error) {
 	d := &decoder{file: file}
-	div := budget.Division{Currency: "USD", Thresholds: slices.Clone(defaultThresholds), StaleAfterDays: defaultStaleAfterDays}
+	div := budget.Division{Currency: "USD", Thresholds: slices.Clone(defaultThresholds), StaleAfterDays: defaultStaleAfterDays, Status: budget.DefaultStatusRules}
 	doc, ok := d.document(data, true)
 	if !ok {
 		return div, d.errs
 	}
 	div.Narrative = doc.narrative(file)
-	top, ok := d.parse(doc.yaml, "title", "division", "currency", "alert_thresholds", "stale_after_days", "recipients")
+	top, ok := d.parse(doc.yaml, "title", "division", "currency", "alert_thresholds", "stale_after_days", "status", "recipients")
 	if !ok {
 		return div, d.errs
 	}
@@ -53,6 +53,9 @@ func parseIndex(file string, data []byte) (budget.Division, []error) {
 		if v, ok := d.integer(n, "stale_after_days", 0, 365, "days"); ok {
 			div.StaleAfterDays = v
 		}
+	}
+	if n := top.values["status"]; n != nil {
+		div.Status = d.statusRules(n)
 	}
 	if n := top.values["recipients"]; n != nil {
 		div.Recipients, _ = d.emails(n, "recipients", false)
@@ -84,6 +87,32 @@ func (d *decoder) thresholds(n *yaml.Node) []int {
 		out = append(out, v)
 	}
 	return out
+}
+
+// statusRules reads the optional status mapping; a field left out keeps its
+// default.
+func (d *decoder) statusRules(n *yaml.Node) budget.StatusRules {
+	rules := budget.DefaultStatusRules
+	const example = "{projected_over_probability: 0.5, watch_probability: 0.2}"
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, "status", "is %s (want fields indented below it, e.g. %s)", describe(n), example)
+		return rules
+	}
+	m := d.fields(n, "status.", "projected_over_probability", "watch_probability")
+	if v := m.values["projected_over_probability"]; v != nil {
+		if p, ok := d.probability(v, "status.projected_over_probability"); ok {
+			rules.ProjectedOver = p
+		}
+	}
+	if v := m.values["watch_probability"]; v != nil {
+		if p, ok := d.probability(v, "status.watch_probability"); ok {
+			rules.Watch = p
+		}
+	}
+	if rules.Watch > rules.ProjectedOver {
+		d.fail(n, "status.watch_probability", "%g is above projected_over_probability %g (watch comes before projected over)", rules.Watch, rules.ProjectedOver)
+	}
+	return rules
 }
 
 // parseReport reads report.md, whose front matter is optional.

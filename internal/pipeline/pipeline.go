@@ -20,6 +20,8 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/ledger"
+	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/report"
 	"github.com/novadynamics/stellar-budget/internal/site"
 )
@@ -46,6 +48,17 @@ type BuildOptions struct {
 	Chromium string
 	Engine   attribution.Options
 	Log      *slog.Logger
+
+	// StateDir holds what lasts between builds: the alert ledger.
+	StateDir string
+	// Notify delivers the new alerts of the as-of month through Delivery
+	// (whose Recipients and Slugs the build fills from content/); without
+	// it the ledger is only read, to show what was or would be sent.
+	Notify        bool
+	Delivery      notify.Config
+	ResendInDoubt bool
+	// Clock gives delivery its timestamps; nil is time.Now.
+	Clock func() time.Time
 }
 
 // Summary tells the user what a build produced.
@@ -59,6 +72,14 @@ type Summary struct {
 
 // validate checks the options before any work starts.
 func (o BuildOptions) validate() error {
+	if err := o.validateSource(); err != nil {
+		return err
+	}
+	return site.CheckOutput(o.OutDir)
+}
+
+// validateSource checks the source flags.
+func (o BuildOptions) validateSource() error {
 	switch o.Source {
 	case SourceDemo:
 		if len(o.Usage) > 0 || len(o.ListPrices) > 0 {
@@ -71,7 +92,7 @@ func (o BuildOptions) validate() error {
 	default:
 		return fmt.Errorf("unknown source %q (want demo or files)", o.Source)
 	}
-	return site.CheckOutput(o.OutDir)
+	return nil
 }
 
 // Build runs every stage and publishes the site only if all succeed.
@@ -91,20 +112,11 @@ func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	div, err := content.Load(opts.ContentDir)
+	rep, data, err := buildReport(ctx, opts, log)
 	if err != nil {
 		return Summary{}, err
 	}
-	log.Info("loaded content", "dir", opts.ContentDir, "categories", len(div.Categories))
-
-	data, asOf, err := readUsage(ctx, div, opts, log)
-	if err != nil {
-		return Summary{}, err
-	}
-	rep, err := report.Build(div, data, asOf)
-	if err != nil {
-		return Summary{}, fmt.Errorf("build report: %w", err)
-	}
+	deliver(ctx, rep, opts, log)
 	staging, err := site.Stage(opts.OutDir)
 	if err != nil {
 		return Summary{}, err
@@ -132,7 +144,85 @@ func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
 		return Summary{}, err
 	}
 	log.Info("published site", "dir", opts.OutDir)
-	return Summary{OutDir: opts.OutDir, AsOf: asOf, Rows: data.Rows, Facts: len(data.Facts), Categories: len(div.Categories)}, nil
+	return Summary{OutDir: opts.OutDir, AsOf: rep.AsOf, Rows: data.Rows, Facts: len(data.Facts), Categories: len(rep.Categories)}, nil
+}
+
+// deliver sends the report's new alerts with --notify, or reads their
+// statuses from the ledger without it, and puts the statuses in the
+// report. Delivery problems are logged, never fatal: the site is built
+// and published either way, and the next build retries.
+func deliver(ctx context.Context, rep *report.Report, opts BuildOptions, log *slog.Logger) {
+	alerts := rep.Tables.Alerts
+	if opts.StateDir == "" {
+		if opts.Notify {
+			log.Error("--notify needs a state directory (--state) for its ledger: no alert was delivered")
+		}
+		return // no ledger: every alert stays not-sent
+	}
+	if !opts.Notify {
+		withStatus, err := ledger.Statuses(opts.StateDir, alerts)
+		if err != nil {
+			log.Warn("read the alert ledger", "dir", opts.StateDir, "err", err)
+		}
+		rep.SetAlerts(withStatus)
+		return
+	}
+	cfg := opts.Delivery
+	cfg.Recipients, cfg.Slugs = rep.Recipients, rep.Slugs()
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	ints, err := notify.Integrations(cfg, clock)
+	if err == nil {
+		var sent []budget.Alert
+		var summary notify.Report
+		sent, summary, err = notify.Deliver(ctx, ints, alerts, rep.AsOf, notify.Options{StateDir: opts.StateDir, ResendInDoubt: opts.ResendInDoubt, Now: clock})
+		if err == nil {
+			log.Info("delivered alerts", "summary", summary.String())
+			for _, p := range summary.Problems {
+				log.Warn("alert delivery", "err", p)
+			}
+			rep.SetAlerts(sent)
+			return
+		}
+	}
+	log.Error("--notify: no alert was delivered", "err", err)
+	if withStatus, err := ledger.Statuses(opts.StateDir, alerts); err == nil {
+		rep.SetAlerts(withStatus)
+	}
+}
+
+// Report runs the stages up to the report, without rendering or
+// publishing anything: what `generator backtest` reads.
+func Report(ctx context.Context, opts BuildOptions) (*report.Report, error) {
+	if err := opts.validateSource(); err != nil {
+		return nil, err
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	rep, _, err := buildReport(ctx, opts, log)
+	return rep, err
+}
+
+// buildReport loads the content, reads the usage and computes the report.
+func buildReport(ctx context.Context, opts BuildOptions, log *slog.Logger) (*report.Report, budget.Dataset, error) {
+	div, err := content.Load(opts.ContentDir)
+	if err != nil {
+		return nil, budget.Dataset{}, err
+	}
+	log.Info("loaded content", "dir", opts.ContentDir, "categories", len(div.Categories))
+	data, asOf, err := readUsage(ctx, div, opts, log)
+	if err != nil {
+		return nil, budget.Dataset{}, err
+	}
+	rep, err := report.Build(div, data, asOf) // its errors say "build report"
+	if err != nil {
+		return nil, budget.Dataset{}, err
+	}
+	return rep, data, nil
 }
 
 // readUsage gets attributed usage from the chosen source, and the as-of

@@ -53,7 +53,7 @@ func TestDemoGolden(t *testing.T) {
 	}
 	files := []string{
 		"downloads/cost_by_day.csv", "downloads/cost_by_owner.csv", "downloads/cost_by_resource.csv",
-		"downloads/budget_status.csv", "downloads/alerts.csv", "data/snapshot.json",
+		"downloads/cost_by_workload.csv", "downloads/budget_status.csv", "downloads/alerts.csv", "data/snapshot.json",
 	}
 	for _, name := range files {
 		got, err := os.ReadFile(filepath.Join(out, name))
@@ -104,7 +104,8 @@ func TestDemoIsDeterministic(t *testing.T) {
 }
 
 // mustWriteDemo writes a small demo export for one category and appends
-// usage whose tags try HTML, script and CSV formula injection.
+// usage whose tags and workload ids try HTML, script and CSV formula
+// injection.
 func mustWriteDemo(t *testing.T, e *attribution.Engine, div budget.Division, dir string) (string, string) {
 	t.Helper()
 	usage, prices, err := WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: goldenAsOf, Dir: dir, Format: billing.CSV, Log: quietLog(), Rows: 2000})
@@ -126,11 +127,18 @@ func mustWriteDemo(t *testing.T, e *attribution.Engine, div budget.Division, dir
 	if err != nil {
 		t.Fatal(err)
 	}
+	workloads := []billing.UsageMetadata{
+		{JobID: `<script>alert("job")</script>`},
+		{WarehouseID: "=WAREHOUSE()"},
+		{ClusterID: "@cluster"},
+		{EndpointName: `"><img src=x onerror=alert("endpoint")>`},
+	}
 	end := goldenAsOf.Add(10 * time.Hour)
 	for i, tags := range hostile {
 		err := cw.Write(billing.UsageRecord{
 			RecordID: "hostile-" + string(rune('a'+i)), AccountID: "a", WorkspaceID: "1", SKUName: "PREMIUM_JOBS_COMPUTE",
 			Cloud: "AWS", UsageStart: end.Add(-time.Hour), UsageEnd: end, UsageDate: goldenAsOf, CustomTags: tags,
+			Metadata:  workloads[i],
 			UsageUnit: "DBU", UsageQuantity: budget.MustDecimal("100"), RecordType: billing.RecordOriginal,
 			IngestionDate: goldenAsOf, OriginProduct: "JOBS", UsageType: "COMPUTE_TIME",
 		})
@@ -175,17 +183,18 @@ func TestHostileTagValuesThroughTheWholeBuild(t *testing.T) {
 		}
 		return nil
 	})
-	for _, bad := range []string{`<script>alert("owner")`, `<img src=x`, `=HYPERLINK("http://evil.test"`} {
+	for _, bad := range []string{`<script>alert("owner")`, `<img src=x`, `=HYPERLINK("http://evil.test"`, `<script>alert("job")`} {
 		if strings.Contains(pages.String(), bad) {
 			t.Errorf("pages contain raw %q", bad)
 		}
 	}
-	for _, escaped := range []string{`&lt;script&gt;alert(&#34;owner&#34;)&lt;/script&gt;`, `&#34;&gt;&lt;img src=x onerror=alert(1)&gt;`, `=HYPERLINK(&#34;http://evil.test&#34;,&#34;click&#34;)`} {
+	for _, escaped := range []string{`&lt;script&gt;alert(&#34;owner&#34;)&lt;/script&gt;`, `&#34;&gt;&lt;img src=x onerror=alert(1)&gt;`, `=HYPERLINK(&#34;http://evil.test&#34;,&#34;click&#34;)`,
+		`<code>&lt;script&gt;alert(&#34;job&#34;)&lt;/script&gt;</code>`} {
 		if !strings.Contains(pages.String(), escaped) {
 			t.Errorf("pages lack the escaped text %q", escaped)
 		}
 	}
-	for _, guarded := range []string{`'+SUM(A1:A9)`, `'@cmd|`, `'-2+3`} {
+	for _, guarded := range []string{`'+SUM(A1:A9)`, `'@cmd|`, `'-2+3`, `'=WAREHOUSE()`, `'@cluster`} {
 		if !strings.Contains(csvs.String(), guarded) {
 			t.Errorf("CSVs lack the guarded cell %q", guarded)
 		}

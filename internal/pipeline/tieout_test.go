@@ -63,17 +63,23 @@ func assertTies(t *testing.T, out string) {
 	key := func(r map[string]string) monthCategory { return monthCategory{r["month"], r["category"]} }
 	owners := sumCSV(t, filepath.Join(downloads, "cost_by_owner.csv"), key)
 	resources := sumCSV(t, filepath.Join(downloads, "cost_by_resource.csv"), key)
+	workloads := sumCSV(t, filepath.Join(downloads, "cost_by_workload.csv"), key)
 	if len(days) == 0 {
 		t.Fatal("cost_by_day.csv has no rows")
 	}
 	for k, d := range days {
-		if owners[k].Cmp(d) != 0 || resources[k].Cmp(d) != 0 {
-			t.Errorf("%s %s: days sum to %s, owners %s, resources %s", k.month, k.category, d, owners[k], resources[k])
+		if owners[k].Cmp(d) != 0 || resources[k].Cmp(d) != 0 || workloads[k].Cmp(d) != 0 {
+			t.Errorf("%s %s: days sum to %s, owners %s, resources %s, workloads %s", k.month, k.category, d, owners[k], resources[k], workloads[k])
 		}
 	}
 	for k := range owners {
 		if _, ok := days[k]; !ok {
 			t.Errorf("%s %s: owners without days", k.month, k.category)
+		}
+	}
+	for k := range workloads {
+		if _, ok := days[k]; !ok {
+			t.Errorf("%s %s: workloads without days", k.month, k.category)
 		}
 	}
 	status := readCSV(t, filepath.Join(downloads, "budget_status.csv"))
@@ -143,6 +149,15 @@ func assertTies(t *testing.T, out string) {
 			if days[k].Cmp(v) != 0 {
 				t.Errorf("downloads/%s/cost_by_day.csv %s %s: %s, the division's file %s", e.Name(), k.month, k.category, v, days[k])
 			}
+		}
+		ownWorkloads := sumCSV(t, filepath.Join(downloads, e.Name(), "cost_by_workload.csv"), key)
+		for k, v := range own {
+			if ownWorkloads[k].Cmp(v) != 0 {
+				t.Errorf("downloads/%s/cost_by_workload.csv %s %s: %s, its days %s", e.Name(), k.month, k.category, ownWorkloads[k], v)
+			}
+		}
+		if len(ownWorkloads) != len(own) {
+			t.Errorf("downloads/%s/cost_by_workload.csv has %d category-months, its days %d", e.Name(), len(ownWorkloads), len(own))
 		}
 	}
 }

@@ -2,8 +2,11 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/alerting"
+	"github.com/novadynamics/stellar-budget/internal/anomaly"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
@@ -14,6 +17,7 @@ type period struct {
 	daysElapsed int
 	daysInMonth int
 	dataDays    int         // days of the month the data covers (see Report.DataDays)
+	dataDay     time.Time   // the last day with data, never after asOf; asOf when there is none
 	months      []time.Time // the HistoryMonths months ending with month, oldest first
 }
 
@@ -22,6 +26,10 @@ type period struct {
 func newPeriod(asOf, dataDay time.Time) period {
 	p := period{asOf: asOf, month: monthOf(asOf), daysElapsed: asOf.Day()}
 	p.daysInMonth = daysIn(p.month)
+	p.dataDay = asOf
+	if !dataDay.IsZero() && dataDay.Before(asOf) {
+		p.dataDay = dataDay
+	}
 	switch {
 	case dataDay.IsZero() || !dataDay.Before(asOf):
 		p.dataDays = p.daysElapsed
@@ -52,6 +60,9 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		return nil, fmt.Errorf("build report: as-of %s is not a UTC midnight date", asOf.Format(time.RFC3339))
 	}
 	asOf = dateOf(asOf)
+	if div.Status == (budget.StatusRules{}) {
+		div.Status = budget.DefaultStatusRules // a division built in code, not read from content/
+	}
 	order, err := categoryOrder(div)
 	if err != nil {
 		return nil, fmt.Errorf("build report: %w", err)
@@ -91,6 +102,8 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		DaysInMonth: p.daysInMonth,
 		DataDays:    p.dataDays,
 		Thresholds:  div.Thresholds,
+		StatusRules: div.Status,
+		Recipients:  div.Recipients,
 		Source:      sourceOf(data, asOf, div.StaleAfterDays),
 
 		Narrative:       div.Narrative,
@@ -98,32 +111,130 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		ReportNarrative: div.Report,
 	}
 	for _, c := range div.Categories {
-		cat, err := buildCategory(c, byCat[c.TagValue], daily[c.TagValue], p, div.Thresholds)
-		if err != nil {
-			return nil, fmt.Errorf("build report: %w", err)
-		}
-		r.Categories = append(r.Categories, cat)
+		r.Categories = append(r.Categories, buildCategory(c, byCat[c.TagValue], daily[c.TagValue], p, div.Thresholds, div.Status))
 	}
-	if r.Unattributed, err = unattributedOf(byCat[budget.Unattributed], daily[budget.Unattributed], p); err != nil {
-		return nil, fmt.Errorf("build report: %w", err)
-	}
+	r.Unattributed = unattributedOf(byCat[budget.Unattributed], daily[budget.Unattributed], p)
 	r.Unpriced = unpricedOf(all, p)
+	division := divisionDays(daily)
 	r.Totals = totals(r.Categories, r.Unattributed, all, p)
+	r.Totals.Forecast = monthForecast(division, p, r.Totals.Budget)
+	r.Totals.ProjectedUtilization = percentOf(r.Totals.Forecast.Value, r.Totals.Budget)
+	r.Owners = ownerOutlooks(all, p)
+	r.ForecastQuality = forecastQuality(r.Categories, daily, division, p)
 	r.Tables = buildTables(r.Categories, byCat, daily, order, p, div.Thresholds)
-	for i := range r.Categories {
-		c := &r.Categories[i]
-		for j := len(r.Tables.Alerts) - 1; j >= 0; j-- {
-			if a := r.Tables.Alerts[j]; a.Category == c.TagValue {
-				c.Alerts = append(c.Alerts, a)
-			}
-		}
-	}
+	r.Anomalies = anomalies(div, byCat, daily, p)
+	r.SetAlerts(alerting.Evaluate(alertInput(div, daily, r.Anomalies, p)))
 	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, p)
 	r.QuarterToDate = periodToDate("qtd", "Quarter to date", quarterOf(p.month), r.Categories, r.Unattributed, p)
 	r.YearToDate = periodToDate("ytd", "Year to date", yearOf(p.month), r.Categories, r.Unattributed, p)
 	r.HourProfile = hourProfile(data.Hourly, p)
 	r.Summary = summary(r)
 	return r, nil
+}
+
+// alertInput is what package alerting judges: each category's rounded
+// days over the months shown.
+func alertInput(div budget.Division, daily map[string]map[time.Time]sums, found []anomaly.Anomaly, p period) alerting.Input {
+	in := alerting.Input{Thresholds: div.Thresholds, Months: p.months, Current: p.month, DataDay: p.dataDay}
+	for _, a := range found {
+		in.Anomalies = append(in.Anomalies, alerting.Anomaly{
+			Category: a.Category, Day: a.Day, Actual: a.Actual, Expected: a.Expected, Reason: cause(a),
+		})
+	}
+	for _, c := range div.Categories {
+		days := make(map[time.Time]budget.Decimal, len(daily[c.TagValue]))
+		for d, s := range daily[c.TagValue] {
+			days[d] = s.Cost
+		}
+		in.Buckets = append(in.Buckets, alerting.Bucket{Category: c, Daily: days})
+	}
+	return in
+}
+
+// anomalies finds the unusual days of each configured category in the
+// months shown (package anomaly), with their top contributors.
+func anomalies(div budget.Division, byCat map[string][]budget.Fact, daily map[string]map[time.Time]sums, p period) []anomaly.Anomaly {
+	var inputs []anomaly.Input
+	for _, c := range div.Categories {
+		series, ok := seriesOf(daily[c.TagValue], p.dataDay)
+		if !ok {
+			continue
+		}
+		inputs = append(inputs, anomaly.Input{Category: c.TagValue, Daily: series, Facts: byCat[c.TagValue]})
+	}
+	return anomaly.Detect(inputs, p.months[0], p.dataDay)
+}
+
+// AnomaliesOf lists a category's unusual days, newest first.
+func (r *Report) AnomaliesOf(tagValue string) []anomaly.Anomaly {
+	var out []anomaly.Anomaly
+	for _, a := range slices.Backward(r.Anomalies) {
+		if a.Category == tagValue {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Titles maps each category's tag value to its title.
+func (r *Report) Titles() map[string]string {
+	out := make(map[string]string, len(r.Categories))
+	for _, c := range r.Categories {
+		out[c.TagValue] = c.Title
+	}
+	return out
+}
+
+// NewestAnomalies lists every unusual day, newest first.
+func (r *Report) NewestAnomalies() []anomaly.Anomaly {
+	return slices.Collect(func(yield func(anomaly.Anomaly) bool) {
+		for _, a := range slices.Backward(r.Anomalies) {
+			if !yield(a) {
+				return
+			}
+		}
+	})
+}
+
+// cause says in a few words what made an anomaly: its top contributor.
+func cause(a anomaly.Anomaly) string {
+	if len(a.Contributors) == 0 {
+		return ""
+	}
+	top := a.Contributors[0]
+	what := top.SKU
+	if top.WorkloadID != "" {
+		what = top.WorkloadType + " " + top.WorkloadID
+	}
+	sign := "+"
+	if top.Excess.Sign() < 0 {
+		sign = "-"
+	}
+	return fmt.Sprintf("%s of %s, %s%s on its usual day", what, top.Owner, sign, abs(top.Excess).USD())
+}
+
+// SetAlerts puts the alerts (as evaluated, or with the statuses delivery
+// gave them) in the alerts table and each category's history, newest first.
+func (r *Report) SetAlerts(alerts []budget.Alert) {
+	r.Tables.Alerts = alerts
+	for i := range r.Categories {
+		c := &r.Categories[i]
+		c.Alerts = nil
+		for _, a := range slices.Backward(alerts) {
+			if a.Category == c.TagValue {
+				c.Alerts = append(c.Alerts, a)
+			}
+		}
+	}
+}
+
+// Slugs maps each category's tag value to its page's slug.
+func (r *Report) Slugs() map[string]string {
+	out := make(map[string]string, len(r.Categories))
+	for _, c := range r.Categories {
+		out[c.TagValue] = c.Slug
+	}
+	return out
 }
 
 // categoryOrder maps each configured tag value to its position, and
@@ -179,15 +290,15 @@ func sourceOf(data budget.Dataset, asOf time.Time, staleAfterDays int) Source {
 }
 
 func totals(cats []Category, u Unattributed, all []budget.Fact, p period) Totals {
-	t := Totals{Unattributed: u.MonthToDate.Total, Forecast: u.Forecast}
+	t := Totals{Unattributed: u.MonthToDate.Total}
 	for _, c := range cats {
 		t.Attributed = t.Attributed.Add(c.MonthToDate)
 		t.Budget = t.Budget.Add(c.Budget)
-		t.Forecast.Value = t.Forecast.Value.Add(c.Forecast.Value)
-		t.Forecast.Low = t.Forecast.Low.Add(c.Forecast.Low)
-		t.Forecast.High = t.Forecast.High.Add(c.Forecast.High)
-		if c.Status != StatusOK || reached(c.Forecast.Value, c.Budget, 100) {
+		switch c.Status {
+		case StatusOverBudget, StatusProjectedOver:
 			t.AtRisk = append(t.AtRisk, c.Slug)
+		case StatusWatch:
+			t.Watch = append(t.Watch, c.Slug)
 		}
 	}
 	for _, f := range all {
@@ -197,7 +308,6 @@ func totals(cats []Category, u Unattributed, all []budget.Fact, p period) Totals
 	}
 	t.MonthToDate = t.Attributed.Add(t.Unattributed)
 	t.Utilization = percentOf(t.MonthToDate, t.Budget)
-	t.ProjectedUtilization = percentOf(t.Forecast.Value, t.Budget)
 	t.TagCompliance = percentOf(t.Attributed, t.MonthToDate)
 	return t
 }

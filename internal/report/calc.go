@@ -1,11 +1,11 @@
 package report
 
 import (
-	"fmt"
 	"math/big"
 	"slices"
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/alerting"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
@@ -47,38 +47,11 @@ func fromRat(r *big.Rat, places int) (budget.Decimal, error) {
 	return budget.ParseDecimal(r.FloatString(places))
 }
 
-// runRate projects month-to-date spend over the days the data covers to
-// the month end at the same daily rate, rounded to cents. With no data day
-// in the month yet there is no rate: the forecast is the month to date.
-func runRate(monthToDate budget.Decimal, dataDays, daysInMonth int) (Forecast, error) {
-	if dataDays <= 0 {
-		return Forecast{Value: monthToDate, Low: monthToDate, High: monthToDate, Method: ForecastRunRate}, nil
-	}
-	r := new(big.Rat).Mul(monthToDate.Rat(), big.NewRat(int64(daysInMonth), int64(dataDays)))
-	v, err := fromRat(r, 2)
-	if err != nil {
-		return Forecast{}, fmt.Errorf("run-rate forecast of %s: %w", monthToDate, err)
-	}
-	return Forecast{Value: v, Low: v, High: v, Method: ForecastRunRate}, nil
-}
-
-// reached reports whether spend has reached threshold % of budget. Spend of
-// zero or less never reaches a threshold, so a zero budget is breached by
-// the first positive cent and an empty month breaches nothing.
-func reached(spend, monthlyBudget budget.Decimal, threshold int) bool {
-	if spend.Sign() <= 0 {
-		return false
-	}
-	lhs := new(big.Rat).Mul(spend.Rat(), big.NewRat(100, 1))
-	rhs := new(big.Rat).Mul(monthlyBudget.Rat(), big.NewRat(int64(threshold), 1))
-	return lhs.Cmp(rhs) >= 0
-}
-
 // highestReached returns the highest threshold spend has reached, 0 if none.
 func highestReached(spend, monthlyBudget budget.Decimal, thresholds []int) int {
 	highest := 0
 	for _, t := range thresholds {
-		if t > highest && reached(spend, monthlyBudget, t) {
+		if t > highest && alerting.Reached(spend, monthlyBudget, t) {
 			highest = t
 		}
 	}

@@ -13,9 +13,10 @@ import (
 type Status string
 
 const (
-	StatusOK          Status = "ok"           // no threshold reached
-	StatusAtThreshold Status = "at_threshold" // a threshold reached, budget not exceeded
-	StatusOverBudget  Status = "over_budget"  // month to date above the budget
+	StatusOverBudget    Status = "over_budget"    // month to date above the budget
+	StatusProjectedOver Status = "projected_over" // likely to end the month over budget
+	StatusWatch         Status = "watch"          // a real chance of ending over, or past the first threshold
+	StatusOnTrack       Status = "on_track"       // none of the above
 )
 
 // Category is one configured category's figures.
@@ -43,6 +44,10 @@ type Category struct {
 	ProjectedUtilization Percent // Forecast.Value / Budget
 	ThresholdReached     int     // highest threshold reached by MonthToDate, 0 if none
 	Status               Status
+	// Driver says in a few words what drives the month: the owner and
+	// resource type whose spend grew most against the same days last
+	// month, else the largest one.
+	Driver string
 
 	ByResource []ResourceLine // this month, cost descending
 	TopOwners  []OwnerLine    // this month, top TopOwners then one "others" line
@@ -50,7 +55,10 @@ type Category struct {
 	MonthDays  []DayLine      // first of the month .. as-of date
 	History    []MonthLine    // the HistoryMonths months ending with this one
 	Unpriced   Unpriced       // this category's unpriced usage
-	Alerts     []Alert        // its threshold crossings in the HistoryMonths months, newest first
+	Alerts     []budget.Alert // its alerts in the HistoryMonths months, newest first
+	// Workloads break this month down by workload type, each with its top
+	// workloads (see workloadGroups).
+	Workloads []WorkloadGroup
 }
 
 // BudgetFor returns the category's budget in force in month (its first
@@ -59,16 +67,10 @@ func (c Category) BudgetFor(month time.Time) budget.Decimal {
 	return c.config.BudgetFor(month, c.month)
 }
 
-// StatusLabel is the status as a reader sees it: "ok", "at 90 %" or
-// "over budget".
+// StatusLabel is the status as a reader sees it: "over budget",
+// "projected over", "watch" or "on track".
 func (c Category) StatusLabel() string {
-	switch c.Status {
-	case StatusOverBudget:
-		return "over budget"
-	case StatusAtThreshold:
-		return fmt.Sprintf("at %d %%", c.ThresholdReached)
-	}
-	return "ok"
+	return strings.ReplaceAll(string(c.Status), "_", " ")
 }
 
 // ResourceLine is the spend of one resource type (billing_origin_product),
@@ -114,7 +116,7 @@ type MonthLine struct {
 
 // buildCategory computes one category from its facts (already limited to
 // the as-of date) and its daily sums.
-func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]sums, p period, thresholds []int) (Category, error) {
+func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]sums, p period, thresholds []int, rules budget.StatusRules) Category {
 	out := Category{
 		Slug:      c.Slug,
 		Title:     c.Title,
@@ -140,34 +142,77 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]s
 		}
 	}
 	out.Utilization = percentOf(out.MonthToDate, out.Budget)
-	fc, err := runRate(out.MonthToDate, p.dataDays, p.daysInMonth)
-	if err != nil {
-		return Category{}, fmt.Errorf("category %s: %w", c.Slug, err)
-	}
-	out.Forecast = fc
-	out.ProjectedUtilization = percentOf(fc.Value, out.Budget)
+	out.Forecast = monthForecast(daily, p, out.Budget)
+	out.ProjectedUtilization = percentOf(out.Forecast.Value, out.Budget)
 	out.ThresholdReached = highestReached(out.MonthToDate, out.Budget, thresholds)
-	out.Status = status(out.MonthToDate, out.Budget, out.ThresholdReached)
+	out.Status = status(out, rules)
+	out.Driver = driver(facts, p, out.MonthToDate)
 
 	out.ByResource = resourceLines(facts, p, out.MonthToDate)
 	out.TopOwners = ownerLines(facts, p, out.MonthToDate)
+	out.Workloads = workloadGroups(facts, p, out.MonthToDate)
 	out.RecentDays = series(daily, p.asOf.AddDate(0, 0, -(RecentDays-1)), p.asOf)
 	out.MonthDays = series(daily, p.month, p.asOf)
 	out.History = history(monthlySums(daily), p, out.BudgetFor, thresholds)
 	out.Unpriced = unpricedOf(facts, p)
-	return out, nil
+	return out
 }
 
-// status puts spend against budget: over budget once spend exceeds it,
-// otherwise at a threshold once one is reached.
-func status(spend, monthlyBudget budget.Decimal, threshold int) Status {
+// status reads the category's outlook by the division's rules: over
+// budget once month to date exceeds it, then projected over or watch by
+// the probability of ending over, watch also once month to date has passed
+// the first threshold (ThresholdReached is the highest reached, so any).
+func status(c Category, rules budget.StatusRules) Status {
+	p := c.Forecast.ProbabilityOverBudget
 	switch {
-	case spend.Sign() > 0 && spend.Cmp(monthlyBudget) > 0:
+	case c.MonthToDate.Sign() > 0 && c.MonthToDate.Cmp(c.Budget) > 0:
 		return StatusOverBudget
-	case threshold > 0:
-		return StatusAtThreshold
+	case p >= rules.ProjectedOver:
+		return StatusProjectedOver
+	case p >= rules.Watch || c.ThresholdReached > 0:
+		return StatusWatch
 	}
-	return StatusOK
+	return StatusOnTrack
+}
+
+// driver finds what drives a category's month (see Category.Driver): the
+// owner and resource type whose spend grew most against the same days of
+// last month, when that growth is large enough to explain anything.
+func driver(facts []budget.Fact, p period, monthToDate budget.Decimal) string {
+	type key struct{ owner, resource string }
+	last := addMonths(p.month, -1)
+	samePeriodEnd := last.AddDate(0, 0, min(p.dataDays, daysIn(last))-1)
+	change, now := map[key]budget.Decimal{}, map[key]budget.Decimal{}
+	for _, f := range facts {
+		k := key{f.Owner, f.ResourceType}
+		switch {
+		case p.inMonth(f.Date):
+			change[k] = change[k].Add(f.Cost)
+			now[k] = now[k].Add(f.Cost)
+		case !f.Date.Before(last) && !f.Date.After(samePeriodEnd):
+			change[k] = change[k].Sub(f.Cost)
+		}
+	}
+	pick := func(m map[key]budget.Decimal) (key, budget.Decimal) {
+		var best key
+		var most budget.Decimal
+		for k, v := range m {
+			if c := v.Cmp(most); c > 0 || (c == 0 && v.Sign() > 0 && (k.owner < best.owner || k.owner == best.owner && k.resource < best.resource)) {
+				best, most = k, v
+			}
+		}
+		return best, most
+	}
+	// Growth is the driver only when it matters: at least $50 and 5 % of
+	// the month to date; otherwise the largest spender explains the month.
+	floor := maxDecimal(budget.DecimalFromInt(50), cents(monthToDate.Float64()*0.05))
+	if k, grew := pick(change); grew.Cmp(floor) >= 0 {
+		return fmt.Sprintf("%s of %s, up %s on last month", k.resource, k.owner, "$"+grew.Grouped(0))
+	}
+	if k, most := pick(now); most.Sign() > 0 {
+		return fmt.Sprintf("mostly %s of %s (%s %%)", k.resource, k.owner, percentOf(most, monthToDate).Value.StringFixed(0))
+	}
+	return "no spend yet this month"
 }
 
 func resourceLines(facts []budget.Fact, p period, total budget.Decimal) []ResourceLine {

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -121,23 +122,29 @@ func summary(r *Report) []string {
 		s = append(s, fmt.Sprintf("In %s to date (%d of %d days) the division has spent %s of its %s monthly budget (%s %%).",
 			month, r.DaysElapsed, r.DaysInMonth, usd(t.MonthToDate), usd(t.Budget), t.Utilization.String()))
 	}
-	s = append(s, fmt.Sprintf("At this rate the month ends at %s, %s %% of budget.", usd(t.Forecast.Value), t.ProjectedUtilization.String()))
+	s = append(s, fmt.Sprintf("The forecast for the month end is %s (80 %% range %s to %s), %s %% of budget.",
+		usd(t.Forecast.Value), usd(t.Forecast.Low), usd(t.Forecast.High), t.ProjectedUtilization.String()))
 
-	var risk []string
-	for _, c := range r.Categories {
-		for _, slug := range t.AtRisk {
-			if slug == c.Slug {
-				risk = append(risk, fmt.Sprintf("%s (%s %% used, %s %% projected)", c.Title, c.Utilization.String(), c.ProjectedUtilization.String()))
+	described := func(slugs []string) []string {
+		var out []string
+		for _, c := range r.Categories {
+			if slices.Contains(slugs, c.Slug) {
+				out = append(out, fmt.Sprintf("%s (%s %% used, %s %% projected, %.0f %% chance of ending over)",
+					c.Title, c.Utilization.String(), c.ProjectedUtilization.String(), 100*c.Forecast.ProbabilityOverBudget))
 			}
 		}
+		return out
 	}
-	switch len(risk) {
+	switch risk := described(t.AtRisk); len(risk) {
 	case 0:
-		s = append(s, "No category has reached an alert threshold or is projected over budget.")
+		s = append(s, "No category is over budget or projected to end over it.")
 	case 1:
 		s = append(s, "One category is at risk: "+risk[0]+".")
 	default:
 		s = append(s, fmt.Sprintf("%d categories are at risk: %s.", len(risk), strings.Join(risk, "; ")))
+	}
+	if watch := described(t.Watch); len(watch) > 0 {
+		s = append(s, "Worth watching: "+strings.Join(watch, "; ")+".")
 	}
 	if m, ok := biggestMover(r.Comparisons); ok {
 		dir := "up"

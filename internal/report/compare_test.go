@@ -48,7 +48,8 @@ func TestSummarySentencesComeFromTheFigures(t *testing.T) {
 	for _, want := range []string{
 		"In March 2026 to date (10 of 31 days) the division has spent $1,000.00 of its $1,300.00 monthly budget (76.9 %).",
 		r.Totals.Forecast.Value.USD(),
-		"One category is at risk: Alpha (91.0 % used",
+		"No category is over budget or projected to end over it.",
+		"Worth watching: Alpha (91.0 % used",
 		"The biggest mover is Alpha",
 		"$60.00 (6.0 %) of this month's spend carries no valid category tag.",
 	} {
@@ -79,7 +80,7 @@ func TestHourProfileAveragesTheLastFourWeeks(t *testing.T) {
 func TestCategoryAlertsNewestFirst(t *testing.T) {
 	r := mustBuild(t, division(), sample(), asOf)
 	alerts := r.Categories[0].Alerts
-	if len(alerts) < 2 || alerts[0].Date.Before(alerts[len(alerts)-1].Date) {
+	if len(alerts) < 2 || alerts[0].Time.Before(alerts[len(alerts)-1].Time) {
 		t.Fatalf("alpha alerts = %+v, want newest first", alerts)
 	}
 	for _, a := range alerts {

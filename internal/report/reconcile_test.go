@@ -169,7 +169,7 @@ func TestBudgetHistory(t *testing.T) {
 		}
 	}
 	for _, a := range r.Tables.Alerts {
-		if a.Category == "ALPHA" && a.Date.Before(r.Month) {
+		if a.Category == "ALPHA" && a.Kind == budget.AlertThreshold && a.Time.Before(r.Month) {
 			t.Errorf("alert %+v: February's 1200 is 60 %% of the 2000 then in force", a)
 		}
 	}
@@ -229,5 +229,82 @@ func TestSummaryNamesUnpricedUsage(t *testing.T) {
 	want := "7.0 DBUs this month have no list price and are not in any total: SKU X_SKU (7.0 DBUs)."
 	if got := strings.Join(r.Summary, "\n"); !strings.Contains(got, want) {
 		t.Errorf("summary lacks %q:\n%s", want, got)
+	}
+}
+
+func TestStatusFromTheOutlook(t *testing.T) {
+	rules := budget.DefaultStatusRules
+	tests := []struct {
+		name      string
+		mtd       string
+		p         float64
+		threshold int
+		rules     budget.StatusRules
+		want      Status
+	}{
+		{"over budget whatever the outlook", "1000.01", 0, 0, rules, StatusOverBudget},
+		{"at the budget is not over", "1000", 0.1, 100, rules, StatusWatch},
+		{"projected over at 50 %", "100", 0.5, 0, rules, StatusProjectedOver},
+		{"watch at 20 %", "100", 0.2, 0, rules, StatusWatch},
+		{"watch past the first threshold", "760", 0.05, 75, rules, StatusWatch},
+		{"on track", "100", 0.19, 0, rules, StatusOnTrack},
+		{"rules from content", "100", 0.55, 0, budget.StatusRules{ProjectedOver: 0.6, Watch: 0.3}, StatusWatch},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Category{MonthToDate: dec(tc.mtd), Budget: dec("1000"), ThresholdReached: tc.threshold,
+				Forecast: Forecast{ProbabilityOverBudget: tc.p}}
+			if got := status(c, tc.rules); got != tc.want {
+				t.Errorf("status = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDriver(t *testing.T) {
+	r := mustBuild(t, division(), sample(), asOf)
+	if got, want := r.Categories[0].Driver, "JOBS of o2@x, up $460 on last month"; got != want {
+		t.Errorf("alpha driver = %q, want %q", got, want)
+	}
+	data := sample()
+	data.Facts = append(data.Facts, fact("2026-02-03", "BETA", "o3@x", "100"))
+	r = mustBuild(t, division(), data, asOf)
+	if got, want := r.Categories[1].Driver, "mostly JOBS of o3@x (100 %)"; got != want {
+		t.Errorf("beta driver after a fall = %q, want %q", got, want)
+	}
+}
+
+// TestForecastShapes: every forecast's intervals nest around its value,
+// owners get a month-end and a 30-day burn, and the backtest is published.
+func TestForecastShapes(t *testing.T) {
+	r := mustBuild(t, division(), budget.Dataset{Facts: randomFacts(3)}, asOf)
+	check := func(name string, f Forecast) {
+		t.Helper()
+		if f.Low95.Cmp(f.Low) > 0 || f.Low.Cmp(f.Value) > 0 || f.Value.Cmp(f.High) > 0 || f.High.Cmp(f.High95) > 0 {
+			t.Errorf("%s: intervals do not nest: %s %s [%s] %s %s", name, f.Low95, f.Low, f.Value, f.High, f.High95)
+		}
+		if f.ProbabilityOverBudget < 0 || f.ProbabilityOverBudget > 1 {
+			t.Errorf("%s: probability %g", name, f.ProbabilityOverBudget)
+		}
+	}
+	for _, c := range r.Categories {
+		check(c.Slug, c.Forecast)
+		if c.Forecast.Value.Cmp(c.MonthToDate) < 0 && c.MonthToDate.Sign() > 0 {
+			t.Errorf("%s: forecast %s below month to date %s", c.Slug, c.Forecast.Value, c.MonthToDate)
+		}
+	}
+	check("division", r.Totals.Forecast)
+	if len(r.Owners) != 15 {
+		t.Errorf("%d owner outlooks, want the 15 owners", len(r.Owners))
+	}
+	for _, o := range r.Owners {
+		check(o.Owner, o.Forecast)
+		check(o.Owner+" burn", o.Burn)
+		if o.Burn.Value.Sign() <= 0 {
+			t.Errorf("%s: 30-day burn %s", o.Owner, o.Burn.Value)
+		}
+	}
+	if r.ForecastQuality.Series != 3 || len(r.ForecastQuality.Rows) == 0 {
+		t.Errorf("forecast quality: %d series, %d rows; want alpha, beta and the division", r.ForecastQuality.Series, len(r.ForecastQuality.Rows))
 	}
 }

@@ -37,7 +37,9 @@ package report
 import (
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/anomaly"
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/forecast"
 )
 
 // HistoryMonths is how many calendar months history, budget status and
@@ -66,6 +68,9 @@ type Report struct {
 	// behind. Forecasts project from these days.
 	DataDays   int
 	Thresholds []int // alert thresholds in percent of budget, ascending
+	// StatusRules turn each category's outlook into its status.
+	StatusRules budget.StatusRules
+	Recipients  []string // the division's, who receive every alert
 
 	Narrative       budget.Narrative // the master page's, from _index.md
 	ReportTitle     string           // the leadership report's title
@@ -86,7 +91,18 @@ type Report struct {
 	Categories    []Category // in configuration order
 	Unattributed  Unattributed
 	Unpriced      Unpriced // the whole division, unattributed included
-	Tables        Tables   // the CSV downloads' rows
+	// Anomalies are the unusual days of the categories in the months
+	// shown, by day, with their top contributors.
+	Anomalies []anomaly.Anomaly
+	// Owners are every owner's month-end and 30-day burn forecasts,
+	// month to date descending.
+	Owners []OwnerOutlook
+	// ForecastQuality is the rolling-origin backtest of the forecasting
+	// model on this data: how far its month-end forecasts from days 5, 10
+	// and 20 were off, against the baselines, and how often the intervals
+	// held the outcome.
+	ForecastQuality forecast.Report
+	Tables          Tables // the CSV downloads' rows
 }
 
 // Source says where the data came from and how fresh it is.
@@ -118,29 +134,34 @@ type Totals struct {
 	Unattributed budget.Decimal
 	DBUs         budget.Decimal // priced and unpriced
 	Budget       budget.Decimal // sum of the categories' monthly budgets
-	// Forecast is the sum of the categories' and unattributed forecasts, so
-	// it reconciles to the cent with the parts shown.
+	// Forecast is the division's own: the model on the division's daily
+	// spend, unattributed included. Its point need not equal the sum of
+	// the parts' points (medians do not add), and its interval is narrower
+	// than the sum of theirs.
 	Forecast             Forecast
 	Utilization          Percent // MonthToDate / Budget
 	ProjectedUtilization Percent // Forecast / Budget
 	// TagCompliance is attributed cost / all cost this month.
 	TagCompliance Percent
-	// AtRisk lists the slugs of categories that reached a threshold or are
-	// projected to end the month over budget.
+	// AtRisk lists the slugs of categories over budget or projected over;
+	// Watch those worth watching (see budget.StatusRules).
 	AtRisk []string
+	Watch  []string
 }
 
-// Forecast is a month-end estimate with its interval.
-//
-// For now it is a run rate: month to date / days elapsed × days in month,
-// rounded to cents, with Low = High = Value. This is a placeholder the
-// forecasting issue replaces with a model and a real interval; the fields
-// already have the shape it fills.
+// Forecast is a month-end estimate with its intervals, rounded to cents:
+// for the as-of month the model of package forecast (Method names it), for
+// a closed month the actual (ForecastActual).
 type Forecast struct {
 	Value  budget.Decimal
-	Low    budget.Decimal
+	Low    budget.Decimal // 80 % interval
 	High   budget.Decimal
-	Method string // "run_rate" for now
+	Low95  budget.Decimal // 95 % interval
+	High95 budget.Decimal
+	// ProbabilityOverBudget is the chance the month ends above its budget,
+	// 0..1 (categories only).
+	ProbabilityOverBudget float64
+	Method                string
 }
 
 // PeriodToDate is the spend of a run of months ending with the as-of month
@@ -166,6 +187,6 @@ type PeriodLine struct {
 
 // Forecast methods.
 const (
-	ForecastRunRate = "run_rate" // the placeholder for the as-of month
-	ForecastActual  = "actual"   // a closed month: the forecast is what was spent
+	ForecastNoData = "no_data" // no data day in the month yet: the month to date
+	ForecastActual = "actual"  // a closed month: the forecast is what was spent
 )

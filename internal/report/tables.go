@@ -18,8 +18,9 @@ type Tables struct {
 	CostByDay      []DayCost      // every day with usage, all the data up to the as-of date
 	CostByOwner    []OwnerCost    // per month, all the data
 	CostByResource []ResourceCost // per month, all the data
+	CostByWorkload []WorkloadCost // per month, all the data
 	BudgetStatus   []BudgetStatus // configured categories × the HistoryMonths months
-	Alerts         []Alert        // threshold crossings in the HistoryMonths months
+	Alerts         []budget.Alert // every alert of the HistoryMonths months (package alerting)
 }
 
 // DayCost is a row of cost_by_day.csv. A (date, category) without usage
@@ -67,25 +68,6 @@ type BudgetStatus struct {
 	ThresholdReached int
 }
 
-// Alert kinds and statuses.
-const (
-	AlertBudgetThreshold = "budget_threshold"
-	AlertTriggered       = "triggered" // crossed in the as-of month
-	AlertResolved        = "resolved"  // crossed in a past month, which has closed
-)
-
-// Alert is a row of alerts.csv: the first day a category's cumulative
-// spend in a month reached a threshold of its budget.
-type Alert struct {
-	Date      time.Time // the day of the crossing (written as an ISO date)
-	Category  string
-	Kind      string
-	Threshold int            // percent of budget
-	Value     budget.Decimal // cumulative month spend at the end of that day
-	Budget    budget.Decimal
-	Status    string
-}
-
 // buildTables computes the CSV rows. cats are the report's categories, in
 // order; byCat holds each bucket's facts; daily each bucket's daily sums.
 func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[string]map[time.Time]sums, order map[string]int, p period, thresholds []int) Tables {
@@ -97,6 +79,7 @@ func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[stri
 		CostByDay:      costByDay(daily, order),
 		CostByOwner:    costByOwner(byCat, monthly, order),
 		CostByResource: costByResource(byCat, monthly, order),
+		CostByWorkload: costByWorkload(byCat, monthly, order),
 	}
 	for _, m := range p.months {
 		for _, c := range cats {
@@ -107,7 +90,7 @@ func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[stri
 				Category:         c.TagValue,
 				Budget:           monthBudget,
 				Actual:           actual,
-				Forecast:         Forecast{Value: actual, Low: actual, High: actual, Method: ForecastActual},
+				Forecast:         closedMonth(actual, monthBudget),
 				Utilization:      percentOf(actual, monthBudget),
 				ThresholdReached: highestReached(actual, monthBudget, thresholds),
 			}
@@ -117,55 +100,17 @@ func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[stri
 			t.BudgetStatus = append(t.BudgetStatus, row)
 		}
 	}
-	for _, c := range cats {
-		t.Alerts = append(t.Alerts, alerts(c, daily[c.TagValue], p, thresholds)...)
-	}
-	slices.SortStableFunc(t.Alerts, func(a, b Alert) int {
-		if c := a.Date.Compare(b.Date); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(order[a.Category], order[b.Category]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Threshold, b.Threshold)
-	})
 	return t
 }
 
-// alerts walks each month of the history day by day and records the first
-// day the cumulative spend reached each threshold. A crossing stays recorded
-// even if a later retraction takes the spend back below it: the alert was
-// raised that day.
-func alerts(c Category, daily map[time.Time]sums, p period, thresholds []int) []Alert {
-	var out []Alert
-	for _, m := range p.months {
-		status := AlertResolved
-		if m.Equal(p.month) {
-			status = AlertTriggered
-		}
-		monthBudget := c.BudgetFor(m)
-		crossed := map[int]bool{}
-		var cumulative budget.Decimal
-		for d := m; d.Before(addMonths(m, 1)) && !d.After(p.asOf); d = d.AddDate(0, 0, 1) {
-			cumulative = cumulative.Add(daily[d].Cost)
-			for _, th := range thresholds {
-				if crossed[th] || !reached(cumulative, monthBudget, th) {
-					continue
-				}
-				crossed[th] = true
-				out = append(out, Alert{
-					Date:      d,
-					Category:  c.TagValue,
-					Kind:      AlertBudgetThreshold,
-					Threshold: th,
-					Value:     cumulative,
-					Budget:    monthBudget,
-					Status:    status,
-				})
-			}
-		}
+// closedMonth is the forecast of a month that has ended: what was spent,
+// with no uncertainty left.
+func closedMonth(actual, monthBudget budget.Decimal) Forecast {
+	f := Forecast{Value: actual, Low: actual, High: actual, Low95: actual, High95: actual, Method: ForecastActual}
+	if actual.Cmp(monthBudget) > 0 {
+		f.ProbabilityOverBudget = 1
 	}
-	return out
+	return f
 }
 
 func costByDay(daily map[string]map[time.Time]sums, order map[string]int) []DayCost {

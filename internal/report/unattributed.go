@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -68,7 +67,7 @@ type SKUUsage struct {
 // unattributedOf summarises the unattributed facts and their daily sums
 // (rounded): totals come from the days, and their untagged and unknown-value
 // parts, and the unknown values of this month, are rounded to tie to them.
-func unattributedOf(facts []budget.Fact, daily map[time.Time]sums, p period) (Unattributed, error) {
+func unattributedOf(facts []budget.Fact, daily map[time.Time]sums, p period) Unattributed {
 	var out Unattributed
 	values := map[string]*UnknownValue{}
 	for _, f := range facts {
@@ -116,12 +115,9 @@ func unattributedOf(facts []budget.Fact, daily map[time.Time]sums, p period) (Un
 	out.MonthToDate.roundTo(month)
 	out.History.roundTo(history)
 	allocate(out.MonthToDate.UnknownValue, out.UnknownValues, func(v *UnknownValue) *budget.Decimal { return &v.MonthToDate })
-	fc, err := runRate(out.MonthToDate.Total, p.dataDays, p.daysInMonth)
-	if err != nil {
-		return Unattributed{}, fmt.Errorf("unattributed: %w", err)
-	}
-	out.Forecast = fc
-	return out, nil
+	out.Forecast = monthForecast(daily, p, budget.Decimal{})
+	out.Forecast.ProbabilityOverBudget = 0 // unattributed spend has no budget
+	return out
 }
 
 // unpricedOf sums the DBUs of unpriced facts by SKU.

@@ -136,6 +136,14 @@ func categoryCharts(r *report.Report, c *report.Category, index int) map[string]
 		ts.High = append(ts.High, at(last.High))
 	}
 	ts.Color = color
+	for _, a := range r.Anomalies {
+		if a.Category == c.TagValue && !a.Day.Before(r.Month) && !a.Day.After(r.AsOf) {
+			if ts.Flags == nil {
+				ts.Flags = map[int]string{}
+			}
+			ts.Flags[a.Day.Day()-1] = "unusual day"
+		}
+	}
 	out["daily"] = charts.DailyCost("chart-daily", fmt.Sprintf("%s: cumulative spend in %s against the budget, with the forecast", c.Title, r.Month.Format("January 2006")), ts)
 
 	var slices []charts.Slice

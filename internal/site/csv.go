@@ -18,16 +18,18 @@ import (
 // DBUs 6 decimals, percentages 1 decimal (empty when there is no budget).
 //
 // The CSV-injection guard (guardText) applies to text cells only: category,
-// owner, resource_type, sku, kind and status. Numeric cells are written by
-// this package from exact decimals, so they hold only digits, '.', and a
-// leading '-' for a negative amount, which a spreadsheet reads as a number,
-// not a formula; quoting them would turn a retraction's -1.23 into text.
+// owner, resource_type, sku, workload_type, workload_id, workspace_id, kind
+// and status. Numeric cells are written by this package from exact
+// decimals, so they hold only digits, '.', and a leading '-' for a negative
+// amount, which a spreadsheet reads as a number, not a formula; quoting
+// them would turn a retraction's -1.23 into text.
 
 // Download file names, in the order pages list them.
 const (
 	fileCostByDay      = "cost_by_day.csv"
 	fileCostByOwner    = "cost_by_owner.csv"
 	fileCostByResource = "cost_by_resource.csv"
+	fileCostByWorkload = "cost_by_workload.csv"
 	fileBudgetStatus   = "budget_status.csv"
 	fileAlerts         = "alerts.csv"
 )
@@ -56,6 +58,17 @@ type costByResourceRow struct {
 	Cost         string `csv:"list_cost_usd"`
 }
 
+type costByWorkloadRow struct {
+	Month        string `csv:"month"`
+	Category     string `csv:"category"`
+	WorkloadType string `csv:"workload_type"`
+	WorkloadID   string `csv:"workload_id"`
+	Workspace    string `csv:"workspace_id"`
+	Owner        string `csv:"owner"`
+	DBUs         string `csv:"dbus"`
+	Cost         string `csv:"list_cost_usd"`
+}
+
 type budgetStatusRow struct {
 	Month            string `csv:"month"`
 	Category         string `csv:"category"`
@@ -66,6 +79,10 @@ type budgetStatusRow struct {
 	ForecastHigh     string `csv:"forecast_high_usd"`
 	Utilization      string `csv:"utilization_pct"`
 	ThresholdReached int    `csv:"threshold_reached"` // 0 when none
+	// Appended later (DESIGN.md 5: new columns go at the end).
+	ProbabilityOver string `csv:"probability_over_budget"` // 0..1, 2 decimals
+	ForecastLow95   string `csv:"forecast_low95_usd"`
+	ForecastHigh95  string `csv:"forecast_high95_usd"`
 }
 
 type alertRow struct {
@@ -117,6 +134,9 @@ func byCategory(t report.Tables) map[string]*report.Tables {
 	for _, r := range t.CostByResource {
 		of(r.Category).CostByResource = append(of(r.Category).CostByResource, r)
 	}
+	for _, r := range t.CostByWorkload {
+		of(r.Category).CostByWorkload = append(of(r.Category).CostByWorkload, r)
+	}
 	for _, r := range t.BudgetStatus {
 		of(r.Category).BudgetStatus = append(of(r.Category).BudgetStatus, r)
 	}
@@ -126,7 +146,7 @@ func byCategory(t report.Tables) map[string]*report.Tables {
 	return out
 }
 
-// writeDownloads writes the five CSV files of t into dir.
+// writeDownloads writes the CSV files of t into dir.
 func writeDownloads(dir string, t report.Tables) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
@@ -161,6 +181,19 @@ func writeDownloads(dir string, t report.Tables) error {
 			Cost:         money(r.Cost),
 		})
 	}
+	var byWorkload []costByWorkloadRow
+	for _, r := range t.CostByWorkload {
+		byWorkload = append(byWorkload, costByWorkloadRow{
+			Month:        r.Month.Format(monthLayout),
+			Category:     guardText(r.Category),
+			WorkloadType: guardText(r.WorkloadType),
+			WorkloadID:   guardText(r.WorkloadID),
+			Workspace:    guardText(r.Workspace),
+			Owner:        guardText(r.Owner),
+			DBUs:         quantity(r.DBUs),
+			Cost:         money(r.Cost),
+		})
+	}
 	var status []budgetStatusRow
 	for _, r := range t.BudgetStatus {
 		status = append(status, budgetStatusRow{
@@ -173,12 +206,15 @@ func writeDownloads(dir string, t report.Tables) error {
 			ForecastHigh:     money(r.Forecast.High),
 			Utilization:      r.Utilization.String(),
 			ThresholdReached: r.ThresholdReached,
+			ProbabilityOver:  probability(r.Forecast.ProbabilityOverBudget),
+			ForecastLow95:    money(r.Forecast.Low95),
+			ForecastHigh95:   money(r.Forecast.High95),
 		})
 	}
 	var alerts []alertRow
 	for _, r := range t.Alerts {
 		alerts = append(alerts, alertRow{
-			Time:      r.Date.Format(time.DateOnly),
+			Time:      r.Time.Format(time.DateOnly),
 			Category:  guardText(r.Category),
 			Kind:      guardText(r.Kind),
 			Threshold: r.Threshold,
@@ -194,6 +230,7 @@ func writeDownloads(dir string, t report.Tables) error {
 		{fileCostByDay, byDay},
 		{fileCostByOwner, byOwner},
 		{fileCostByResource, byResource},
+		{fileCostByWorkload, byWorkload},
 		{fileBudgetStatus, status},
 		{fileAlerts, alerts},
 	}

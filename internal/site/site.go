@@ -8,7 +8,7 @@
 //
 //	index.html                     master page
 //	categories/<slug>/index.html   one page per category
-//	downloads/*.csv                the five CSV files, every category and UNATTRIBUTED
+//	downloads/*.csv                the CSV files, every category and UNATTRIBUTED
 //	downloads/<slug>/*.csv         one category's rows of each file
 //	data/snapshot.json             machine-readable state
 //	css/site.css                   static assets, copied from the templates' static/

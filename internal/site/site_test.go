@@ -151,6 +151,10 @@ func TestRenderPages(t *testing.T) {
 			`<a href="downloads/alerts.csv" download>alerts.csv</a>`,
 			`<a href="data/snapshot.json">`,
 			`<dt>Tag compliance</dt><dd>99.5 %</dd>`,
+			`<h2 id="board-heading">Status, Mar 2026</h2>`,
+			`<td class="why">JOBS of ann@example.com, up $12,346 on last month</td>`,
+			`<h2 id="owners-heading">Owners' outlook</h2>`,
+			`<h2 id="quality-heading">Forecast quality</h2>`,
 		}},
 		{"category", "categories/alpha/index.html", []string{
 			`<title>Alpha &amp; Omega — Stellar Budget</title>`,
@@ -161,9 +165,11 @@ func TestRenderPages(t *testing.T) {
 			`<h1>Alpha &amp; Omega</h1>`,
 			`<dt>Month to date</dt><dd>$12,351.67</dd>`,
 			`<dt>Utilisation</dt><dd>61.8 %</dd>`,
-			`<dt>Forecast (month end)</dt><dd>$76,580.35</dd>`, // 12,351.67 over 5 days of data
-			`<dt>Projected utilisation</dt><dd>382.9 %</dd>`,
-			`<span class="status status-ok">ok</span>`,
+			`<dt>Forecast (month end)</dt><dd>$12,641.74</dd>`,
+			`<dt>80 % range</dt><dd>$12,572.26 to $12,711.23</dd>`,
+			`<dt>Chance of ending over budget</dt><dd>0 %</dd>`,
+			`a weekday pattern times a level and a damped trend`,
+			`<span class="status status-on_track">on track</span>`,
 			`<th scope="row">&lt;script&gt;alert(1)&lt;/script&gt;</th>`,
 			`<th scope="row">=HYPERLINK(&#34;http://x&#34;,&#34;y&#34;)</th>`,
 			`<th scope="row">2026-03-01</th><td class="num">1.50</td><td class="num">$12,345.67</td><td class="num">$12,345.67</td>`,
@@ -218,26 +224,30 @@ var headers = map[string][]string{
 	"cost_by_day.csv":      {"date", "category", "dbus", "list_cost_usd"},
 	"cost_by_owner.csv":    {"month", "category", "owner", "dbus", "list_cost_usd"},
 	"cost_by_resource.csv": {"month", "category", "resource_type", "sku", "dbus", "list_cost_usd"},
-	"budget_status.csv":    {"month", "category", "budget_usd", "actual_usd", "forecast_usd", "forecast_low_usd", "forecast_high_usd", "utilization_pct", "threshold_reached"},
-	"alerts.csv":           {"time", "category", "kind", "threshold_pct", "value_usd", "budget_usd", "status"},
+	"budget_status.csv": {"month", "category", "budget_usd", "actual_usd", "forecast_usd", "forecast_low_usd", "forecast_high_usd", "utilization_pct", "threshold_reached",
+		"probability_over_budget", "forecast_low95_usd", "forecast_high95_usd"},
+	"alerts.csv": {"time", "category", "kind", "threshold_pct", "value_usd", "budget_usd", "status"},
 }
 
 // numeric columns hold numbers only: never guarded, never text.
 var numericCell = map[string]*regexp.Regexp{
-	"dbus":              regexp.MustCompile(`^-?\d+\.\d{6}$`),
-	"list_cost_usd":     regexp.MustCompile(`^-?\d+\.\d{2}$`),
-	"budget_usd":        regexp.MustCompile(`^-?\d+\.\d{2}$`),
-	"actual_usd":        regexp.MustCompile(`^-?\d+\.\d{2}$`),
-	"forecast_usd":      regexp.MustCompile(`^-?\d+\.\d{2}$`),
-	"forecast_low_usd":  regexp.MustCompile(`^-?\d+\.\d{2}$`),
-	"forecast_high_usd": regexp.MustCompile(`^-?\d+\.\d{2}$`),
-	"value_usd":         regexp.MustCompile(`^-?\d+\.\d{2}$`),
-	"utilization_pct":   regexp.MustCompile(`^(-?\d+\.\d)?$`),
-	"threshold_reached": regexp.MustCompile(`^\d+$`),
-	"threshold_pct":     regexp.MustCompile(`^\d+$`),
-	"date":              regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`),
-	"time":              regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`),
-	"month":             regexp.MustCompile(`^\d{4}-\d{2}$`),
+	"dbus":                    regexp.MustCompile(`^-?\d+\.\d{6}$`),
+	"list_cost_usd":           regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"budget_usd":              regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"actual_usd":              regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"forecast_usd":            regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"forecast_low_usd":        regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"forecast_high_usd":       regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"forecast_low95_usd":      regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"forecast_high95_usd":     regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"probability_over_budget": regexp.MustCompile(`^(0|1)\.\d{2}$`),
+	"value_usd":               regexp.MustCompile(`^-?\d+\.\d{2}$`),
+	"utilization_pct":         regexp.MustCompile(`^(-?\d+\.\d)?$`),
+	"threshold_reached":       regexp.MustCompile(`^\d+$`),
+	"threshold_pct":           regexp.MustCompile(`^\d+$`),
+	"date":                    regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`),
+	"time":                    regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`),
+	"month":                   regexp.MustCompile(`^\d{4}-\d{2}$`),
 }
 
 func readCSV(t *testing.T, path string) [][]string {
@@ -351,7 +361,7 @@ func TestSnapshot(t *testing.T) {
 		t.Errorf("categories + unattributed = %s, total %s", sum.Cents(), s.Totals.MonthToDate)
 	}
 	alpha := s.Categories[0]
-	if alpha.MonthToDate != "12351.67" || *alpha.Utilization != "61.8" || alpha.Status != "ok" ||
+	if alpha.MonthToDate != "12351.67" || *alpha.Utilization != "61.8" || alpha.Status != "on_track" || alpha.ProbabilityOver != "0.00" || alpha.ForecastLow95 != "12535.48" ||
 		alpha.OnBreach.Action != "notify" || !alpha.OnBreach.DryRun || alpha.Policy.MaxWorkers != 8 {
 		t.Errorf("alpha = %+v", alpha)
 	}

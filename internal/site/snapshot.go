@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/report"
@@ -37,6 +38,36 @@ type Snapshot struct {
 	Categories   []SnapshotCategory   `json:"categories"`
 	Unattributed SnapshotUnattributed `json:"unattributed"`
 	Unpriced     []SnapshotSKU        `json:"unpriced"` // this month
+	// Owners are every owner's month end and the spend predicted over the
+	// next 30 days, month to date descending.
+	Owners []SnapshotOwner `json:"owners"`
+	// Alerts are the alerts.csv rows, with their keys: every alert of the
+	// months shown and its delivery status.
+	Alerts []SnapshotAlert `json:"alerts"`
+}
+
+// SnapshotAlert is one alert.
+type SnapshotAlert struct {
+	Key       string `json:"key"`
+	Time      string `json:"time"` // ISO date it happened in the data
+	Category  string `json:"category"`
+	Kind      string `json:"kind"`
+	Threshold int    `json:"threshold_pct"`
+	Value     string `json:"value_usd"`
+	Budget    string `json:"budget_usd"`
+	Status    string `json:"status"`
+}
+
+// SnapshotOwner is one owner's outlook across the division.
+type SnapshotOwner struct {
+	Owner        string `json:"owner"`
+	MonthToDate  string `json:"mtd_usd"`
+	Forecast     string `json:"forecast_usd"`
+	ForecastLow  string `json:"forecast_low_usd"` // 80 %
+	ForecastHigh string `json:"forecast_high_usd"`
+	Burn30       string `json:"burn_30d_usd"`
+	Burn30Low    string `json:"burn_30d_low_usd"` // 80 %
+	Burn30High   string `json:"burn_30d_high_usd"`
 }
 
 // SnapshotSource says where the data came from and how fresh it is.
@@ -57,6 +88,8 @@ type SnapshotTotals struct {
 	Forecast             string  `json:"forecast_usd"`
 	ForecastLow          string  `json:"forecast_low_usd"`
 	ForecastHigh         string  `json:"forecast_high_usd"`
+	ForecastLow95        string  `json:"forecast_low95_usd"`
+	ForecastHigh95       string  `json:"forecast_high95_usd"`
 	Utilization          *string `json:"utilization_pct"`
 	ProjectedUtilization *string `json:"projected_utilization_pct"`
 	TagCompliance        *string `json:"tag_compliance_pct"`
@@ -66,6 +99,10 @@ type SnapshotTotals struct {
 	QuarterToDateBudget string `json:"qtd_budget_usd"`
 	YearToDate          string `json:"ytd_usd"`
 	YearToDateBudget    string `json:"ytd_budget_usd"`
+	// AtRisk and Watch list category slugs by status: over budget or
+	// projected over; watch.
+	AtRisk []string `json:"at_risk"`
+	Watch  []string `json:"watch"`
 }
 
 // SnapshotCategory is one category's state and configuration.
@@ -81,8 +118,12 @@ type SnapshotCategory struct {
 	ForecastHigh         string         `json:"forecast_high_usd"`
 	Utilization          *string        `json:"utilization_pct"`
 	ProjectedUtilization *string        `json:"projected_utilization_pct"`
-	ThresholdReached     int            `json:"threshold_reached"` // 0 when none
-	Status               string         `json:"status"`            // ok, at_threshold, over_budget
+	ForecastLow95        string         `json:"forecast_low95_usd"`
+	ForecastHigh95       string         `json:"forecast_high95_usd"`
+	ProbabilityOver      string         `json:"probability_over_budget"` // 0..1, 2 decimals
+	ThresholdReached     int            `json:"threshold_reached"`       // 0 when none
+	Status               string         `json:"status"`                  // on_track, watch, projected_over, over_budget
+	Driver               string         `json:"driver"`                  // what drives the month, in a few words
 	OnBreach             SnapshotBreach `json:"on_breach"`
 	Policy               SnapshotPolicy `json:"policy"`
 }
@@ -135,6 +176,9 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// probability writes a probability with 2 decimals, as JSON text like money.
+func probability(p float64) string { return strconv.FormatFloat(p, 'f', 2, 64) }
+
 func timestampOrEmpty(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -175,6 +219,8 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 			Forecast:             money(r.Totals.Forecast.Value),
 			ForecastLow:          money(r.Totals.Forecast.Low),
 			ForecastHigh:         money(r.Totals.Forecast.High),
+			ForecastLow95:        money(r.Totals.Forecast.Low95),
+			ForecastHigh95:       money(r.Totals.Forecast.High95),
 			Utilization:          optionalPct(r.Totals.Utilization),
 			ProjectedUtilization: optionalPct(r.Totals.ProjectedUtilization),
 			TagCompliance:        optionalPct(r.Totals.TagCompliance),
@@ -182,6 +228,8 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 			QuarterToDateBudget:  money(r.QuarterToDate.Division().Budget),
 			YearToDate:           money(r.YearToDate.Division().Spend),
 			YearToDateBudget:     money(r.YearToDate.Division().Budget),
+			AtRisk:               nonNil(r.Totals.AtRisk),
+			Watch:                nonNil(r.Totals.Watch),
 		},
 		Categories: []SnapshotCategory{},
 		Unattributed: SnapshotUnattributed{
@@ -190,6 +238,26 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 			UnknownValues: []SnapshotUnknownValue{},
 		},
 		Unpriced: []SnapshotSKU{},
+		Owners:   []SnapshotOwner{},
+		Alerts:   []SnapshotAlert{},
+	}
+	for _, a := range r.Tables.Alerts {
+		s.Alerts = append(s.Alerts, SnapshotAlert{
+			Key: a.Key(), Time: a.Time.Format(time.DateOnly), Category: a.Category, Kind: a.Kind,
+			Threshold: a.Threshold, Value: money(a.Value), Budget: money(a.Budget), Status: a.Status,
+		})
+	}
+	for _, o := range r.Owners {
+		s.Owners = append(s.Owners, SnapshotOwner{
+			Owner:        o.Owner,
+			MonthToDate:  money(o.MonthToDate),
+			Forecast:     money(o.Forecast.Value),
+			ForecastLow:  money(o.Forecast.Low),
+			ForecastHigh: money(o.Forecast.High),
+			Burn30:       money(o.Burn.Value),
+			Burn30Low:    money(o.Burn.Low),
+			Burn30High:   money(o.Burn.High),
+		})
 	}
 	for _, c := range r.Categories {
 		s.Categories = append(s.Categories, SnapshotCategory{
@@ -204,8 +272,12 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 			ForecastHigh:         money(c.Forecast.High),
 			Utilization:          optionalPct(c.Utilization),
 			ProjectedUtilization: optionalPct(c.ProjectedUtilization),
+			ForecastLow95:        money(c.Forecast.Low95),
+			ForecastHigh95:       money(c.Forecast.High95),
+			ProbabilityOver:      probability(c.Forecast.ProbabilityOverBudget),
 			ThresholdReached:     c.ThresholdReached,
 			Status:               string(c.Status),
+			Driver:               c.Driver,
 			OnBreach:             SnapshotBreach{Action: c.OnBreach.Action, DryRun: c.OnBreach.DryRun},
 			Policy: SnapshotPolicy{
 				MaxWorkers:             c.Policy.MaxWorkers,

@@ -44,11 +44,31 @@ var funcs = template.FuncMap{
 	"timestamp":     timestamp,
 	"freshness":     freshness,
 	"days":          days,
+	"pctOf":         func(p float64) string { return fmt.Sprintf("%.0f %%", p*100) },
+	"mul100":        func(v float64) float64 { return 100 * v },
+	"dict":          dict,
 	"usdWhole":      usdWhole,
 	"signedPct":     signedPct,
 	"seq":           seq,
 	"weekdays":      func() []time.Weekday { return weekOrder },
 	"categoryColor": charts.CategoryColor,
+}
+
+// dict builds a map from key, value pairs, as Hugo's dict does, so a
+// partial can take more than one value.
+func dict(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("dict: %d arguments, want key, value pairs", len(pairs))
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		k, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", pairs[i])
+		}
+		m[k] = pairs[i+1]
+	}
+	return m, nil
 }
 
 // parseLayouts reads the layouts of templates.
@@ -140,6 +160,7 @@ var downloadFiles = []struct{ name, description string }{
 	{fileCostByDay, "Cost per day and category"},
 	{fileCostByOwner, "Cost per month, category and owner"},
 	{fileCostByResource, "Cost per month, category, resource type and SKU"},
+	{fileCostByWorkload, "Cost per month, category, workload (job, cluster, warehouse, pipeline, endpoint), workspace and owner"},
 	{fileBudgetStatus, "Budget, actual and forecast per month and category"},
 	{fileAlerts, "Budget threshold crossings"},
 }

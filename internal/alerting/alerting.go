@@ -1,0 +1,178 @@
+// Package alerting decides which alerts a division's spend raises: a pure
+// function of the daily spend, the budgets and the anomalies found, for
+// every month the site shows, whether or not a build delivers them
+// (package notify does that, and package ledger remembers it).
+//
+// Rules, per category:
+//
+//  1. threshold: the first day of a month on which the month's cumulative
+//     spend reached a configured threshold of the budget in force that
+//     month (spend×100 ≥ threshold×budget, spend > 0); once per month and
+//     threshold. A later retraction that takes the spend back below does
+//     not undo it: the alert was raised that day.
+//  2. forecast: the first day of a month on which the month-end forecast
+//     made from the data through that day reached 100 % of the budget;
+//     once per month.
+//  3. anomaly: a day whose spend was far outside its expected range (see
+//     package anomaly); once per day.
+//
+// Time is the day it happened in the data. Alerts come ordered by time,
+// then category in configuration order, then kind and threshold, with
+// Status AlertNotSent: delivery fills it in.
+package alerting
+
+import (
+	"cmp"
+	"math/big"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/forecast"
+)
+
+// Bucket is one category's configuration and its daily spend, rounded
+// the way every page shows it.
+type Bucket struct {
+	Category budget.Category
+	Daily    map[time.Time]budget.Decimal // UTC midnight → that day's cost
+}
+
+// Anomaly is an unusual day, as package anomaly found it.
+type Anomaly struct {
+	Category string // tag_value
+	Day      time.Time
+	Actual   budget.Decimal
+	Expected budget.Decimal
+	Reason   string // its top contributor, in a few words
+}
+
+// Input is everything the alerts depend on.
+type Input struct {
+	Buckets    []Bucket
+	Thresholds []int       // percent of budget, ascending
+	Months     []time.Time // first days of the months shown, oldest first
+	Current    time.Time   // first day of the report's month: budgets are in force as of it
+	DataDay    time.Time   // the last day with data; nothing after it is judged
+	Anomalies  []Anomaly
+}
+
+// Evaluate returns every alert the input raises (see the package rules).
+func Evaluate(in Input) []budget.Alert {
+	order := map[string]int{}
+	perBucket := make([][]budget.Alert, len(in.Buckets))
+	var wg sync.WaitGroup
+	for i, b := range in.Buckets {
+		order[b.Category.TagValue] = i
+		// The forecast rule fits a model a day: categories in parallel.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			perBucket[i] = append(thresholdAlerts(b, in), forecastAlerts(b, in)...)
+		}()
+	}
+	wg.Wait()
+	var out []budget.Alert
+	for _, a := range perBucket {
+		out = append(out, a...)
+	}
+	for _, an := range in.Anomalies {
+		i, ok := order[an.Category]
+		if !ok || an.Day.After(in.DataDay) || len(in.Months) == 0 || an.Day.Before(in.Months[0]) {
+			continue
+		}
+		c := in.Buckets[i].Category
+		month := monthOf(an.Day)
+		out = append(out, budget.Alert{
+			Category: c.TagValue, Title: c.Title, Kind: budget.AlertAnomaly, Month: month, Time: an.Day,
+			Value: an.Actual, Expected: an.Expected, Budget: c.BudgetFor(month, in.Current),
+			Reason: an.Reason, Owners: c.Owners, Status: budget.AlertNotSent,
+		})
+	}
+	kindOrder := map[string]int{budget.AlertThreshold: 0, budget.AlertForecast: 1, budget.AlertAnomaly: 2}
+	slices.SortStableFunc(out, func(a, b budget.Alert) int {
+		return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(order[a.Category], order[b.Category]),
+			cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]), cmp.Compare(a.Threshold, b.Threshold))
+	})
+	return out
+}
+
+// thresholdAlerts walks each month day by day (rule 1).
+func thresholdAlerts(b Bucket, in Input) []budget.Alert {
+	var out []budget.Alert
+	c := b.Category
+	for _, m := range in.Months {
+		monthBudget := c.BudgetFor(m, in.Current)
+		crossed := map[int]bool{}
+		var cumulative budget.Decimal
+		for d := m; d.Before(m.AddDate(0, 1, 0)) && !d.After(in.DataDay); d = d.AddDate(0, 0, 1) {
+			cumulative = cumulative.Add(b.Daily[d])
+			for _, th := range in.Thresholds {
+				if crossed[th] || !Reached(cumulative, monthBudget, th) {
+					continue
+				}
+				crossed[th] = true
+				out = append(out, budget.Alert{
+					Category: c.TagValue, Title: c.Title, Kind: budget.AlertThreshold, Month: m, Time: d,
+					Threshold: th, Value: cumulative, Budget: monthBudget, Owners: c.Owners, Status: budget.AlertNotSent,
+				})
+			}
+		}
+	}
+	return out
+}
+
+// forecastAlerts finds, for each month, the first day whose month-end
+// forecast reached the budget (rule 2).
+func forecastAlerts(b Bucket, in Input) []budget.Alert {
+	days := make(map[time.Time]float64, len(b.Daily))
+	for d, v := range b.Daily {
+		days[d] = v.Float64()
+	}
+	series, ok := forecast.SeriesOf(days, in.DataDay)
+	if !ok {
+		return nil
+	}
+	var out []budget.Alert
+	c := b.Category
+	for _, m := range in.Months {
+		monthBudget := c.BudgetFor(m, in.Current)
+		limit := monthBudget.Float64()
+		for d := m; d.Before(m.AddDate(0, 1, 0)) && !d.After(in.DataDay); d = d.AddDate(0, 0, 1) {
+			if d.Before(series.Start) {
+				continue
+			}
+			f := forecast.MonthEnd(series, d, limit)
+			if f.Value < limit {
+				continue
+			}
+			value, _ := budget.ParseDecimal(strconv.FormatFloat(f.Value, 'f', 2, 64))
+			out = append(out, budget.Alert{
+				Category: c.TagValue, Title: c.Title, Kind: budget.AlertForecast, Month: m, Time: d,
+				Threshold: 100, Value: value, Forecast: value, Budget: monthBudget,
+				Owners: c.Owners, Status: budget.AlertNotSent,
+			})
+			break
+		}
+	}
+	return out
+}
+
+// Reached reports whether spend has reached threshold % of a budget,
+// compared exactly. Spend of zero or less reaches nothing, so a zero
+// budget is breached by the first positive cent.
+func Reached(spend, monthlyBudget budget.Decimal, threshold int) bool {
+	if spend.Sign() <= 0 {
+		return false
+	}
+	lhs := new(big.Rat).Mul(spend.Rat(), big.NewRat(100, 1))
+	rhs := new(big.Rat).Mul(monthlyBudget.Rat(), big.NewRat(int64(threshold), 1))
+	return lhs.Cmp(rhs) >= 0
+}
+
+func monthOf(t time.Time) time.Time {
+	y, m, _ := t.UTC().Date()
+	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,175 @@
+package report
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/forecast"
+)
+
+// Forecasts come from package forecast (its model and why it was chosen are
+// in its documentation). This file turns a bucket's daily spend into the
+// model's series and its results into the report's exact, rounded figures.
+
+// TopOwnerOutlooks is how many owners the pages list by their outlook; the
+// snapshot has them all.
+const TopOwnerOutlooks = 15
+
+// BurnDays is the horizon of an owner's burn forecast.
+const BurnDays = 30
+
+// OwnerOutlook is one owner's month across the division and what they are
+// predicted to spend next.
+type OwnerOutlook struct {
+	Owner       string
+	MonthToDate budget.Decimal
+	Forecast    Forecast // month end
+	// Burn is the spend predicted over the BurnDays days after the last
+	// data day, with its 80 % interval.
+	Burn Forecast
+}
+
+// seriesOf is a bucket's daily cost as the model's series, from its first
+// day with spend to through.
+func seriesOf(days map[time.Time]sums, through time.Time) (forecast.Series, bool) {
+	costs := make(map[time.Time]float64, len(days))
+	for d, s := range days {
+		costs[d] = s.Cost.Float64()
+	}
+	return forecast.SeriesOf(costs, through)
+}
+
+// cents rounds a model figure to cents.
+func cents(v float64) budget.Decimal {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return budget.Decimal{}
+	}
+	d, err := budget.ParseDecimal(strconv.FormatFloat(v, 'f', 2, 64))
+	if err != nil {
+		return budget.Decimal{}
+	}
+	return d
+}
+
+// fromResult turns a model result into a Forecast. The point forecast is
+// rounded to cents and the interval kept around it, so a rounding never
+// puts the value outside its own range.
+func fromResult(r forecast.Result) Forecast {
+	f := Forecast{
+		Value:                 cents(r.Value),
+		Low:                   cents(r.Low80),
+		High:                  cents(r.High80),
+		Low95:                 cents(r.Low95),
+		High95:                cents(r.High95),
+		ProbabilityOverBudget: r.ProbabilityOverBudget,
+		Method:                r.Method,
+	}
+	f.Low, f.Low95 = minDecimal(f.Low, f.Value), minDecimal(f.Low95, f.Low)
+	f.High, f.High95 = maxDecimal(f.High, f.Value), maxDecimal(f.High95, f.High)
+	return f
+}
+
+func minDecimal(a, b budget.Decimal) budget.Decimal {
+	if a.Cmp(b) < 0 {
+		return a
+	}
+	return b
+}
+
+func maxDecimal(a, b budget.Decimal) budget.Decimal {
+	if a.Cmp(b) > 0 {
+		return a
+	}
+	return b
+}
+
+// monthForecast forecasts the as-of month's total of a bucket from its
+// daily spend through the last data day. With no data day in the month
+// yet there is nothing to project from: the forecast is the month to date
+// (zero), said so by its method.
+func monthForecast(days map[time.Time]sums, p period, monthBudget budget.Decimal) Forecast {
+	mtd := budget.Decimal{}
+	for d, s := range days {
+		if p.inMonth(d) && !d.After(p.asOf) {
+			mtd = mtd.Add(s.Cost)
+		}
+	}
+	series, ok := seriesOf(days, p.dataDay)
+	if !ok || p.dataDays == 0 {
+		return Forecast{Value: mtd, Low: mtd, High: mtd, Low95: mtd, High95: mtd, Method: ForecastNoData}
+	}
+	return fromResult(forecast.MonthEnd(series, p.dataDay, monthBudget.Float64()))
+}
+
+// ownerOutlooks forecasts every owner's month end and next BurnDays days,
+// across the division, from their daily spend; month to date descending.
+func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
+	byOwner := map[string]map[time.Time]sums{}
+	for _, f := range facts {
+		if byOwner[f.Owner] == nil {
+			byOwner[f.Owner] = map[time.Time]sums{}
+		}
+		s := byOwner[f.Owner][f.Date]
+		s.add(f)
+		byOwner[f.Owner][f.Date] = s
+	}
+	var out []OwnerOutlook
+	for owner, days := range byOwner {
+		roundDays(days)
+		o := OwnerOutlook{Owner: owner}
+		for d, s := range days {
+			if p.inMonth(d) {
+				o.MonthToDate = o.MonthToDate.Add(s.Cost)
+			}
+		}
+		series, ok := seriesOf(days, p.dataDay)
+		if !ok || p.dataDays == 0 {
+			continue // no spend up to the last data day, or none this month to project
+		}
+		model := forecast.Fit(series, p.dataDay)
+		o.Forecast = fromResult(model.MonthEnd(math.Inf(1)))
+		o.Forecast.ProbabilityOverBudget = 0 // owners have no budget
+		o.Burn = fromResult(model.Burn(BurnDays))
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b OwnerOutlook) int {
+		if c := b.MonthToDate.Cmp(a.MonthToDate); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Owner, b.Owner)
+	})
+	return out
+}
+
+// forecastQuality backtests the model on each category's history and the
+// division's, the figures the site publishes with the forecasts.
+func forecastQuality(cats []Category, daily map[string]map[time.Time]sums, division map[time.Time]sums, p period) forecast.Report {
+	series := map[string]forecast.Series{}
+	for _, c := range cats {
+		if s, ok := seriesOf(daily[c.TagValue], p.dataDay); ok {
+			series[c.TagValue] = s
+		}
+	}
+	if s, ok := seriesOf(division, p.dataDay); ok {
+		series["division"] = s
+	}
+	return forecast.Backtest(series, nil)
+}
+
+// divisionDays sums every bucket's (rounded) days.
+func divisionDays(daily map[string]map[time.Time]sums) map[time.Time]sums {
+	out := map[time.Time]sums{}
+	for _, days := range daily {
+		for d, s := range days {
+			t := out[d]
+			t.Cost = t.Cost.Add(s.Cost)
+			t.DBUs = t.DBUs.Add(s.DBUs)
+			out[d] = t
+		}
+	}
+	return out
+}
