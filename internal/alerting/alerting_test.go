@@ -146,3 +146,35 @@ func TestAnomalyAlertsAndOrder(t *testing.T) {
 		t.Errorf("anomaly alert %+v", b)
 	}
 }
+
+// A budget raised or lowered mid-month (content/ edited between two
+// builds): the crossings move to the day they happen against the budget
+// in force now, keeping their keys, so a ledger that saw the alert does not
+// send it again, and a crossing the lower budget makes happen in the past
+// is dated the day it happened in the data.
+func TestBudgetChangedMidMonth(t *testing.T) {
+	daily := flat("2026-02-01", "2026-02-20", "100")
+	evaluate := func(monthly string) map[string]string {
+		in := Input{Buckets: []Bucket{{Category: alpha(monthly), Daily: daily}}, Thresholds: []int{75, 90},
+			Months: months("2026-02-01", 1), Current: day("2026-02-01"), DataDay: day("2026-02-20")}
+		out := map[string]string{}
+		for _, a := range Evaluate(in) {
+			if a.Kind == budget.AlertThreshold {
+				out[a.Key()] = a.Time.Format(time.DateOnly)
+			}
+		}
+		return out
+	}
+	before := evaluate("2000") // 75 % on the 15th, 90 % on the 18th
+	raised := evaluate("2500") // 75 % on the 19th, 90 % not yet
+	lowered := evaluate("1500")
+	if before["threshold/ALPHA/2026-02/75"] != "2026-02-15" || before["threshold/ALPHA/2026-02/90"] != "2026-02-18" {
+		t.Fatalf("before: %v", before)
+	}
+	if raised["threshold/ALPHA/2026-02/75"] != "2026-02-19" || raised["threshold/ALPHA/2026-02/90"] != "" {
+		t.Errorf("raised: %v, want 75 %% on the 19th with the same key and no 90 %% yet", raised)
+	}
+	if lowered["threshold/ALPHA/2026-02/75"] != "2026-02-12" || lowered["threshold/ALPHA/2026-02/90"] != "2026-02-14" {
+		t.Errorf("lowered: %v, want the crossings on the days they happened against the lower budget", lowered)
+	}
+}

@@ -53,7 +53,11 @@
 //     model's own. Its median gives the point forecast, its quantiles the
 //     intervals, its distribution function the probability of ending over
 //     budget. Origins in the first four weeks are left out: the filter is
-//     still settling there.
+//     still settling there. Where more than 80 % of the mixture is one
+//     earlier error (a series that has hardly varied) no widening reaches
+//     the model's spread, and the model's own distribution stands; a
+//     history that spent one amount every day past those four weeks is
+//     forecast as certain (a zero-width interval).
 //  6. Short history: with fewer than 7 days there is no profile and the
 //     forecast is the mean day; the noise scale starts at 30 % of the level
 //     and gives way to the data as days come (three days' weight with under

@@ -106,6 +106,10 @@ func (m *Model) rest(toDate float64, h int, errs func() errorSet) prediction {
 		return f
 	}
 	sum, sd := m.path(len(m.x)-1, h)
+	if m.neverVaried(len(m.x) - 1) {
+		// Every earlier forecast was exact: the total is certain.
+		sd = 0
+	}
 	f.mean, f.sd, f.errors = toDate+sum, sd, m.cfg.calibrate(errs())
 	at := func(p float64) float64 { return max(toDate, f.mean+sd*f.errors.quantile(p)) }
 	f.Value = at(0.5)
@@ -149,10 +153,41 @@ func (cfg *settings) calibrate(set errorSet) errorDistribution {
 		e.w = eff / (eff + cfg.pseudo)
 	}
 	e.median = e.mixtureQuantile(0.5)
-	if half := (e.mixtureQuantile(0.9) - e.mixtureQuantile(0.1)) / 2; half < z80 {
+	if half := (e.mixtureQuantile(0.9) - e.mixtureQuantile(0.1)) / 2; degenerate(half) {
+		// Most earlier errors are the same number (a series that has
+		// varied little, or only once): no widening of the mixture
+		// reaches the model's spread, its factor would be infinite and
+		// the quantiles NaN. Take the model's own distribution.
+		return errorDistribution{factor: 1}
+	} else if half < z80 {
 		e.factor = z80 / half
 	}
 	return e
+}
+
+// degenerate reports whether a mixture whose 80 % half-width is half
+// cannot be widened to the model's: more than 80 % of it is one earlier
+// error, so half is zero, or half is so small that the factor overflows.
+func degenerate(half float64) bool {
+	return !(half > 0) || math.IsInf(z80/half, 0)
+}
+
+// neverVaried reports whether the history through day origin (an index
+// into x) is one amount every day and long enough to have calibrated
+// forecasts (past the warm-up): the model has forecast each of its days
+// exactly, and forecasts its next ones as certain. A shorter constant
+// history keeps the model's spread, as any new series does; all zeros
+// give a spread of zero anyway.
+func (m *Model) neverVaried(origin int) bool {
+	if origin < m.cfg.warmup || origin >= len(m.x) {
+		return false
+	}
+	for _, v := range m.x[1 : origin+1] {
+		if v != m.x[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // mixtureCDF is P(error ≤ x) before the widening.

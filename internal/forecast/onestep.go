@@ -50,11 +50,6 @@ func OneStep(history Series, through time.Time) []Prediction {
 // weeks do not. Fitting once is what makes the pass cheap; it also gives
 // the early days the better-informed variances.
 //
-// One more difference: where nearly every earlier error is the same number
-// (a series that never varies), Expected's calibration has no spread to
-// widen and its intervals are NaN; the one-step forecasts then take the
-// model's own normal distribution.
-//
 // The warm-up is the four weeks the weekday profile starts from: with
 // fewer days before it, a day's forecast would start from a different
 // initial state than the later days', and its calibration would have no
@@ -67,6 +62,12 @@ func (m *Model) OneStep() []Prediction {
 	}
 	lastWeekday := (m.w0 + seasonDays - 1) % seasonDays
 	out := make([]Prediction, 0, n-first)
+	// The days before constantUntil are all one amount; every origin in
+	// the pass is past the warm-up, so there the history never varied.
+	constantUntil := 1
+	for constantUntil < n && m.x[constantUntil] == m.x[0] {
+		constantUntil++
+	}
 	z := make([]float64, 0, n-first) // errors of the days before, sorted
 	for i := first; i < n; i++ {
 		origin := i - 1
@@ -86,6 +87,9 @@ func (m *Model) OneStep() []Prediction {
 			normalise(&st)
 		}
 		mean, sd := m.pathFrom(&st, origin, 1)
+		if origin < constantUntil {
+			sd = 0 // as Expected: a history that never varied is certain
+		}
 		errs := m.cfg.calibrateSorted(z)
 		at := func(q float64) float64 { return max(0, mean+sd*q) }
 		p := Prediction{Day: m.start.AddDate(0, 0, i), Actual: m.x[i]}
@@ -130,11 +134,9 @@ func (cfg *settings) calibrateSorted(z []float64) sortedErrors {
 	}
 	e.median = e.mixtureQuantile(0.5)
 	low, high := e.mixtureQuantile(0.1), e.mixtureQuantile(0.9)
-	if half := (high - low) / 2; half <= 0 {
-		// Most earlier errors are the same number (a series that never
-		// varies): widening them cannot reach the model's spread, and
-		// errorDistribution's factor is infinite, so its quantiles are
-		// NaN. Fall back to the model's own distribution.
+	if half := (high - low) / 2; degenerate(half) {
+		// Most earlier errors are the same number: as calibrate, the
+		// model's own distribution.
 		return sortedErrors{factor: 1, lo: -10, hi: 10, low80: -z80, high80: z80}
 	} else if half < z80 {
 		e.factor = z80 / half

@@ -183,9 +183,8 @@ func TestOneStepWarmup(t *testing.T) {
 }
 
 // TestOneStepNeverVaries checks a series that spends the same every day,
-// where every earlier error is zero: Expected's calibration has no spread
-// to widen and its intervals are NaN; the one-step pass falls back to the
-// model's own spread, which is tiny but a number.
+// where every earlier error is zero: as Expected, each day is forecast as
+// certain (TestNoNaN, TestConstantSeriesIsCertain).
 func TestOneStepNeverVaries(t *testing.T) {
 	s := synthetic("2026-01-05", "2026-06-30", 0, flat(1000))
 	for _, p := range OneStep(s, s.End()) {

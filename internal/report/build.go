@@ -68,7 +68,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		return nil, fmt.Errorf("build report: %w", err)
 	}
 	byCat := map[string][]budget.Fact{}
-	daily := map[string]map[time.Time]sums{}
+	daily := map[string]budget.Daily{}
 	var all []budget.Fact
 	for i, f := range data.Facts {
 		f.Date = dateOf(f.Date)
@@ -81,15 +81,15 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		all = append(all, f)
 		byCat[f.Category] = append(byCat[f.Category], f)
 		if daily[f.Category] == nil {
-			daily[f.Category] = map[time.Time]sums{}
+			daily[f.Category] = budget.Daily{}
 		}
 		s := daily[f.Category][f.Date]
-		s.add(f)
+		s.AddFact(f)
 		daily[f.Category][f.Date] = s
 	}
 
 	for _, days := range daily {
-		roundDays(days)
+		days.RoundCents()
 	}
 	p := newPeriod(asOf, dataDay(data))
 	r := &Report{
@@ -124,7 +124,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	r.Tables = buildTables(r.Categories, byCat, daily, order, p, div.Thresholds)
 	r.Anomalies = anomalies(div, byCat, daily, p)
 	r.SetAlerts(alerting.Evaluate(alertInput(div, daily, r.Anomalies, p)))
-	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, p)
+	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, division, r.Totals.Forecast.Value, p)
 	r.QuarterToDate = periodToDate("qtd", "Quarter to date", quarterOf(p.month), r.Categories, r.Unattributed, p)
 	r.YearToDate = periodToDate("ytd", "Year to date", yearOf(p.month), r.Categories, r.Unattributed, p)
 	r.HourProfile = hourProfile(data.Hourly, p)
@@ -134,7 +134,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 
 // alertInput is what package alerting judges: each category's rounded
 // days over the months shown.
-func alertInput(div budget.Division, daily map[string]map[time.Time]sums, found []anomaly.Anomaly, p period) alerting.Input {
+func alertInput(div budget.Division, daily map[string]budget.Daily, found []anomaly.Anomaly, p period) alerting.Input {
 	in := alerting.Input{Thresholds: div.Thresholds, Months: p.months, Current: p.month, DataDay: p.dataDay}
 	for _, a := range found {
 		in.Anomalies = append(in.Anomalies, alerting.Anomaly{
@@ -153,7 +153,7 @@ func alertInput(div budget.Division, daily map[string]map[time.Time]sums, found 
 
 // anomalies finds the unusual days of each configured category in the
 // months shown (package anomaly), with their top contributors.
-func anomalies(div budget.Division, byCat map[string][]budget.Fact, daily map[string]map[time.Time]sums, p period) []anomaly.Anomaly {
+func anomalies(div budget.Division, byCat map[string][]budget.Fact, daily map[string]budget.Daily, p period) []anomaly.Anomaly {
 	var inputs []anomaly.Input
 	for _, c := range div.Categories {
 		series, ok := seriesOf(daily[c.TagValue], p.dataDay)

@@ -2,7 +2,6 @@ package report
 
 import (
 	"math/big"
-	"slices"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/alerting"
@@ -81,28 +80,6 @@ func daysIn(month time.Time) int {
 	return addMonths(month, 1).AddDate(0, 0, -1).Day()
 }
 
-// roundDays rounds one bucket's daily costs to cents, month by month, so
-// that a month's days sum to its exact total rounded once (largest
-// remainder; see budget.AllocateCents). DBUs stay exact.
-func roundDays(days map[time.Time]sums) {
-	byMonth := map[time.Time][]time.Time{}
-	for d := range days {
-		byMonth[monthOf(d)] = append(byMonth[monthOf(d)], d)
-	}
-	for _, ds := range byMonth {
-		slices.SortFunc(ds, time.Time.Compare)
-		costs := make([]budget.Decimal, len(ds))
-		for i, d := range ds {
-			costs[i] = days[d].Cost
-		}
-		for i, c := range budget.AllocateCents(costs) {
-			s := days[ds[i]]
-			s.Cost = c
-			days[ds[i]] = s
-		}
-	}
-}
-
 // allocate rounds the costs of lines to cents summing exactly to total,
 // which is whole cents (see budget.AllocateCentsTo), and stores them back.
 func allocate[L any](total budget.Decimal, lines []L, cost func(*L) *budget.Decimal) {
@@ -113,15 +90,4 @@ func allocate[L any](total budget.Decimal, lines []L, cost func(*L) *budget.Deci
 	for i, c := range budget.AllocateCentsTo(total, costs) {
 		*cost(&lines[i]) = c
 	}
-}
-
-// sums accumulates DBUs and cost.
-type sums struct {
-	DBUs budget.Decimal
-	Cost budget.Decimal
-}
-
-func (s *sums) add(f budget.Fact) {
-	s.DBUs = s.DBUs.Add(f.DBUs)
-	s.Cost = s.Cost.Add(f.Cost)
 }

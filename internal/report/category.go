@@ -116,7 +116,7 @@ type MonthLine struct {
 
 // buildCategory computes one category from its facts (already limited to
 // the as-of date) and its daily sums.
-func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]sums, p period, thresholds []int, rules budget.StatusRules) Category {
+func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, p period, thresholds []int, rules budget.StatusRules) Category {
 	out := Category{
 		Slug:      c.Slug,
 		Title:     c.Title,
@@ -136,11 +136,7 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]s
 			out.DBUs = out.DBUs.Add(f.DBUs)
 		}
 	}
-	for d, s := range daily {
-		if p.inMonth(d) {
-			out.MonthToDate = out.MonthToDate.Add(s.Cost)
-		}
-	}
+	out.MonthToDate = daily.Sum(p.month, p.asOf).Cost
 	out.Utilization = percentOf(out.MonthToDate, out.Budget)
 	out.Forecast = monthForecast(daily, p, out.Budget)
 	out.ProjectedUtilization = percentOf(out.Forecast.Value, out.Budget)
@@ -153,7 +149,7 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily map[time.Time]s
 	out.Workloads = workloadGroups(facts, p, out.MonthToDate)
 	out.RecentDays = series(daily, p.asOf.AddDate(0, 0, -(RecentDays-1)), p.asOf)
 	out.MonthDays = series(daily, p.month, p.asOf)
-	out.History = history(monthlySums(daily), p, out.BudgetFor, thresholds)
+	out.History = history(daily.Months(), p, out.BudgetFor, thresholds)
 	out.Unpriced = unpricedOf(facts, p)
 	return out
 }
@@ -220,16 +216,16 @@ func resourceLines(facts []budget.Fact, p period, total budget.Decimal) []Resour
 		resourceType string
 		serverless   bool
 	}
-	by := map[key]*sums{}
+	by := map[key]*budget.Spend{}
 	for _, f := range facts {
 		if !p.inMonth(f.Date) {
 			continue
 		}
 		k := key{f.ResourceType, f.Serverless}
 		if by[k] == nil {
-			by[k] = &sums{}
+			by[k] = &budget.Spend{}
 		}
-		by[k].add(f)
+		by[k].AddFact(f)
 	}
 	lines := make([]ResourceLine, 0, len(by))
 	for k, s := range by {
@@ -267,15 +263,15 @@ func boolCompare(a, b bool) int {
 }
 
 func ownerLines(facts []budget.Fact, p period, total budget.Decimal) []OwnerLine {
-	by := map[string]*sums{}
+	by := map[string]*budget.Spend{}
 	for _, f := range facts {
 		if !p.inMonth(f.Date) {
 			continue
 		}
 		if by[f.Owner] == nil {
-			by[f.Owner] = &sums{}
+			by[f.Owner] = &budget.Spend{}
 		}
-		by[f.Owner].add(f)
+		by[f.Owner].AddFact(f)
 	}
 	lines := make([]OwnerLine, 0, len(by))
 	for owner, s := range by {
@@ -304,7 +300,7 @@ func ownerLines(facts []budget.Fact, p period, total budget.Decimal) []OwnerLine
 
 // series lists every day from..to (inclusive), days without usage as zero,
 // with the cumulative spend of each day's month.
-func series(daily map[time.Time]sums, from, to time.Time) []DayLine {
+func series(daily budget.Daily, from, to time.Time) []DayLine {
 	var lines []DayLine
 	var cumulative budget.Decimal
 	// Start at the first of from's month so the cumulative figure of the
@@ -323,20 +319,7 @@ func series(daily map[time.Time]sums, from, to time.Time) []DayLine {
 	return lines
 }
 
-// monthlySums folds daily sums into calendar months.
-func monthlySums(daily map[time.Time]sums) map[time.Time]sums {
-	out := map[time.Time]sums{}
-	for d, s := range daily {
-		m := monthOf(d)
-		acc := out[m]
-		acc.DBUs = acc.DBUs.Add(s.DBUs)
-		acc.Cost = acc.Cost.Add(s.Cost)
-		out[m] = acc
-	}
-	return out
-}
-
-func history(monthly map[time.Time]sums, p period, budgetFor func(time.Time) budget.Decimal, thresholds []int) []MonthLine {
+func history(monthly map[time.Time]budget.Spend, p period, budgetFor func(time.Time) budget.Decimal, thresholds []int) []MonthLine {
 	lines := make([]MonthLine, 0, len(p.months))
 	for _, m := range p.months {
 		s := monthly[m]

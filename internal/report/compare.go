@@ -30,27 +30,19 @@ type Comparison struct {
 }
 
 // comparison computes one Comparison from a bucket's daily sums.
-func comparison(name, slug string, daily map[time.Time]sums, monthlyBudget, forecast budget.Decimal, p period) Comparison {
+func comparison(name, slug string, daily budget.Daily, monthlyBudget, forecast budget.Decimal, p period) Comparison {
 	last := addMonths(p.month, -1)
 	before := addMonths(p.month, -2)
 	// The same days as this month's data: when the data is behind, the
 	// days after it would compare something with nothing.
 	samePeriodEnd := last.AddDate(0, 0, min(p.dataDays, daysIn(last))-1)
-	c := Comparison{Name: name, Slug: slug, Budget: monthlyBudget, Forecast: forecast}
-	var monthBefore budget.Decimal
-	for d, s := range daily {
-		switch {
-		case p.inMonth(d):
-			c.MonthToDate = c.MonthToDate.Add(s.Cost)
-		case monthOf(d).Equal(last):
-			c.LastMonth = c.LastMonth.Add(s.Cost)
-			if !d.After(samePeriodEnd) {
-				c.SamePeriodLastMonth = c.SamePeriodLastMonth.Add(s.Cost)
-			}
-		case monthOf(d).Equal(before):
-			monthBefore = monthBefore.Add(s.Cost)
-		}
+	c := Comparison{
+		Name: name, Slug: slug, Budget: monthlyBudget, Forecast: forecast,
+		MonthToDate:         daily.Sum(p.month, p.asOf).Cost,
+		LastMonth:           daily.Sum(last, p.month.AddDate(0, 0, -1)).Cost,
+		SamePeriodLastMonth: daily.Sum(last, samePeriodEnd).Cost,
 	}
+	monthBefore := daily.Sum(before, last.AddDate(0, 0, -1)).Cost
 	c.Change = c.MonthToDate.Sub(c.SamePeriodLastMonth)
 	c.ChangePct = percentOf(c.Change, c.SamePeriodLastMonth)
 	c.MonthOverMonth = percentOf(c.LastMonth.Sub(monthBefore), monthBefore)
@@ -58,29 +50,15 @@ func comparison(name, slug string, daily map[time.Time]sums, monthlyBudget, fore
 }
 
 // comparisons lists each category, then unattributed, then the division.
-func comparisons(cats []Category, u Unattributed, daily map[string]map[time.Time]sums, p period) []Comparison {
+func comparisons(cats []Category, u Unattributed, daily map[string]budget.Daily, division budget.Daily, divisionForecast budget.Decimal, p period) []Comparison {
 	var out []Comparison
-	division := map[time.Time]sums{}
-	addAll := func(m map[time.Time]sums) {
-		for d, s := range m {
-			t := division[d]
-			t.Cost = t.Cost.Add(s.Cost)
-			t.DBUs = t.DBUs.Add(s.DBUs)
-			division[d] = t
-		}
-	}
-	var totalBudget, totalForecast budget.Decimal
+	var totalBudget budget.Decimal
 	for _, c := range cats {
 		out = append(out, comparison(c.Title, c.Slug, daily[c.TagValue], c.Budget, c.Forecast.Value, p))
-		addAll(daily[c.TagValue])
 		totalBudget = totalBudget.Add(c.Budget)
-		totalForecast = totalForecast.Add(c.Forecast.Value)
 	}
 	out = append(out, comparison("Unattributed", "", daily[budget.Unattributed], budget.Decimal{}, u.Forecast.Value, p))
-	addAll(daily[budget.Unattributed])
-	totalForecast = totalForecast.Add(u.Forecast.Value)
-	out = append(out, comparison("Division", "", division, totalBudget, totalForecast, p))
-	return out
+	return append(out, comparison("Division", "", division, totalBudget, divisionForecast, p))
 }
 
 // biggestMover is the category whose spend moved most, in dollars, against

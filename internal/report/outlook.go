@@ -35,7 +35,7 @@ type OwnerOutlook struct {
 
 // seriesOf is a bucket's daily cost as the model's series, from its first
 // day with spend to through.
-func seriesOf(days map[time.Time]sums, through time.Time) (forecast.Series, bool) {
+func seriesOf(days budget.Daily, through time.Time) (forecast.Series, bool) {
 	costs := make(map[time.Time]float64, len(days))
 	for d, s := range days {
 		costs[d] = s.Cost.Float64()
@@ -91,13 +91,8 @@ func maxDecimal(a, b budget.Decimal) budget.Decimal {
 // daily spend through the last data day. With no data day in the month
 // yet there is nothing to project from: the forecast is the month to date
 // (zero), said so by its method.
-func monthForecast(days map[time.Time]sums, p period, monthBudget budget.Decimal) Forecast {
-	mtd := budget.Decimal{}
-	for d, s := range days {
-		if p.inMonth(d) && !d.After(p.asOf) {
-			mtd = mtd.Add(s.Cost)
-		}
-	}
+func monthForecast(days budget.Daily, p period, monthBudget budget.Decimal) Forecast {
+	mtd := days.Sum(p.month, p.asOf).Cost
 	series, ok := seriesOf(days, p.dataDay)
 	if !ok || p.dataDays == 0 {
 		return Forecast{Value: mtd, Low: mtd, High: mtd, Low95: mtd, High95: mtd, Method: ForecastNoData}
@@ -108,24 +103,19 @@ func monthForecast(days map[time.Time]sums, p period, monthBudget budget.Decimal
 // ownerOutlooks forecasts every owner's month end and next BurnDays days,
 // across the division, from their daily spend; month to date descending.
 func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
-	byOwner := map[string]map[time.Time]sums{}
+	byOwner := map[string]budget.Daily{}
 	for _, f := range facts {
 		if byOwner[f.Owner] == nil {
-			byOwner[f.Owner] = map[time.Time]sums{}
+			byOwner[f.Owner] = budget.Daily{}
 		}
 		s := byOwner[f.Owner][f.Date]
-		s.add(f)
+		s.AddFact(f)
 		byOwner[f.Owner][f.Date] = s
 	}
 	var out []OwnerOutlook
 	for owner, days := range byOwner {
-		roundDays(days)
-		o := OwnerOutlook{Owner: owner}
-		for d, s := range days {
-			if p.inMonth(d) {
-				o.MonthToDate = o.MonthToDate.Add(s.Cost)
-			}
-		}
+		days.RoundCents()
+		o := OwnerOutlook{Owner: owner, MonthToDate: days.Sum(p.month, p.asOf).Cost}
 		series, ok := seriesOf(days, p.dataDay)
 		if !ok || p.dataDays == 0 {
 			continue // no spend up to the last data day, or none this month to project
@@ -147,7 +137,7 @@ func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
 
 // forecastQuality backtests the model on each category's history and the
 // division's, the figures the site publishes with the forecasts.
-func forecastQuality(cats []Category, daily map[string]map[time.Time]sums, division map[time.Time]sums, p period) forecast.Report {
+func forecastQuality(cats []Category, daily map[string]budget.Daily, division budget.Daily, p period) forecast.Report {
 	series := map[string]forecast.Series{}
 	for _, c := range cats {
 		if s, ok := seriesOf(daily[c.TagValue], p.dataDay); ok {
@@ -161,14 +151,11 @@ func forecastQuality(cats []Category, daily map[string]map[time.Time]sums, divis
 }
 
 // divisionDays sums every bucket's (rounded) days.
-func divisionDays(daily map[string]map[time.Time]sums) map[time.Time]sums {
-	out := map[time.Time]sums{}
+func divisionDays(daily map[string]budget.Daily) budget.Daily {
+	out := budget.Daily{}
 	for _, days := range daily {
 		for d, s := range days {
-			t := out[d]
-			t.Cost = t.Cost.Add(s.Cost)
-			t.DBUs = t.DBUs.Add(s.DBUs)
-			out[d] = t
+			out[d] = out[d].Plus(s)
 		}
 	}
 	return out

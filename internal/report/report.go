@@ -17,9 +17,10 @@
 //     cover the 13 months ending with it.
 //  5. Money is rounded to cents once, right after the facts are summed per
 //     day, so that every breakdown ties to the figure it breaks down: each
-//     category-month's days are rounded by the largest remainder method to
-//     the month's exact total rounded to cents, and every other figure is
-//     derived from those days (months, month to date, history, budget
+//     bucket's spend is one budget.Daily series whose days are rounded,
+//     month by month, by the largest remainder method to the month's exact
+//     total rounded to cents, and every other figure is derived from those
+//     days (months, month to date, history, budget
 //     status, alerts, comparisons, the division as the sum of its buckets).
 //     A category-month's owners and resources are rounded the same way to
 //     its month total, and unattributed spend's untagged and unknown-value

@@ -70,10 +70,10 @@ type BudgetStatus struct {
 
 // buildTables computes the CSV rows. cats are the report's categories, in
 // order; byCat holds each bucket's facts; daily each bucket's daily sums.
-func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[string]map[time.Time]sums, order map[string]int, p period, thresholds []int) Tables {
-	monthly := map[string]map[time.Time]sums{}
+func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[string]budget.Daily, order map[string]int, p period, thresholds []int) Tables {
+	monthly := map[string]map[time.Time]budget.Spend{}
 	for cat, days := range daily {
-		monthly[cat] = monthlySums(days)
+		monthly[cat] = days.Months()
 	}
 	t := Tables{
 		CostByDay:      costByDay(daily, order),
@@ -113,7 +113,7 @@ func closedMonth(actual, monthBudget budget.Decimal) Forecast {
 	return f
 }
 
-func costByDay(daily map[string]map[time.Time]sums, order map[string]int) []DayCost {
+func costByDay(daily map[string]budget.Daily, order map[string]int) []DayCost {
 	var rows []DayCost
 	for cat, days := range daily {
 		for d, s := range days {
@@ -130,15 +130,15 @@ func costByDay(daily map[string]map[time.Time]sums, order map[string]int) []DayC
 }
 
 // sumBy sums each bucket's facts under the key keyOf gives them.
-func sumBy[K comparable](byCat map[string][]budget.Fact, keyOf func(category string, f budget.Fact) K) map[K]*sums {
-	by := map[K]*sums{}
+func sumBy[K comparable](byCat map[string][]budget.Fact, keyOf func(category string, f budget.Fact) K) map[K]*budget.Spend {
+	by := map[K]*budget.Spend{}
 	for cat, facts := range byCat {
 		for _, f := range facts {
 			k := keyOf(cat, f)
 			if by[k] == nil {
-				by[k] = &sums{}
+				by[k] = &budget.Spend{}
 			}
-			by[k].add(f)
+			by[k].AddFact(f)
 		}
 	}
 	return by
@@ -159,7 +159,7 @@ func byMonthCategoryCost(order map[string]int, aMonth, bMonth time.Time, aCat, b
 // allocateMonthly rounds the costs of monthly breakdown rows, already
 // sorted by month and category, so that each (month, category)'s rows sum
 // exactly to its rounded monthly total.
-func allocateMonthly[R any](rows []R, monthly map[string]map[time.Time]sums, key func(*R) (time.Time, string), cost func(*R) *budget.Decimal) {
+func allocateMonthly[R any](rows []R, monthly map[string]map[time.Time]budget.Spend, key func(*R) (time.Time, string), cost func(*R) *budget.Decimal) {
 	for start := 0; start < len(rows); {
 		m, cat := key(&rows[start])
 		end := start + 1
@@ -174,7 +174,7 @@ func allocateMonthly[R any](rows []R, monthly map[string]map[time.Time]sums, key
 	}
 }
 
-func costByOwner(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]sums, order map[string]int) []OwnerCost {
+func costByOwner(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]budget.Spend, order map[string]int) []OwnerCost {
 	type key struct {
 		month    time.Time
 		category string
@@ -196,7 +196,7 @@ func costByOwner(byCat map[string][]budget.Fact, monthly map[string]map[time.Tim
 	return rows
 }
 
-func costByResource(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]sums, order map[string]int) []ResourceCost {
+func costByResource(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]budget.Spend, order map[string]int) []ResourceCost {
 	type key struct {
 		month        time.Time
 		category     string

@@ -67,7 +67,7 @@ type SKUUsage struct {
 // unattributedOf summarises the unattributed facts and their daily sums
 // (rounded): totals come from the days, and their untagged and unknown-value
 // parts, and the unknown values of this month, are rounded to tie to them.
-func unattributedOf(facts []budget.Fact, daily map[time.Time]sums, p period) Unattributed {
+func unattributedOf(facts []budget.Fact, daily budget.Daily, p period) Unattributed {
 	var out Unattributed
 	values := map[string]*UnknownValue{}
 	for _, f := range facts {
@@ -100,20 +100,11 @@ func unattributedOf(facts []budget.Fact, daily map[time.Time]sums, p period) Una
 		return strings.Compare(a.Value, b.Value)
 	})
 	out.ByMonth = map[time.Time]budget.Decimal{}
-	for m, s := range monthlySums(daily) {
+	for m, s := range daily.Months() {
 		out.ByMonth[m] = s.Cost
 	}
-	var month, history budget.Decimal
-	for d, s := range daily {
-		if p.inMonth(d) {
-			month = month.Add(s.Cost)
-		}
-		if p.inHistory(d) {
-			history = history.Add(s.Cost)
-		}
-	}
-	out.MonthToDate.roundTo(month)
-	out.History.roundTo(history)
+	out.MonthToDate.roundTo(daily.Sum(p.month, p.asOf).Cost)
+	out.History.roundTo(daily.Sum(p.months[0], p.asOf).Cost)
 	allocate(out.MonthToDate.UnknownValue, out.UnknownValues, func(v *UnknownValue) *budget.Decimal { return &v.MonthToDate })
 	out.Forecast = monthForecast(daily, p, budget.Decimal{})
 	out.Forecast.ProbabilityOverBudget = 0 // unattributed spend has no budget

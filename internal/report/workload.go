@@ -145,7 +145,7 @@ type workloadKey struct {
 // group and the groups to the month to date.
 func workloadGroups(facts []budget.Fact, p period, total budget.Decimal) []WorkloadGroup {
 	type owned struct {
-		sums
+		budget.Spend
 		owners map[string]budget.Decimal
 	}
 	by := map[workloadKey]*owned{}
@@ -162,7 +162,7 @@ func workloadGroups(facts []budget.Fact, p period, total budget.Decimal) []Workl
 			w = &owned{owners: map[string]budget.Decimal{}}
 			by[k] = w
 		}
-		w.add(f)
+		w.AddFact(f)
 		w.owners[f.Owner] = w.owners[f.Owner].Add(f.Cost)
 	}
 	type keyed struct {
@@ -242,7 +242,7 @@ func topOwner(owners map[string]budget.Decimal) string {
 
 // costByWorkload is cost_by_workload.csv: every month of the data, each
 // category-month's rows rounded to its actual.
-func costByWorkload(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]sums, order map[string]int) []WorkloadCost {
+func costByWorkload(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]budget.Spend, order map[string]int) []WorkloadCost {
 	type key struct {
 		month     time.Time
 		category  string
