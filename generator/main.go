@@ -130,6 +130,7 @@ func (b *buildFlags) register(cmd *cobra.Command) {
 	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger (keep it in CI's cache)")
 	f.BoolVar(&b.opts.Notify, "notify", false, "send the as-of month's new alerts by email (SMTP_*) and Slack (SLACK_WEBHOOK_URL)")
 	f.StringVar(&b.opts.Delivery.BaseURL, "base-url", "", "the published site's address, for links in alert messages")
+	f.IntVar(&b.opts.RetentionMonths, "state-retention", 24, "months the alert ledger keeps an alert")
 	f.BoolVar(&b.opts.ResendInDoubt, "resend-in-doubt", false, "with --notify, send again alerts whose earlier send may or may not have happened")
 	b.engine.register(cmd)
 }
@@ -145,6 +146,9 @@ func (b *buildFlags) options(cmd *cobra.Command, log *slog.Logger) (pipeline.Bui
 		return opts, err
 	}
 	opts.Log, opts.Now, opts.Engine = log, time.Now().UTC(), b.engine.options(log)
+	if opts.RetentionMonths < 1 {
+		return opts, fmt.Errorf("--state-retention %d: want 1 month or more", opts.RetentionMonths)
+	}
 	if opts.Notify {
 		// Secrets come from the environment only, never from flags.
 		delivery, err := notify.ConfigFromEnv(os.Getenv)

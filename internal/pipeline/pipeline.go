@@ -57,6 +57,9 @@ type BuildOptions struct {
 	Notify        bool
 	Delivery      notify.Config
 	ResendInDoubt bool
+	// RetentionMonths is how long the ledger keeps an alert; 0 is the
+	// ledger's default (24).
+	RetentionMonths int
 	// Clock gives delivery its timestamps; nil is time.Now.
 	Clock func() time.Time
 }
@@ -177,7 +180,7 @@ func deliver(ctx context.Context, rep *report.Report, opts BuildOptions, log *sl
 	if err == nil {
 		var sent []budget.Alert
 		var summary notify.Report
-		sent, summary, err = notify.Deliver(ctx, ints, alerts, rep.AsOf, notify.Options{StateDir: opts.StateDir, ResendInDoubt: opts.ResendInDoubt, Now: clock})
+		sent, summary, err = notify.Deliver(ctx, ints, alerts, rep.AsOf, notify.Options{StateDir: opts.StateDir, ResendInDoubt: opts.ResendInDoubt, Now: clock, RetentionMonths: opts.RetentionMonths})
 		if err == nil {
 			log.Info("delivered alerts", "summary", summary.String())
 			for _, p := range summary.Problems {
