@@ -152,6 +152,8 @@ func TestRenderPages(t *testing.T) {
 			`<a href="data/snapshot.json">`,
 			`<dt>Tag compliance</dt><dd>99.5 %</dd>`,
 			`<h2 id="board-heading">Status, Mar 2026</h2>`,
+			`<th scope="row">Division</th>
+        <td>0 at risk, 0 to watch</td>`,
 			`<td class="why">JOBS of ann@example.com, up $12,346 on last month</td>`,
 			`<h2 id="owners-heading">Owners' outlook</h2>`,
 			`<h2 id="quality-heading">Forecast quality</h2>`,
