@@ -25,7 +25,6 @@ import (
 	"cmp"
 	"math/big"
 	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -37,7 +36,7 @@ import (
 // the way every page shows it.
 type Bucket struct {
 	Category budget.Category
-	Daily    map[time.Time]budget.Decimal // UTC midnight → that day's cost
+	Daily    budget.Daily
 }
 
 // Anomaly is an unusual day, as package anomaly found it.
@@ -108,7 +107,7 @@ func thresholdAlerts(b Bucket, in Input) []budget.Alert {
 		crossed := map[int]bool{}
 		var cumulative budget.Decimal
 		for d := m; d.Before(m.AddDate(0, 1, 0)) && !d.After(in.DataDay); d = d.AddDate(0, 0, 1) {
-			cumulative = cumulative.Add(b.Daily[d])
+			cumulative = cumulative.Add(b.Daily[d].Cost)
 			for _, th := range in.Thresholds {
 				if crossed[th] || !Reached(cumulative, monthBudget, th) {
 					continue
@@ -127,11 +126,7 @@ func thresholdAlerts(b Bucket, in Input) []budget.Alert {
 // forecastAlerts finds, for each month, the first day whose month-end
 // forecast reached the budget (rule 2).
 func forecastAlerts(b Bucket, in Input) []budget.Alert {
-	days := make(map[time.Time]float64, len(b.Daily))
-	for d, v := range b.Daily {
-		days[d] = v.Float64()
-	}
-	series, ok := forecast.SeriesOf(days, in.DataDay)
+	series, ok := forecast.SeriesOf(b.Daily, in.DataDay)
 	if !ok {
 		return nil
 	}
@@ -148,7 +143,7 @@ func forecastAlerts(b Bucket, in Input) []budget.Alert {
 			if f.Value < limit {
 				continue
 			}
-			value, _ := budget.ParseDecimal(strconv.FormatFloat(f.Value, 'f', 2, 64))
+			value := budget.CentsOf(f.Value)
 			out = append(out, budget.Alert{
 				Category: c.TagValue, Title: c.Title, Kind: budget.AlertForecast, Month: m, Time: d,
 				Threshold: 100, Value: value, Forecast: value, Budget: monthBudget,

@@ -20,10 +20,10 @@ func day(s string) time.Time {
 func dec(s string) budget.Decimal { return budget.MustDecimal(s) }
 
 // flat spends perDay every day from..to.
-func flat(from, to string, perDay string) map[time.Time]budget.Decimal {
-	out := map[time.Time]budget.Decimal{}
+func flat(from, to string, perDay string) budget.Daily {
+	out := budget.Daily{}
 	for d := day(from); !d.After(day(to)); d = d.AddDate(0, 0, 1) {
-		out[d] = dec(perDay)
+		out[d] = budget.Spend{Cost: dec(perDay)}
 	}
 	return out
 }
@@ -58,7 +58,7 @@ func TestThresholdAlerts(t *testing.T) {
 	tests := []struct {
 		name       string
 		category   budget.Category
-		daily      map[time.Time]budget.Decimal
+		daily      budget.Daily
 		thresholds []int
 		want       []string
 	}{
@@ -69,8 +69,8 @@ func TestThresholdAlerts(t *testing.T) {
 			[]string{"2026-01-15 ALPHA threshold 100 1500.00/1500.00"}},
 		{"thresholds changed", alpha("3000"), flat("2026-01-01", "2026-01-31", "100"), []int{50, 90},
 			[]string{"2026-01-15 ALPHA threshold 50 1500.00/3000.00", "2026-01-27 ALPHA threshold 90 2700.00/3000.00"}},
-		{"a retraction does not raise it again", alpha("1000"), map[time.Time]budget.Decimal{
-			day("2026-02-01"): dec("800"), day("2026-02-02"): dec("-100"), day("2026-02-03"): dec("100"),
+		{"a retraction does not raise it again", alpha("1000"), budget.Daily{
+			day("2026-02-01"): {Cost: dec("800")}, day("2026-02-02"): {Cost: dec("-100")}, day("2026-02-03"): {Cost: dec("100")},
 		}, []int{75}, []string{"2026-02-01 ALPHA threshold 75 800.00/1000.00"}},
 	}
 	for _, tc := range tests {

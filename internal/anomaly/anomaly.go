@@ -78,7 +78,6 @@ import (
 	"math"
 	"math/big"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -194,7 +193,7 @@ func (r Rule) detect(in Input, from, to time.Time) []Anomaly {
 		low, high := r.bounds(p)
 		a := Anomaly{
 			Category: in.Category, Day: p.Day, Direction: Above,
-			Actual: cents(p.Actual), Expected: cents(p.Value), Low: cents(low), High: cents(high),
+			Actual: budget.CentsOf(p.Actual), Expected: budget.CentsOf(p.Value), Low: budget.CentsOf(low), High: budget.CentsOf(high),
 		}
 		if s < 0 {
 			a.Direction = Below
@@ -328,14 +327,6 @@ func (kc keyCosts) top(day time.Time, direction Direction, n int) []Contributor 
 
 func (c Contributor) key() key {
 	return key{c.Owner, c.WorkloadType, c.WorkloadID, c.Workspace, c.SKU}
-}
-
-// cents returns dollars rounded to the cent.
-func cents(usd float64) budget.Decimal {
-	if math.IsNaN(usd) || math.IsInf(usd, 0) {
-		return budget.Decimal{}
-	}
-	return budget.MustDecimal(strconv.FormatFloat(usd, 'f', 2, 64))
 }
 
 // ratCents returns r rounded to the cent, half away from zero.

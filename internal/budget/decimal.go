@@ -2,7 +2,9 @@ package budget
 
 import (
 	"fmt"
+	"math"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -210,6 +212,20 @@ func (d Decimal) String() string {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	}
 	return s
+}
+
+// CentsOf rounds a float64 amount (a model's estimate, never a sum of
+// money) to cents; NaN, an infinity or an amount beyond Decimal's range
+// gives 0.
+func CentsOf(usd float64) Decimal {
+	if math.IsNaN(usd) || math.IsInf(usd, 0) {
+		return Decimal{}
+	}
+	d, err := ParseDecimal(strconv.FormatFloat(usd, 'f', 2, 64))
+	if err != nil {
+		return Decimal{}
+	}
+	return d
 }
 
 // Cents returns d as USD to 2 decimals, the form money is shown and written in.

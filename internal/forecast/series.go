@@ -1,6 +1,10 @@
 package forecast
 
-import "time"
+import (
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
 
 // Series is a daily spend series: Values[i] is the spend in dollars of the
 // UTC day Start + i days. A day the series does not cover counts as a day
@@ -70,10 +74,10 @@ func monthOf(t time.Time) (time.Time, int) {
 	return first, first.AddDate(0, 1, -1).Day()
 }
 
-// SeriesOf makes the series of a bucket's spend by day: from its first day
+// SeriesOf makes the series of a bucket's daily cost: from its first day
 // up to through, days without spend as zero. ok is false when no day of
 // spend lies up to through.
-func SeriesOf(days map[time.Time]float64, through time.Time) (s Series, ok bool) {
+func SeriesOf(days budget.Daily, through time.Time) (s Series, ok bool) {
 	var first time.Time
 	for d := range days {
 		if d = date(d); !d.After(through) && (first.IsZero() || d.Before(first)) {
@@ -85,7 +89,7 @@ func SeriesOf(days map[time.Time]float64, through time.Time) (s Series, ok bool)
 	}
 	s.Start = first
 	for d := first; !d.After(through); d = d.AddDate(0, 0, 1) {
-		s.Values = append(s.Values, days[d])
+		s.Values = append(s.Values, days[d].Cost.Float64())
 	}
 	return s, true
 }

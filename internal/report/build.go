@@ -8,6 +8,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/alerting"
 	"github.com/novadynamics/stellar-budget/internal/anomaly"
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/forecast"
 )
 
 // period is the calendar one report is computed for.
@@ -19,6 +20,14 @@ type period struct {
 	dataDays    int         // days of the month the data covers (see Report.DataDays)
 	dataDay     time.Time   // the last day with data, never after asOf; asOf when there is none
 	months      []time.Time // the HistoryMonths months ending with month, oldest first
+}
+
+// samePeriodLastMonth is the previous month's days 1 to the last data day
+// of this month (or to its own last day, when it is shorter): when the data
+// is behind, the days after it would compare something with nothing.
+func (p period) samePeriodLastMonth() (from, to time.Time) {
+	last := addMonths(p.month, -1)
+	return last, last.AddDate(0, 0, min(p.dataDays, daysIn(last))-1)
 }
 
 // newPeriod is the calendar of a report as of asOf whose data ends on
@@ -83,9 +92,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		if daily[f.Category] == nil {
 			daily[f.Category] = budget.Daily{}
 		}
-		s := daily[f.Category][f.Date]
-		s.AddFact(f)
-		daily[f.Category][f.Date] = s
+		daily[f.Category].AddFact(f)
 	}
 
 	for _, days := range daily {
@@ -142,11 +149,7 @@ func alertInput(div budget.Division, daily map[string]budget.Daily, found []anom
 		})
 	}
 	for _, c := range div.Categories {
-		days := make(map[time.Time]budget.Decimal, len(daily[c.TagValue]))
-		for d, s := range daily[c.TagValue] {
-			days[d] = s.Cost
-		}
-		in.Buckets = append(in.Buckets, alerting.Bucket{Category: c, Daily: days})
+		in.Buckets = append(in.Buckets, alerting.Bucket{Category: c, Daily: daily[c.TagValue]})
 	}
 	return in
 }
@@ -156,7 +159,7 @@ func alertInput(div budget.Division, daily map[string]budget.Daily, found []anom
 func anomalies(div budget.Division, byCat map[string][]budget.Fact, daily map[string]budget.Daily, p period) []anomaly.Anomaly {
 	var inputs []anomaly.Input
 	for _, c := range div.Categories {
-		series, ok := seriesOf(daily[c.TagValue], p.dataDay)
+		series, ok := forecast.SeriesOf(daily[c.TagValue], p.dataDay)
 		if !ok {
 			continue
 		}
@@ -187,13 +190,9 @@ func (r *Report) Titles() map[string]string {
 
 // NewestAnomalies lists every unusual day, newest first.
 func (r *Report) NewestAnomalies() []anomaly.Anomaly {
-	return slices.Collect(func(yield func(anomaly.Anomaly) bool) {
-		for _, a := range slices.Backward(r.Anomalies) {
-			if !yield(a) {
-				return
-			}
-		}
-	})
+	out := slices.Clone(r.Anomalies)
+	slices.Reverse(out)
+	return out
 }
 
 // cause says in a few words what made an anomaly: its top contributor.

@@ -1,11 +1,14 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/alerting"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
@@ -176,8 +179,7 @@ func status(c Category, rules budget.StatusRules) Status {
 // last month, when that growth is large enough to explain anything.
 func driver(facts []budget.Fact, p period, monthToDate budget.Decimal) string {
 	type key struct{ owner, resource string }
-	last := addMonths(p.month, -1)
-	samePeriodEnd := last.AddDate(0, 0, min(p.dataDays, daysIn(last))-1)
+	from, to := p.samePeriodLastMonth()
 	change, now := map[key]budget.Decimal{}, map[key]budget.Decimal{}
 	for _, f := range facts {
 		k := key{f.Owner, f.ResourceType}
@@ -185,27 +187,32 @@ func driver(facts []budget.Fact, p period, monthToDate budget.Decimal) string {
 		case p.inMonth(f.Date):
 			change[k] = change[k].Add(f.Cost)
 			now[k] = now[k].Add(f.Cost)
-		case !f.Date.Before(last) && !f.Date.After(samePeriodEnd):
+		case !f.Date.Before(from) && !f.Date.After(to):
 			change[k] = change[k].Sub(f.Cost)
 		}
 	}
-	pick := func(m map[key]budget.Decimal) (key, budget.Decimal) {
+	// largest is the key with the largest amount, the first in key order
+	// on a tie, so every build names the same one.
+	largest := func(m map[key]budget.Decimal) (key, budget.Decimal) {
+		keys := slices.SortedFunc(maps.Keys(m), func(a, b key) int {
+			return cmp.Or(strings.Compare(a.owner, b.owner), strings.Compare(a.resource, b.resource))
+		})
 		var best key
 		var most budget.Decimal
-		for k, v := range m {
-			if c := v.Cmp(most); c > 0 || (c == 0 && v.Sign() > 0 && (k.owner < best.owner || k.owner == best.owner && k.resource < best.resource)) {
-				best, most = k, v
+		for i, k := range keys {
+			if i == 0 || m[k].Cmp(most) > 0 {
+				best, most = k, m[k]
 			}
 		}
 		return best, most
 	}
 	// Growth is the driver only when it matters: at least $50 and 5 % of
 	// the month to date; otherwise the largest spender explains the month.
-	floor := maxDecimal(budget.DecimalFromInt(50), cents(monthToDate.Float64()*0.05))
-	if k, grew := pick(change); grew.Cmp(floor) >= 0 {
-		return fmt.Sprintf("%s of %s, up %s on last month", k.resource, k.owner, "$"+grew.Grouped(0))
+	k, grew := largest(change)
+	if grew.Cmp(budget.DecimalFromInt(50)) >= 0 && alerting.Reached(grew, monthToDate, 5) {
+		return fmt.Sprintf("%s of %s, up $%s on last month", k.resource, k.owner, grew.Grouped(0))
 	}
-	if k, most := pick(now); most.Sign() > 0 {
+	if k, most := largest(now); most.Sign() > 0 {
 		return fmt.Sprintf("mostly %s of %s (%s %%)", k.resource, k.owner, percentOf(most, monthToDate).Value.StringFixed(0))
 	}
 	return "no spend yet this month"

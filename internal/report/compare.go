@@ -31,11 +31,8 @@ type Comparison struct {
 
 // comparison computes one Comparison from a bucket's daily sums.
 func comparison(name, slug string, daily budget.Daily, monthlyBudget, forecast budget.Decimal, p period) Comparison {
-	last := addMonths(p.month, -1)
+	last, samePeriodEnd := p.samePeriodLastMonth()
 	before := addMonths(p.month, -2)
-	// The same days as this month's data: when the data is behind, the
-	// days after it would compare something with nothing.
-	samePeriodEnd := last.AddDate(0, 0, min(p.dataDays, daysIn(last))-1)
 	c := Comparison{
 		Name: name, Slug: slug, Budget: monthlyBudget, Forecast: forecast,
 		MonthToDate:         daily.Sum(p.month, p.asOf).Cost,

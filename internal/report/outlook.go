@@ -3,9 +3,7 @@ package report
 import (
 	"math"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/forecast"
@@ -15,7 +13,8 @@ import (
 // in its documentation). This file turns a bucket's daily spend into the
 // model's series and its results into the report's exact, rounded figures.
 
-// TopOwnerOutlooks is how many owners the pages list by their outlook; the
+// TopOwnerOutlooks is how many owners the pages list by their outlook
+// (Report.TopOwners); the
 // snapshot has them all.
 const TopOwnerOutlooks = 15
 
@@ -33,38 +32,16 @@ type OwnerOutlook struct {
 	Burn Forecast
 }
 
-// seriesOf is a bucket's daily cost as the model's series, from its first
-// day with spend to through.
-func seriesOf(days budget.Daily, through time.Time) (forecast.Series, bool) {
-	costs := make(map[time.Time]float64, len(days))
-	for d, s := range days {
-		costs[d] = s.Cost.Float64()
-	}
-	return forecast.SeriesOf(costs, through)
-}
-
-// cents rounds a model figure to cents.
-func cents(v float64) budget.Decimal {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return budget.Decimal{}
-	}
-	d, err := budget.ParseDecimal(strconv.FormatFloat(v, 'f', 2, 64))
-	if err != nil {
-		return budget.Decimal{}
-	}
-	return d
-}
-
 // fromResult turns a model result into a Forecast. The point forecast is
 // rounded to cents and the interval kept around it, so a rounding never
 // puts the value outside its own range.
 func fromResult(r forecast.Result) Forecast {
 	f := Forecast{
-		Value:                 cents(r.Value),
-		Low:                   cents(r.Low80),
-		High:                  cents(r.High80),
-		Low95:                 cents(r.Low95),
-		High95:                cents(r.High95),
+		Value:                 budget.CentsOf(r.Value),
+		Low:                   budget.CentsOf(r.Low80),
+		High:                  budget.CentsOf(r.High80),
+		Low95:                 budget.CentsOf(r.Low95),
+		High95:                budget.CentsOf(r.High95),
 		ProbabilityOverBudget: r.ProbabilityOverBudget,
 		Method:                r.Method,
 	}
@@ -93,11 +70,17 @@ func maxDecimal(a, b budget.Decimal) budget.Decimal {
 // (zero), said so by its method.
 func monthForecast(days budget.Daily, p period, monthBudget budget.Decimal) Forecast {
 	mtd := days.Sum(p.month, p.asOf).Cost
-	series, ok := seriesOf(days, p.dataDay)
+	series, ok := forecast.SeriesOf(days, p.dataDay)
 	if !ok || p.dataDays == 0 {
 		return Forecast{Value: mtd, Low: mtd, High: mtd, Low95: mtd, High95: mtd, Method: ForecastNoData}
 	}
 	return fromResult(forecast.MonthEnd(series, p.dataDay, monthBudget.Float64()))
+}
+
+// TopOwners are the owners the pages list by their outlook: the
+// TopOwnerOutlooks largest by month to date.
+func (r *Report) TopOwners() []OwnerOutlook {
+	return r.Owners[:min(len(r.Owners), TopOwnerOutlooks)]
 }
 
 // ownerOutlooks forecasts every owner's month end and next BurnDays days,
@@ -108,15 +91,13 @@ func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
 		if byOwner[f.Owner] == nil {
 			byOwner[f.Owner] = budget.Daily{}
 		}
-		s := byOwner[f.Owner][f.Date]
-		s.AddFact(f)
-		byOwner[f.Owner][f.Date] = s
+		byOwner[f.Owner].AddFact(f)
 	}
 	var out []OwnerOutlook
 	for owner, days := range byOwner {
 		days.RoundCents()
 		o := OwnerOutlook{Owner: owner, MonthToDate: days.Sum(p.month, p.asOf).Cost}
-		series, ok := seriesOf(days, p.dataDay)
+		series, ok := forecast.SeriesOf(days, p.dataDay)
 		if !ok || p.dataDays == 0 {
 			continue // no spend up to the last data day, or none this month to project
 		}
@@ -140,11 +121,11 @@ func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
 func forecastQuality(cats []Category, daily map[string]budget.Daily, division budget.Daily, p period) forecast.Report {
 	series := map[string]forecast.Series{}
 	for _, c := range cats {
-		if s, ok := seriesOf(daily[c.TagValue], p.dataDay); ok {
+		if s, ok := forecast.SeriesOf(daily[c.TagValue], p.dataDay); ok {
 			series[c.TagValue] = s
 		}
 	}
-	if s, ok := seriesOf(division, p.dataDay); ok {
+	if s, ok := forecast.SeriesOf(division, p.dataDay); ok {
 		series["division"] = s
 	}
 	return forecast.Backtest(series, nil)

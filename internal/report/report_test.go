@@ -118,7 +118,7 @@ func modelForecast(start, through string, values map[string]float64) string {
 	for d := day(start); !d.After(day(through)); d = d.AddDate(0, 0, 1) {
 		s.Values = append(s.Values, values[d.Format(time.DateOnly)])
 	}
-	return cents(forecast.MonthEnd(s, day(through), 1000).Value).Cents()
+	return budget.CentsOf(forecast.MonthEnd(s, day(through), 1000).Value).Cents()
 }
 
 func TestBuildFigures(t *testing.T) {
