@@ -18,14 +18,7 @@ func lockExclusive(path string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(f, syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		flock(f, syscall.LOCK_UN)
-		f.Close()
-	}, nil
+	return hold(f, syscall.LOCK_EX)
 }
 
 // lockShared holds a shared flock on path if it exists. A missing lock file
@@ -39,7 +32,13 @@ func lockShared(path string) (unlock func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := flock(f, syscall.LOCK_SH); err != nil {
+	return hold(f, syscall.LOCK_SH)
+}
+
+// hold takes a flock of kind how on the open file f and returns what
+// releases it and closes f; on failure f is closed.
+func hold(f *os.File, how int) (unlock func(), err error) {
+	if err := flock(f, how); err != nil {
 		f.Close()
 		return nil, err
 	}

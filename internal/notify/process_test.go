@@ -98,9 +98,6 @@ func childCmd(t *testing.T, mode string, srv *smtpServer, dir, barrier string, n
 // the same moment on the same state directory, deliver each alert exactly
 // once.
 func TestDeliverConcurrentProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
 	const builds, alerts = 3, 30
 	srv := startSMTP(t, TLSNone, withDelay(2*time.Millisecond))
 	dir := t.TempDir()
@@ -164,9 +161,6 @@ func TestDeliverConcurrentProcesses(t *testing.T) {
 // send leaves in-doubt alerts, seen as such by the read-only view at once;
 // the next build does not resend them, one with ResendInDoubt does, once.
 func TestDeliverCrashedProcess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts processes")
-	}
 	srv := startSMTP(t, TLSNone)
 	dir := t.TempDir()
 	cmd := childCmd(t, "crash", srv, dir, "", 3)
