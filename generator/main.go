@@ -18,10 +18,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/devserver"
+	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/site"
@@ -65,8 +65,8 @@ func (e *engineFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&e.memoryLimit, "memory-limit", "1GB", "memory the embedded DuckDB may use before it spills to disk")
 }
 
-func (e *engineFlags) options(log *slog.Logger) attribution.Options {
-	return attribution.Options{MemoryLimit: e.memoryLimit, TempDir: filepath.Join(os.TempDir(), "stellar-budget-duckdb"), Log: log}
+func (e *engineFlags) options(log *slog.Logger) duckdb.Options {
+	return duckdb.Options{MemoryLimit: e.memoryLimit, TempDir: filepath.Join(os.TempDir(), "stellar-budget-duckdb"), Log: log}
 }
 
 func newLogger() *slog.Logger {
@@ -342,7 +342,7 @@ make a large one for benchmarks with --rows.`,
 				return fmt.Errorf("demo-export: %w", err)
 			}
 			log := newLogger()
-			eng, err := attribution.Open(engine.options(log))
+			eng, err := duckdb.Open(engine.options(log))
 			if err != nil {
 				return err
 			}

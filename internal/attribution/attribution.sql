@@ -1,6 +1,10 @@
 -- Stellar Budget attribution: the one definition of how billing usage
 -- becomes attributed cost. The same text runs on embedded DuckDB and on a
 -- Databricks SQL warehouse; only the two source relations differ by engine.
+-- Every product and sum is cast explicitly so both engines give the result
+-- the same types (result.go): Databricks keeps at most 6 decimals of a
+-- product of two DECIMAL(38,x), so the factors are narrowed to widths whose
+-- exact product fits in DECIMAL(38,18) on both.
 --
 -- Order of operations:
 --  1. usage and list_prices are the canonical relations of
@@ -31,8 +35,9 @@
 --     ones count as absent; usage naming none of them has workload_type ''
 --     and workload_id ''. The workspace is workspace_id, '' when null.
 --  8. Money: cost = usage_quantity x unit price, exact DECIMAL with 18
---     decimals (quantities, summed per unit price, to 10 decimals; prices to
---     8); rounding to cents happens once, where a figure is shown.
+--     decimals (quantities, summed per unit price, to 10 decimals and at most
+--     9 integer digits; prices to 8); rounding to cents happens once, where a
+--     figure is shown.
 --  9. Facts: one row per (usage_date, category, attribution, unknown value,
 --     owner, workload type, workload id, resource type, serverless,
 --     workspace, sku, priced); list prices are in USD (the engine rejects
@@ -47,8 +52,8 @@ WITH usage AS (
 list_prices AS (
 {{.Prices}}
 ),
-categories (tag_value) AS (
-  VALUES {{.Categories}}
+categories AS (
+  SELECT tag_value FROM (VALUES {{.Categories}}) AS configured (tag_value)
 ),
 -- Rule 7, the part that needs each record: the usage_metadata field that
 -- names its workload. Only that field's value goes on, untrimmed, so a
@@ -100,8 +105,8 @@ grouped AS (
     usage_date, usage_hour, tag_category, tag_owner, run_as, owned_by, created_by,
     workload_field, workload_raw,
     billing_origin_product, is_serverless, workspace_id, sku_name, unit_price,
-    sum(usage_quantity) AS dbus,
-    count(*) AS records,
+    CAST(sum(usage_quantity) AS DECIMAL(38, 18)) AS dbus,
+    CAST(count(*) AS BIGINT) AS records,
     max(usage_end_time) AS last_usage_end
   FROM priced
   GROUP BY GROUPING SETS (
@@ -158,7 +163,7 @@ labelled AS (
     a.sku_name,
     a.unit_price IS NOT NULL AS priced,
     a.dbus,
-    CAST(a.dbus AS DECIMAL(38, 10)) * CAST(a.unit_price AS DECIMAL(38, 8)) AS cost,
+    CAST(CAST(a.dbus AS DECIMAL(19, 10)) * CAST(a.unit_price AS DECIMAL(18, 8)) AS DECIMAL(38, 18)) AS cost,
     a.records,
     a.last_usage_end
   FROM attributed a
@@ -170,9 +175,9 @@ SELECT
   hourly,
   usage_date, usage_hour, category, attribution, unknown_value, owner,
   workload_type, workload_id, resource_type, is_serverless, workspace_id, sku_name, priced,
-  CAST(sum(dbus) AS VARCHAR) AS dbus,
-  CAST(coalesce(sum(cost), 0) AS VARCHAR) AS cost,
-  sum(records) AS records,
+  CAST(sum(dbus) AS DECIMAL(38, 18)) AS dbus,
+  CAST(coalesce(sum(cost), 0) AS DECIMAL(38, 18)) AS cost,
+  CAST(sum(records) AS BIGINT) AS records,
   max(last_usage_end) AS last_usage_end
 FROM labelled
 GROUP BY ALL

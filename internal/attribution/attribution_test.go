@@ -1,322 +1,123 @@
 package attribution
 
 import (
-	"fmt"
-	"math/big"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// refKey is a fact's identity in the reference computation.
-type refKey struct {
-	date                                  string
-	category, attribution, unknown, owner string
-	workloadType, workloadID              string
-	resourceType, workspace, sku          string
-	serverless, priced                    bool
-}
-
-// refWorkload names the workload behind a record: the first of job_id,
-// dlt_pipeline_id, warehouse_id, endpoint_name, cluster_id that is not
-// blank, trimmed.
-func refWorkload(m billing.UsageMetadata) (string, string) {
-	for _, w := range []struct{ typ, id string }{
-		{"job", m.JobID}, {"pipeline", m.DLTPipelineID}, {"warehouse", m.WarehouseID},
-		{"endpoint", m.EndpointName}, {"cluster", m.ClusterID},
+func TestLiteral(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"DEEP_SPACE", "'DEEP_SPACE'"},
+		{"", "''"},
+		{"it's", "concat('it', chr(39), 's')"},
+		{`a\b`, "concat('a', chr(92), 'b')"},
+		{`'`, "chr(39)"},
+		{`\'x`, "concat(chr(92), chr(39), 'x')"},
 	} {
-		if id := strings.Trim(w.id, " "); id != "" {
-			return w.typ, id
+		if got := Literal(tc.in); got != tc.want {
+			t.Errorf("Literal(%q) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
-	return "", ""
 }
 
-type refAmounts struct{ dbus, cost *big.Rat }
-
-// reference attributes usage in plain Go with big.Rat, written from
-// DESIGN.md section 2 and sharing no code with the SQL.
-func reference(usage []billing.UsageRecord, prices []billing.ListPrice, tagValues []string) map[refKey]refAmounts {
-	configured := map[string]bool{}
-	for _, v := range tagValues {
-		configured[v] = true
+func TestQueryNeedsCategories(t *testing.T) {
+	if _, err := Query("SELECT 1", "SELECT 1", nil); err == nil {
+		t.Fatal("no error for an empty category list")
 	}
-	out := map[refKey]refAmounts{}
-	for _, u := range usage {
-		var price *billing.ListPrice
-		for i, p := range prices {
-			if p.SKUName == u.SKUName && p.Cloud == u.Cloud && p.UsageUnit == u.UsageUnit && p.Covers(u.UsageEnd) {
-				price = &prices[i]
-			}
+	q, err := Query("USAGE_REL", "PRICES_REL", []string{"A", "B'C"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"USAGE_REL", "PRICES_REL", "(VALUES ('A'), (concat('B', chr(39), 'C')))"} {
+		if !strings.Contains(q, want) {
+			t.Errorf("query lacks %q", want)
 		}
-		raw, hasTag := u.CustomTags["OperationalCategory"]
-		norm := budget.NormalizeTag(raw)
-		k := refKey{
-			date: u.UsageDate.Format(time.DateOnly), resourceType: u.OriginProduct, workspace: u.WorkspaceID,
-			sku: u.SKUName, serverless: u.Features.IsServerless, priced: price != nil,
-		}
-		switch {
-		case configured[norm]:
-			k.category, k.attribution = norm, "attributed"
-		case !hasTag || norm == "":
-			k.category, k.attribution = "UNATTRIBUTED", "untagged"
-		default:
-			k.category, k.attribution, k.unknown = "UNATTRIBUTED", "unknown_value", strings.Trim(raw, " ")
-		}
-		k.workloadType, k.workloadID = refWorkload(u.Metadata)
-		k.owner = "(unknown)"
-		for _, o := range []string{u.CustomTags["Owner"], u.Identity.RunAs, u.Identity.OwnedBy, u.Identity.CreatedBy} {
-			if strings.Trim(o, " ") != "" {
-				k.owner = strings.Trim(o, " ")
-				break
-			}
-		}
-		a, ok := out[k]
-		if !ok {
-			a = refAmounts{dbus: new(big.Rat), cost: new(big.Rat)}
-			out[k] = a
-		}
-		q := u.UsageQuantity.Rat()
-		a.dbus.Add(a.dbus, q)
-		if price != nil {
-			a.cost.Add(a.cost, new(big.Rat).Mul(q, price.UnitPrice().Rat()))
+	}
+}
+
+func row(values ...string) []*string {
+	out := make([]*string, len(values))
+	for i := range values {
+		if values[i] != "<null>" {
+			out[i] = &values[i]
 		}
 	}
 	return out
 }
 
-func factKey(f budget.Fact) refKey {
-	return refKey{
-		date: f.Date.Format(time.DateOnly), category: f.Category, attribution: string(f.Attribution),
-		unknown: f.TagValue, owner: f.Owner, workloadType: f.WorkloadType, workloadID: f.WorkloadID,
-		resourceType: f.ResourceType, workspace: f.Workspace,
-		sku: f.SKU, serverless: f.Serverless, priced: f.Priced,
+func TestCollector(t *testing.T) {
+	var c Collector
+	rows := [][]*string{
+		// A fact, as DuckDB renders it.
+		row("false", "2026-11-02", "<null>", "A", "attributed", "", "ana", "job", "42", "JOBS", "true", "ws1", "SKU", "true",
+			"1.500000000000000000", "0.225000000000000000", "3", "2026-11-02 05:00:00"),
+		// A fact, as Databricks' JSON_ARRAY renders it.
+		row("false", "2026-11-03", "<null>", "UNATTRIBUTED", "unknown_value", "Dep Space", "(unknown)", "", "", "SQL", "false", "", "SKU2", "false",
+			"2.5E-7", "0E-18", "1", "2026-11-03T23:00:00.000Z"),
+		// Two hourly rows of one hour (priced and unpriced usage).
+		row("true", "2026-11-02", "5", "UNATTRIBUTED", "untagged", "", "(unknown)", "", "", "UNKNOWN", "false", "", "<null>", "true",
+			"1", "0.25", "2", "2026-11-02 06:00:00"),
+		row("true", "2026-11-02", "5", "UNATTRIBUTED", "untagged", "", "(unknown)", "", "", "UNKNOWN", "false", "", "<null>", "false",
+			"1", "0", "1", "2026-11-02 06:00:00"),
+	}
+	for _, r := range rows {
+		if err := c.Add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := c.Result()
+	if len(res.Facts) != 2 || res.Rows != 4 {
+		t.Fatalf("facts %d rows %d, want 2 and 4", len(res.Facts), res.Rows)
+	}
+	f := res.Facts[0]
+	if f.Category != "A" || !f.Serverless || !f.Priced || f.DBUs.String() != "1.5" || f.Cost.String() != "0.225" || f.WorkloadID != "42" {
+		t.Errorf("first fact = %+v", f)
+	}
+	if g := res.Facts[1]; g.Attribution != budget.UnknownValue || g.TagValue != "Dep Space" || g.Priced || !g.Cost.IsZero() || g.DBUs.String() != "0.00000025" {
+		t.Errorf("second fact = %+v", g)
+	}
+	if want := time.Date(2026, 11, 3, 23, 0, 0, 0, time.UTC); !res.LastUsage.Equal(want) {
+		t.Errorf("last usage = %s, want %s", res.LastUsage, want)
+	}
+	if len(res.Hourly) != 1 || res.Hourly[0].Hour != 5 || res.Hourly[0].Cost.String() != "0.25" {
+		t.Errorf("hourly = %+v", res.Hourly)
 	}
 }
 
-func cents(r *big.Rat) string {
-	// Round half away from zero, as budget.Decimal does.
-	scaled := new(big.Rat).Mul(r, big.NewRat(100, 1))
-	n := new(big.Int).Quo(scaled.Num(), scaled.Denom())
-	rem := new(big.Rat).Sub(scaled, new(big.Rat).SetInt(n))
-	half := big.NewRat(1, 2)
-	if rem.Cmp(half) >= 0 {
-		n.Add(n, big.NewInt(1))
-	} else if rem.Cmp(new(big.Rat).Neg(half)) <= 0 {
-		n.Sub(n, big.NewInt(1))
+func TestCollectorRejectsBadRows(t *testing.T) {
+	good := []string{"false", "2026-11-02", "<null>", "A", "attributed", "", "ana", "", "", "JOBS", "false", "", "SKU", "true", "1", "1", "1", "<null>"}
+	for i, bad := range map[int]string{0: "yes", 1: "02/11/2026", 14: "1,5", 15: "x", 16: "1.5", 17: "yesterday"} {
+		values := append([]string(nil), good...)
+		values[i] = bad
+		var c Collector
+		err := c.Add(row(values...))
+		if err == nil || !strings.Contains(err.Error(), ResultColumns[i].Name) {
+			t.Errorf("column %s = %q: err %v", ResultColumns[i].Name, bad, err)
+		}
 	}
-	return new(big.Rat).SetFrac(n, big.NewInt(100)).FloatString(2)
-}
-
-func TestAttributionMatchesReference(t *testing.T) {
-	usage, prices := trapUsage(4000), trapPrices()
-	want := reference(usage, prices, trapTags)
-	e, err := Open(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	for _, format := range []billing.Format{billing.CSV, billing.JSONL, billing.Parquet} {
-		t.Run(string(format), func(t *testing.T) {
-			usagePath, pricePath := writeExport(t, e, t.TempDir(), format, usage, prices)
-			res, err := e.Attribute(t.Context(), Input{Usage: []string{usagePath}, ListPrices: []string{pricePath}, TagValues: trapTags})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Rows != int64(len(usage)) {
-				t.Errorf("rows = %d, want %d", res.Rows, len(usage))
-			}
-			var lastEnd time.Time
-			for _, u := range usage {
-				if u.UsageEnd.After(lastEnd) {
-					lastEnd = u.UsageEnd
-				}
-			}
-			if !res.LastUsage.Equal(lastEnd) {
-				t.Errorf("last usage = %s, want %s", res.LastUsage, lastEnd)
-			}
-			got := map[refKey]budget.Fact{}
-			for _, f := range res.Facts {
-				k := factKey(f)
-				if _, dup := got[k]; dup {
-					t.Errorf("duplicate fact %+v", k)
-				}
-				got[k] = f
-			}
-			for k, w := range want {
-				f, ok := got[k]
-				if !ok {
-					t.Errorf("missing fact %+v", k)
-					continue
-				}
-				if f.DBUs.Rat().Cmp(w.dbus) != 0 || f.Cost.Rat().Cmp(w.cost) != 0 {
-					t.Errorf("fact %+v: dbus %s cost %s, want %s and %s", k, f.DBUs, f.Cost, w.dbus.FloatString(18), w.cost.FloatString(18))
-				}
-			}
-			for k := range got {
-				if _, ok := want[k]; !ok {
-					t.Errorf("unexpected fact %+v", k)
-				}
-			}
-			compareTotals(t, res.Facts, want)
-			compareHourly(t, res.Hourly, usage, prices)
-		})
+	var c Collector
+	if err := c.Add(row("false")); err == nil {
+		t.Error("a short row was read")
 	}
 }
 
-// compareHourly checks cost by date and hour of usage_start_time against
-// the records, exactly.
-func compareHourly(t *testing.T, got []budget.HourCost, usage []billing.UsageRecord, prices []billing.ListPrice) {
-	t.Helper()
-	want := map[string]*big.Rat{}
-	for _, u := range usage {
-		k := u.UsageDate.Format(time.DateOnly) + " " + u.UsageStart.UTC().Format("15")
-		if want[k] == nil {
-			want[k] = new(big.Rat)
+// A warehouse answer is outside input: no row may panic the reader, and a
+// row it accepts keeps its text.
+func FuzzCollector(f *testing.F) {
+	f.Add("false", "2026-11-02", "5", "1.5", "0.225", "3", "2026-11-02T05:00:00.000Z")
+	f.Add("true", "2026-11-02", "23", "-1", "0E-18", "1", "")
+	f.Fuzz(func(t *testing.T, hourly, date, hour, dbus, cost, records, last string) {
+		var c Collector
+		err := c.Add(row(hourly, date, hour, "A", "attributed", "", "o", "", "", "JOBS", "false", "", "S", "true", dbus, cost, records, last))
+		if err != nil {
+			return
 		}
-		for _, p := range prices {
-			if p.SKUName == u.SKUName && p.Cloud == u.Cloud && p.UsageUnit == u.UsageUnit && p.Covers(u.UsageEnd) {
-				want[k].Add(want[k], new(big.Rat).Mul(u.UsageQuantity.Rat(), p.UnitPrice().Rat()))
-			}
+		res := c.Result()
+		if len(res.Facts)+len(res.Hourly) != 1 {
+			t.Fatalf("one row gave %d facts and %d hours", len(res.Facts), len(res.Hourly))
 		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("%d hourly rows, want %d", len(got), len(want))
-	}
-	for _, h := range got {
-		k := fmt.Sprintf("%s %02d", h.Date.Format(time.DateOnly), h.Hour)
-		if w := want[k]; w == nil || h.Cost.Rat().Cmp(w) != 0 {
-			t.Errorf("hour %s: cost %s, want %v", k, h.Cost, w)
-		}
-	}
-}
-
-// compareTotals checks category × month totals to the cent, the figures a
-// finance reader compares.
-func compareTotals(t *testing.T, facts []budget.Fact, want map[refKey]refAmounts) {
-	t.Helper()
-	gotTotals := map[string]budget.Decimal{}
-	for _, f := range facts {
-		k := f.Category + " " + f.Date.Format("2006-01")
-		gotTotals[k] = gotTotals[k].Add(f.Cost)
-	}
-	wantTotals := map[string]*big.Rat{}
-	for k, a := range want {
-		key := k.category + " " + k.date[:7]
-		if wantTotals[key] == nil {
-			wantTotals[key] = new(big.Rat)
-		}
-		wantTotals[key].Add(wantTotals[key], a.cost)
-	}
-	keys := make([]string, 0, len(wantTotals))
-	for k := range wantTotals {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	if len(keys) < 20 {
-		t.Fatalf("only %d category-months; the trap account should span many", len(keys))
-	}
-	for _, k := range keys {
-		if got, want := gotTotals[k].Cents(), cents(wantTotals[k]); got != want {
-			t.Errorf("total %s = %s, want %s", k, got, want)
-		}
-	}
-}
-
-// TestTrapCases pins the individual rules on the trap rows, so a failure
-// names the rule rather than a total.
-func TestTrapCases(t *testing.T) {
-	e, err := Open(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	usagePath, pricePath := writeExport(t, e, t.TempDir(), billing.CSV, trapUsage(0), trapPrices())
-	res, err := e.Attribute(t.Context(), Input{Usage: []string{usagePath}, ListPrices: []string{pricePath}, TagValues: trapTags})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := func(match func(budget.Fact) bool) (dbus, cost string) {
-		var d, c budget.Decimal
-		for _, f := range res.Facts {
-			if match(f) {
-				d, c = d.Add(f.DBUs), c.Add(f.Cost)
-			}
-		}
-		return d.String(), c.String()
-	}
-	workload := func(typ, id string) func(budget.Fact) bool {
-		return func(f budget.Fact) bool {
-			return f.Owner == workloadOwner && f.WorkloadType == typ && f.WorkloadID == id
-		}
-	}
-	on := func(day string) func(budget.Fact) bool {
-		return func(f budget.Fact) bool { return f.Date.Format(time.DateOnly) == day }
-	}
-	tests := []struct {
-		name       string
-		match      func(budget.Fact) bool
-		dbus, cost string
-	}{
-		{"usage ending before the change takes the old price", func(f budget.Fact) bool { return f.Owner == "edge-before@example.test" }, "10", "1.5"},
-		{"usage ending at the change takes the new price", func(f budget.Fact) bool { return f.Owner == "edge-at@example.test" }, "10", "1.6"},
-		{"usage ending after the change takes the new price", func(f budget.Fact) bool { return f.Owner == "edge-after@example.test" }, "10", "1.6"},
-		{"usage ending at the first price start is priced", func(f budget.Fact) bool { return f.Owner == "edge-first@example.test" && f.Priced }, "2", "0.3"},
-		{"usage ending before the first price is unpriced", func(f budget.Fact) bool { return f.Owner == "edge-first@example.test" && !f.Priced }, "3", "0"},
-		{"normalised variants match their category", func(f budget.Fact) bool {
-			return f.Owner == "ada@example.test" && f.Category == "DEEP_SPACE_TELEMETRY"
-		}, "3.3", "0.495"},
-		{"promotion uses effective_list", func(f budget.Fact) bool { return f.SKU == "PREMIUM_SERVERLESS_SQL_COMPUTE" }, "4.5", "2.34"},
-		{"no effective_list falls back to default", func(f budget.Fact) bool { return f.SKU == "PREMIUM_ALL_PURPOSE_COMPUTE" }, "2.25", "1.2375"},
-		{"price on another cloud only is unpriced", func(f budget.Fact) bool { return f.SKU == "PREMIUM_DLT_ADVANCED_COMPUTE" && !f.Priced }, "7", "0"},
-		{"unknown SKU is unpriced", func(f budget.Fact) bool { return f.SKU == "GPU_SERVING_NEW_SKU" && !f.Priced && f.Serverless }, "9.999999", "0"},
-		{"correction summed", func(f budget.Fact) bool {
-			return f.Category == "PROPULSION_ANALYTICS" && on("2026-02-28")(f) && f.SKU == "PREMIUM_JOBS_COMPUTE"
-		}, "5.225", "0.78375"},
-		{"lone retraction stays negative", func(f budget.Fact) bool { return on("2026-02-25")(f) }, "-1.5", "-0.225"},
-		{"untagged", func(f budget.Fact) bool { return f.Attribution == budget.Untagged }, "8", "1.2"},
-		{"unknown values", func(f budget.Fact) bool { return f.Attribution == budget.UnknownValue }, "3.75", "0.5625"},
-		{"sandbox grouped by trimmed raw value", func(f budget.Fact) bool { return f.TagValue == "sandbox" }, "0.75", "0.1125"},
-		{"owner from tag", func(f budget.Fact) bool { return f.Owner == "tagged@example.test" }, "1", "0.15"},
-		{"empty owner tag falls back to run_as", func(f budget.Fact) bool {
-			return f.Owner == "ada@example.test" && f.Category == "ORBITAL_MECHANICS" && f.SKU == "PREMIUM_JOBS_COMPUTE" && f.Priced
-		}, "1", "0.15"},
-		{"owned_by before created_by", func(f budget.Fact) bool { return f.Owner == "owner@example.test" }, "1", "0.15"},
-		{"created_by last", func(f budget.Fact) bool { return f.Owner == "creator@example.test" }, "1", "0.15"},
-		{"unknown owner", func(f budget.Fact) bool { return f.Owner == "(unknown)" }, "1", "0.15"},
-		{"hostile owner kept verbatim", func(f budget.Fact) bool { return f.Owner == hostileOwner }, "1", "0.15"},
-		{"classic job runs add up under their job", workload("job", "101"), "2", "0.3"},
-		{"serverless job, id trimmed", workload("job", "102"), "1", "0.15"},
-		{"pipeline before its cluster", workload("pipeline", "pl-1"), "1", "0.15"},
-		{"warehouse", workload("warehouse", "wh-1"), "1", "0.15"},
-		{"serving endpoint by name", workload("endpoint", "ep-gpu"), "1", "0.15"},
-		{"cluster, and a blank job_id falls through to it", workload("cluster", "0101-abc"), "2", "0.3"},
-		{"no workload named", workload("", ""), "2", "0.3"},
-		{"hostile workload id kept verbatim", workload("cluster", hostileWorkload), "1", "0.15"},
-		{"formula-like workload id kept verbatim", workload("warehouse", "=1+2"), "1", "0.15"},
-		{"no job cluster becomes a workload", func(f budget.Fact) bool { return strings.HasPrefix(f.WorkloadID, "job-") }, "0", "0"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			dbus, cost := sum(tc.match)
-			if dbus != tc.dbus || cost != tc.cost {
-				t.Errorf("dbus %s cost %s, want %s and %s", dbus, cost, tc.dbus, tc.cost)
-			}
-		})
-	}
-	unknown := map[string]bool{}
-	for _, f := range res.Facts {
-		if f.Attribution == budget.UnknownValue {
-			unknown[f.TagValue] = true
-		}
-	}
-	for _, v := range []string{"SANDBOX", "sandbox", "Navigation Sys", `"><img src=x onerror=alert(1)>`, `=HYPERLINK("http://x","y")`} {
-		if !unknown[v] {
-			t.Errorf("unknown value %q not listed; got %v", v, unknown)
-		}
-	}
+	})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/ledger"
 	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/report"
@@ -46,7 +47,7 @@ type BuildOptions struct {
 	// headless Chromium (Chromium names its binary; empty finds one).
 	PDF      bool
 	Chromium string
-	Engine   attribution.Options
+	Engine   duckdb.Options
 	Log      *slog.Logger
 
 	// StateDir holds what lasts between builds: the alert ledger.
@@ -228,46 +229,30 @@ func buildReport(ctx context.Context, opts BuildOptions, log *slog.Logger) (*rep
 	return rep, data, nil
 }
 
+// source is the attribution source the options choose.
+func (o BuildOptions) source(div budget.Division, asOf time.Time, log *slog.Logger) attribution.Source {
+	engine := o.Engine
+	if engine.Log == nil {
+		engine.Log = log
+	}
+	if o.Source == SourceDemo {
+		return duckdb.DemoSource{Options: engine, Config: demo.Config{Division: div, AsOf: asOf}}
+	}
+	return duckdb.FilesSource{Options: engine, Usage: o.Usage, ListPrices: o.ListPrices}
+}
+
 // readUsage gets attributed usage from the chosen source, and the as-of
 // date the report is for.
 func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log *slog.Logger) (budget.Dataset, time.Time, error) {
-	if opts.Engine.Log == nil {
-		opts.Engine.Log = log
-	}
-	engine, err := attribution.Open(opts.Engine)
-	if err != nil {
-		return budget.Dataset{}, time.Time{}, err
-	}
-	defer engine.Close()
-
-	in := attribution.Input{Usage: opts.Usage, ListPrices: opts.ListPrices, TagValues: div.TagValues()}
 	asOf := opts.AsOf
-	var inputs []string
-	if opts.Source == SourceDemo {
-		if asOf.IsZero() {
-			asOf = billing.Date(opts.Now)
-		}
-		dir, err := os.MkdirTemp("", "stellar-budget-demo-")
-		if err != nil {
-			return budget.Dataset{}, time.Time{}, fmt.Errorf("demo account: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		usagePath, pricesPath, err := WriteDemo(ctx, engine, DemoOptions{Division: div, AsOf: asOf, Dir: dir, Format: billing.CSV, Log: log})
-		if err != nil {
-			return budget.Dataset{}, time.Time{}, err
-		}
-		in.Usage, in.ListPrices = []string{usagePath}, []string{pricesPath}
-		inputs = []string{fmt.Sprintf("built-in demo account as of %s", asOf.Format(time.DateOnly))}
+	if asOf.IsZero() && opts.Source == SourceDemo {
+		asOf = billing.Date(opts.Now)
 	}
-
-	res, err := engine.Attribute(ctx, in)
+	res, err := opts.source(div, asOf, log).Attribute(ctx, div.TagValues())
 	if err != nil {
 		return budget.Dataset{}, time.Time{}, err
 	}
-	if inputs == nil {
-		inputs = res.Inputs
-	}
-	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source, Inputs: inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
+	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source, Inputs: res.Inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
 	for _, f := range res.Facts {
 		if data.FirstDate.IsZero() || f.Date.Before(data.FirstDate) {
 			data.FirstDate = f.Date
@@ -295,7 +280,7 @@ type DemoOptions struct {
 // WriteDemo writes the demo account as usage.<ext> and list_prices.<ext> in
 // opts.Dir and returns their paths. Parquet is written as CSV first and
 // converted by DuckDB, so its columns get the system tables' types.
-func WriteDemo(ctx context.Context, engine *attribution.Engine, opts DemoOptions) (usagePath, pricesPath string, err error) {
+func WriteDemo(ctx context.Context, engine *duckdb.Engine, opts DemoOptions) (usagePath, pricesPath string, err error) {
 	cfg := demo.Config{Division: opts.Division, AsOf: opts.AsOf, Rows: opts.Rows}
 	text := opts.Format
 	if text == billing.Parquet {
@@ -332,17 +317,17 @@ func WriteDemo(ctx context.Context, engine *attribution.Engine, opts DemoOptions
 	if opts.Format != billing.Parquet {
 		return usagePath, pricesPath, nil
 	}
-	if usagePath, err = toParquet(ctx, engine, attribution.UsageTable, usagePath); err != nil {
+	if usagePath, err = toParquet(ctx, engine, duckdb.UsageTable, usagePath); err != nil {
 		return "", "", err
 	}
-	if pricesPath, err = toParquet(ctx, engine, attribution.ListPricesTable, pricesPath); err != nil {
+	if pricesPath, err = toParquet(ctx, engine, duckdb.ListPricesTable, pricesPath); err != nil {
 		return "", "", err
 	}
 	return usagePath, pricesPath, nil
 }
 
 // toParquet replaces a CSV export with its Parquet form.
-func toParquet(ctx context.Context, engine *attribution.Engine, t attribution.Table, csvPath string) (string, error) {
+func toParquet(ctx context.Context, engine *duckdb.Engine, t duckdb.Table, csvPath string) (string, error) {
 	dst := strings.TrimSuffix(csvPath, ".csv") + ".parquet"
 	if err := engine.ConvertToParquet(ctx, t, csvPath, dst); err != nil {
 		return "", err

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
 
@@ -106,7 +106,7 @@ func TestDemoIsDeterministic(t *testing.T) {
 // mustWriteDemo writes a small demo export for one category and appends
 // usage whose tags and workload ids try HTML, script and CSV formula
 // injection.
-func mustWriteDemo(t *testing.T, e *attribution.Engine, div budget.Division, dir string) (string, string) {
+func mustWriteDemo(t *testing.T, e *duckdb.Engine, div budget.Division, dir string) (string, string) {
 	t.Helper()
 	usage, prices, err := WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: goldenAsOf, Dir: dir, Format: billing.CSV, Log: quietLog(), Rows: 2000})
 	if err != nil {
@@ -157,7 +157,7 @@ func mustWriteDemo(t *testing.T, e *attribution.Engine, div budget.Division, dir
 
 func TestHostileTagValuesThroughTheWholeBuild(t *testing.T) {
 	dir := t.TempDir()
-	e, err := attribution.Open(attribution.Options{Log: quietLog()})
+	e, err := duckdb.Open(duckdb.Options{Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestBadInputLeavesPublishedSiteAlone(t *testing.T) {
 	}
 	before := snapshotTree(t, out)
 
-	e, err := attribution.Open(attribution.Options{Log: quietLog()})
+	e, err := duckdb.Open(duckdb.Options{Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/duckdb"
 )
 
 // TestTotalsTieToTheirRows reads the published CSVs and snapshot as an
@@ -31,7 +31,7 @@ func TestTotalsTieToTheirRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e, err := attribution.Open(attribution.Options{Log: quietLog()})
+		e, err := duckdb.Open(duckdb.Options{Log: quietLog()})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,10 +12,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 )
 
@@ -38,7 +38,7 @@ func writeHostileExport(t *testing.T, dir string) (usage, prices string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := attribution.Open(attribution.Options{Log: quietLog()})
+	engine, err := duckdb.Open(duckdb.Options{Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package attribution
+package duckdb
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"fmt"
+	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"io"
 	"os"
 	"sort"
@@ -64,9 +65,9 @@ func (r relation) from(t table) string {
 			fileList(r.files), strings.Join(cols, ", "))
 	case billing.JSONL:
 		var cols []string
-		for _, s := range sourceColumns(t.cols) {
+		for _, s := range attribution.SourceColumns(t.cols) {
 			typ := "VARCHAR"
-			if nested(t.cols, s) {
+			if attribution.Nested(t.cols, s) {
 				typ = "JSON"
 			}
 			cols = append(cols, sqlString(s)+": '"+typ+"'")
@@ -82,30 +83,30 @@ func (r relation) from(t table) string {
 // form, JSON text that does not parse yields null instead of an error, so
 // diagnostics can name the record.
 func (r relation) raw(c column, guarded bool) string {
-	src := sqlIdent(c.source)
-	if len(c.path) == 0 {
+	src := sqlIdent(c.Source)
+	if len(c.Path) == 0 {
 		return src
 	}
-	if r.absent[c.display()] {
+	if r.absent[c.Display()] {
 		return "NULL"
 	}
-	typ := strings.ToUpper(r.types[strings.ToLower(c.source)])
+	typ := strings.ToUpper(r.types[strings.ToLower(c.Source)])
 	switch {
 	case strings.HasPrefix(typ, "MAP"):
 		expr := src
-		for _, k := range c.path {
+		for _, k := range c.Path {
 			expr += "[" + sqlString(k) + "]"
 		}
 		return expr
 	case strings.HasPrefix(typ, "STRUCT"):
 		expr := src
-		for _, k := range c.path {
+		for _, k := range c.Path {
 			expr += "." + sqlIdent(k)
 		}
 		return expr
 	default:
 		path := "$"
-		for _, k := range c.path {
+		for _, k := range c.Path {
 			path += "." + `"` + k + `"`
 		}
 		expr := fmt.Sprintf("json_extract_string(%s, %s)", src, sqlString(path))
@@ -129,7 +130,7 @@ func (r relation) jsonText(source string) bool {
 // Databricks writes it).
 func (r relation) timestamp(c column) string {
 	raw := r.raw(c, false)
-	if len(c.path) == 0 && strings.EqualFold(r.types[strings.ToLower(c.source)], "TIMESTAMP") {
+	if len(c.Path) == 0 && strings.EqualFold(r.types[strings.ToLower(c.Source)], "TIMESTAMP") {
 		return raw
 	}
 	return fmt.Sprintf("make_timestamp(epoch_us(CAST(%s AS TIMESTAMPTZ)))", raw)
@@ -141,18 +142,18 @@ func (r relation) projection(t table) string {
 	exprs := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		var e string
-		switch c.kind {
+		switch c.Kind {
 		case kindTimestamp:
 			e = r.timestamp(c)
 		case kindHour:
-			e = fmt.Sprintf("hour(%s)", r.timestamp(c))
+			e = fmt.Sprintf("CAST(hour(%s) AS INTEGER)", r.timestamp(c))
 		default:
-			e = fmt.Sprintf("CAST(%s AS %s)", r.raw(c, false), c.kind.sqlType())
+			e = fmt.Sprintf("CAST(%s AS %s)", r.raw(c, false), c.Kind.SQLType())
 		}
-		if c.required {
-			e = fmt.Sprintf("coalesce(%s, error(%s))", e, sqlString(c.display()+" is empty"))
+		if c.Required {
+			e = fmt.Sprintf("coalesce(%s, error(%s))", e, sqlString(c.Display()+" is empty"))
 		}
-		exprs[i] = e + " AS " + sqlIdent(c.name)
+		exprs[i] = e + " AS " + sqlIdent(c.Name)
 	}
 	return "SELECT " + strings.Join(exprs, ", ") + " FROM " + r.from(t)
 }
@@ -245,34 +246,34 @@ func inspect(ctx context.Context, db *sql.DB, t table, f inputFile) (relation, e
 		}
 	}
 	var missing []string
-	for _, s := range requiredSources(t.cols) {
+	for _, s := range attribution.RequiredSources(t.cols) {
 		if _, ok := rel.types[s]; !ok {
 			missing = append(missing, s)
 		}
 	}
 	if len(missing) > 0 {
-		if other := otherTable(t); hasAll(rel.types, requiredSources(other.cols)) {
+		if other := otherTable(t); hasAll(rel.types, attribution.RequiredSources(other.cols)) {
 			return rel, fmt.Errorf("%s %s: this is a %s export, not a %s export (a directory or glob given to --usage or --list-prices takes every export file in it)",
 				t.name, f.path, other.name, t.name)
 		}
 		return rel, fmt.Errorf("%s %s: missing column %s (a %s export needs %s)",
-			t.name, f.path, strings.Join(missing, ", "), t.name, strings.Join(requiredSources(t.cols), ", "))
+			t.name, f.path, strings.Join(missing, ", "), t.name, strings.Join(attribution.RequiredSources(t.cols), ", "))
 	}
 	// An optional column the file lacks reads as null. JSON Lines declare
 	// their columns, so a key absent from every record is null already.
 	if f.format != billing.JSONL {
 		for _, c := range t.cols {
-			if _, ok := rel.types[c.source]; !ok && c.optional {
-				rel.absent[c.display()] = true
+			if _, ok := rel.types[c.Source]; !ok && c.Optional {
+				rel.absent[c.Display()] = true
 			}
 		}
 	}
 	if f.format == billing.JSONL {
 		// from() reads JSON Lines with declared types, whatever the sample
 		// suggested: nested columns as JSON text, the others as VARCHAR.
-		for _, s := range sourceColumns(t.cols) {
+		for _, s := range attribution.SourceColumns(t.cols) {
 			rel.types[s] = "VARCHAR"
-			if nested(t.cols, s) {
+			if attribution.Nested(t.cols, s) {
 				rel.types[s] = "JSON"
 			}
 		}
@@ -280,16 +281,16 @@ func inspect(ctx context.Context, db *sql.DB, t table, f inputFile) (relation, e
 	// A struct column may lack an optional field (effective_list, say):
 	// find out by binding, and read such a field as null.
 	for _, c := range t.cols {
-		if len(c.path) == 0 || !strings.HasPrefix(strings.ToUpper(rel.types[c.source]), "STRUCT") {
+		if len(c.Path) == 0 || !strings.HasPrefix(strings.ToUpper(rel.types[c.Source]), "STRUCT") {
 			continue
 		}
 		probe := fmt.Sprintf("DESCRIBE SELECT %s FROM %s", rel.raw(c, false), rel.from(t))
 		rows, err := db.QueryContext(ctx, probe)
 		if err != nil {
-			if c.required {
-				return rel, fmt.Errorf("%s %s: missing field %s", t.name, f.path, c.display())
+			if c.Required {
+				return rel, fmt.Errorf("%s %s: missing field %s", t.name, f.path, c.Display())
 			}
-			rel.absent[c.display()] = true
+			rel.absent[c.Display()] = true
 			continue
 		}
 		rows.Close()

@@ -11,7 +11,7 @@
 //
 // Run from the repository root:
 //
-//	go run ./internal/attribution/scalebench --rows 1000000,10000000 --format parquet
+//	go run ./internal/duckdb/scalebench --rows 1000000,10000000 --format parquet
 package main
 
 import (

@@ -1,4 +1,4 @@
-package attribution
+package duckdb
 
 import (
 	"bufio"
@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"os"
 	"strings"
 
@@ -51,8 +52,8 @@ func diagnose(ctx context.Context, t table, rels []relation) error {
 // checkQuery finds the first record of a one-file relation with a problem.
 func checkQuery(t table, r relation) string {
 	var raws, problems []string
-	for _, s := range sourceColumns(t.cols) {
-		if nested(t.cols, s) && r.jsonText(s) {
+	for _, s := range attribution.SourceColumns(t.cols) {
+		if attribution.Nested(t.cols, s) && r.jsonText(s) {
 			src := sqlIdent(s)
 			raws = append(raws, fmt.Sprintf("%s AS %s", src, sqlIdent("json_"+s)))
 			problems = append(problems, fmt.Sprintf(
@@ -64,12 +65,12 @@ func checkQuery(t table, r relation) string {
 		name := sqlIdent(fmt.Sprintf("raw_%d", i))
 		raws = append(raws, fmt.Sprintf("%s AS %s", r.raw(c, true), name))
 		var cases []string
-		if c.required {
-			cases = append(cases, fmt.Sprintf("WHEN %s IS NULL THEN %s", name, sqlString(c.display()+" is empty")))
+		if c.Required {
+			cases = append(cases, fmt.Sprintf("WHEN %s IS NULL THEN %s", name, sqlString(c.Display()+" is empty")))
 		}
-		if c.kind != kindText {
+		if c.Kind != kindText {
 			cases = append(cases, fmt.Sprintf("WHEN %[1]s IS NOT NULL AND TRY_CAST(%[1]s AS %[2]s) IS NULL THEN %[3]s || left(CAST(%[1]s AS VARCHAR), 60) || %[4]s",
-				name, c.kind.checkType(), sqlString(c.display()+` "`), sqlString(`" `+c.kind.problem())))
+				name, checkType(c.Kind), sqlString(c.Display()+` "`), sqlString(`" `+problem(c.Kind))))
 		}
 		if len(cases) > 0 {
 			problems = append(problems, "CASE "+strings.Join(cases, " ")+" END")

@@ -1,50 +1,22 @@
-// Package attribution turns Databricks billing exports into attributed cost
-// facts. It owns the one attribution SQL (attribution.sql) and the embedded
-// DuckDB engine that runs it over exports; it is the only package that links
-// DuckDB, so the rest of the project builds and tests fast.
-package attribution
+// Package duckdb is the embedded DuckDB engine: it runs the attribution
+// contract (internal/attribution) over exports of the system tables and
+// over the built-in demo account, writes Parquet, and serves SQL over the
+// demo account's system tables for the emulator. It is the only package
+// that links DuckDB, so the rest of the project builds and tests fast.
+package duckdb
 
 import (
 	"context"
 	"database/sql"
-	_ "embed"
 	"fmt"
 	"log/slog"
 	"strings"
-	"text/template"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
-	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/attribution"
 )
-
-//go:embed attribution.sql
-var attributionSQL string
-
-var attributionTemplate = template.Must(template.New("attribution.sql").Parse(attributionSQL))
-
-// Query fills the attribution SQL with an engine's two source relations and
-// the configured category tag values. The Databricks engine uses it too.
-func Query(usage, prices string, tagValues []string) (string, error) {
-	if len(tagValues) == 0 {
-		return "", fmt.Errorf("attribution query: no categories configured")
-	}
-	values := make([]string, len(tagValues))
-	for i, v := range tagValues {
-		values[i] = "(" + sqlString(v) + ")"
-	}
-	var b strings.Builder
-	err := attributionTemplate.Execute(&b, map[string]string{
-		"Usage":      usage,
-		"Prices":     prices,
-		"Categories": strings.Join(values, ", "),
-	})
-	if err != nil {
-		return "", fmt.Errorf("attribution query: %w", err)
-	}
-	return b.String(), nil
-}
 
 // Options tune the embedded engine.
 type Options struct {
@@ -125,14 +97,7 @@ type Input struct {
 }
 
 // Result is what attribution produced.
-type Result struct {
-	Facts  []budget.Fact
-	Hourly []budget.HourCost
-	Rows   int64    // usage records read
-	Inputs []string // every file read, usage first
-	// LastUsage is the latest usage_end_time read: how far the data reaches.
-	LastUsage time.Time
-}
+type Result = attribution.Result
 
 // Attribute reads the exports and returns the attributed facts. Bad input
 // stops it with an error that names the file, the line and the field; it
@@ -163,13 +128,13 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	query, err := Query(canonical(usageTable, usageRels), "SELECT * FROM loaded_list_prices", in.TagValues)
+	query, err := attribution.Query(canonical(usageTable, usageRels), "SELECT * FROM loaded_list_prices", in.TagValues)
 	if err != nil {
 		return Result{}, err
 	}
 	e.log.Info("attributing usage", "files", len(usageFiles), "bytes", usageBytes)
 	start := time.Now()
-	res.Facts, res.Hourly, res.Rows, res.LastUsage, err = e.facts(ctx, query)
+	read, err := e.run(ctx, query)
 	if err != nil {
 		e.reopenIfInvalidated(err)
 		if derr := diagnose(ctx, usageTable, usageRels); derr != nil {
@@ -177,9 +142,11 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 		}
 		return Result{}, fmt.Errorf("usage %s: %w", paths(usageFiles), readError(err))
 	}
-	if res.Rows == 0 {
+	if read.Rows == 0 {
 		return Result{}, fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
 	}
+	read.Inputs = res.Inputs
+	res = read
 	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "took", time.Since(start).Round(time.Millisecond))
 	return res, nil
 }
@@ -254,61 +221,34 @@ LIMIT 1`).Scan(&sku, &cloud, &unit, &startA, &startB)
 	return nil
 }
 
-// facts runs the attribution query and reads its rows: facts, the hourly
-// rows of the same grouping, the records read and the last usage_end_time.
-func (e *Engine) facts(ctx context.Context, query string) (facts []budget.Fact, hourly []budget.HourCost, total int64, last time.Time, err error) {
-	rows, err := e.db.QueryContext(ctx, query)
+// run runs the attribution query and hands its rows, as text, to a
+// Collector.
+func (e *Engine) run(ctx context.Context, query string) (Result, error) {
+	names := make([]string, len(attribution.ResultColumns))
+	for i, c := range attribution.ResultColumns {
+		names[i] = "CAST(" + sqlIdent(c.Name) + " AS VARCHAR)"
+	}
+	rows, err := e.db.QueryContext(ctx, "SELECT "+strings.Join(names, ", ")+" FROM ("+query+")")
 	if err != nil {
-		return nil, nil, 0, time.Time{}, err
+		return Result{}, err
 	}
 	defer rows.Close()
-	hourIndex := map[budget.HourCost]int{} // keyed with a zero Cost
-	for rows.Next() {
-		var (
-			isHourly                                                   bool
-			date                                                       time.Time
-			hour                                                       sql.NullInt64
-			category, attribution, unknown, owner, resource, workspace sql.NullString
-			workloadType, workloadID, sku                              sql.NullString
-			serverless, priced                                         sql.NullBool
-			dbus, cost                                                 string
-			records                                                    int64
-			lastEnd                                                    sql.NullTime
-		)
-		if err := rows.Scan(&isHourly, &date, &hour, &category, &attribution, &unknown, &owner, &workloadType, &workloadID,
-			&resource, &serverless, &workspace, &sku, &priced, &dbus, &cost, &records, &lastEnd); err != nil {
-			return nil, nil, 0, time.Time{}, err
-		}
-		if lastEnd.Valid && lastEnd.Time.After(last) {
-			last = lastEnd.Time.UTC()
-		}
-		c, err := budget.ParseDecimal(cost)
-		if err != nil {
-			return nil, nil, 0, time.Time{}, fmt.Errorf("read cost on %s: %w", date.Format(time.DateOnly), err)
-		}
-		if isHourly {
-			// Priced and unpriced usage of an hour arrive as two rows.
-			k := budget.HourCost{Date: date.UTC(), Hour: int(hour.Int64)}
-			if i, ok := hourIndex[k]; ok {
-				hourly[i].Cost = hourly[i].Cost.Add(c)
-				continue
-			}
-			hourIndex[k] = len(hourly)
-			k.Cost = c
-			hourly = append(hourly, k)
-			continue
-		}
-		d, err := budget.ParseDecimal(dbus)
-		if err != nil {
-			return nil, nil, 0, time.Time{}, fmt.Errorf("read dbus of %s on %s: %w", sku.String, date.Format(time.DateOnly), err)
-		}
-		facts = append(facts, budget.Fact{
-			Date: date.UTC(), Category: category.String, Attribution: budget.Attribution(attribution.String),
-			TagValue: unknown.String, Owner: owner.String, WorkloadType: workloadType.String, WorkloadID: workloadID.String,
-			ResourceType: resource.String, Serverless: serverless.Bool,
-			Workspace: workspace.String, SKU: sku.String, Priced: priced.Bool, DBUs: d, Cost: c,
-		})
-		total += records
+	var c attribution.Collector
+	row := make([]*string, len(names))
+	dest := make([]any, len(names))
+	for i := range dest {
+		dest[i] = &row[i]
 	}
-	return facts, hourly, total, last, rows.Err()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return Result{}, err
+		}
+		if err := c.Add(row); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Result{}, err
+	}
+	return c.Result(), nil
 }

@@ -1,0 +1,203 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/demo"
+)
+
+// demoTable holds the demo account's usage as canonical columns, appended
+// straight from the generator: no file is written or parsed.
+const demoTable = "demo_usage"
+
+// AttributeDemo attributes the built-in demo account: its usage records are
+// appended to a table of the canonical columns and the attribution SQL runs
+// over it, as over an export.
+func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues []string) (Result, error) {
+	start := time.Now()
+	if err := e.loadDemoPrices(ctx, demo.ListPrices(cfg)); err != nil {
+		return Result{}, err
+	}
+	cols := make([]string, len(usageColumns))
+	for i, c := range usageColumns {
+		typ := c.Kind.SQLType()
+		if c.Kind == kindDecimal {
+			typ = "VARCHAR" // appended as text, cast exactly below
+		}
+		cols[i] = sqlIdent(c.Name) + " " + typ
+	}
+	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+demoTable+" ("+strings.Join(cols, ", ")+")"); err != nil {
+		return Result{}, fmt.Errorf("demo account: %w", err)
+	}
+	var records int64
+	err := e.appendRows(ctx, demoTable, func(add func(...driver.Value) error) error {
+		row := make([]driver.Value, 0, len(usageColumns))
+		return demo.Usage(cfg, func(r billing.UsageRecord) error {
+			records++
+			var err error
+			if row, err = canonicalUsage(&r, row); err != nil {
+				return err
+			}
+			return add(row...)
+		})
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("demo account: %w", err)
+	}
+	e.log.Info("generated demo usage", "records", records, "took", time.Since(start).Round(time.Millisecond))
+	exprs := make([]string, len(usageColumns))
+	for i, c := range usageColumns {
+		exprs[i] = sqlIdent(c.Name)
+		if c.Kind == kindDecimal {
+			exprs[i] = "CAST(" + exprs[i] + " AS DECIMAL(38,18)) AS " + sqlIdent(c.Name)
+		}
+	}
+	query, err := attribution.Query("SELECT "+strings.Join(exprs, ", ")+" FROM "+demoTable, "SELECT * FROM loaded_list_prices", tagValues)
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := e.run(ctx, query)
+	if err != nil {
+		return Result{}, fmt.Errorf("attribute demo account: %w", err)
+	}
+	if _, err := e.db.ExecContext(ctx, "DROP TABLE "+demoTable); err != nil {
+		return Result{}, fmt.Errorf("demo account: %w", err)
+	}
+	res.Inputs = []string{fmt.Sprintf("built-in demo account as of %s", cfg.AsOf.Format(time.DateOnly))}
+	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "took", time.Since(start).Round(time.Millisecond))
+	return res, nil
+}
+
+// loadDemoPrices puts the demo price list in loaded_list_prices and checks
+// it as any other.
+func (e *Engine) loadDemoPrices(ctx context.Context, prices []billing.ListPrice) error {
+	cols := make([]string, len(priceColumns))
+	for i, c := range priceColumns {
+		typ := c.Kind.SQLType()
+		if c.Kind == kindDecimal {
+			typ = "VARCHAR"
+		}
+		cols[i] = sqlIdent(c.Name) + " " + typ
+	}
+	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE demo_prices ("+strings.Join(cols, ", ")+")"); err != nil {
+		return fmt.Errorf("demo prices: %w", err)
+	}
+	err := e.appendRows(ctx, "demo_prices", func(add func(...driver.Value) error) error {
+		for _, p := range prices {
+			var end driver.Value
+			if p.PriceEnd != nil {
+				end = p.PriceEnd.UTC()
+			}
+			if err := add(p.SKUName, p.Cloud, p.UsageUnit, p.CurrencyCode, p.PriceStart.UTC(), end,
+				p.Default.String(), nullDecimal(p.EffectiveList)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("demo prices: %w", err)
+	}
+	exprs := make([]string, len(priceColumns))
+	for i, c := range priceColumns {
+		exprs[i] = sqlIdent(c.Name)
+		if c.Kind == kindDecimal {
+			exprs[i] = "CAST(" + exprs[i] + " AS DECIMAL(38,18)) AS " + sqlIdent(c.Name)
+		}
+	}
+	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE loaded_list_prices AS SELECT "+strings.Join(exprs, ", ")+" FROM demo_prices"); err != nil {
+		return fmt.Errorf("demo prices: %w", err)
+	}
+	return e.checkPrices(ctx)
+}
+
+// appendRows fills table through DuckDB's appender.
+func (e *Engine) appendRows(ctx context.Context, table string, fill func(add func(...driver.Value) error) error) error {
+	conn, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
+		if err != nil {
+			return err
+		}
+		if err := fill(a.AppendRow); err != nil {
+			a.Close()
+			return err
+		}
+		return a.Close()
+	})
+}
+
+// demoFields reads each canonical usage column (by Name) off a demo record,
+// the way an export of it is read: empty text is null, and a tag is null
+// when absent.
+var demoFields = map[string]func(r *billing.UsageRecord) driver.Value{
+	"usage_date":             func(r *billing.UsageRecord) driver.Value { return r.UsageDate.UTC() },
+	"usage_hour":             func(r *billing.UsageRecord) driver.Value { return int32(r.UsageStart.UTC().Hour()) },
+	"usage_end_time":         func(r *billing.UsageRecord) driver.Value { return r.UsageEnd.UTC() },
+	"workspace_id":           func(r *billing.UsageRecord) driver.Value { return text(r.WorkspaceID) },
+	"sku_name":               func(r *billing.UsageRecord) driver.Value { return text(r.SKUName) },
+	"cloud":                  func(r *billing.UsageRecord) driver.Value { return text(r.Cloud) },
+	"usage_unit":             func(r *billing.UsageRecord) driver.Value { return text(r.UsageUnit) },
+	"usage_quantity":         func(r *billing.UsageRecord) driver.Value { return r.UsageQuantity.String() },
+	"billing_origin_product": func(r *billing.UsageRecord) driver.Value { return text(r.OriginProduct) },
+	"is_serverless":          func(r *billing.UsageRecord) driver.Value { return r.Features.IsServerless },
+	"tag_category":           func(r *billing.UsageRecord) driver.Value { return tag(r, "OperationalCategory") },
+	"tag_owner":              func(r *billing.UsageRecord) driver.Value { return tag(r, "Owner") },
+	"run_as":                 func(r *billing.UsageRecord) driver.Value { return text(r.Identity.RunAs) },
+	"owned_by":               func(r *billing.UsageRecord) driver.Value { return text(r.Identity.OwnedBy) },
+	"created_by":             func(r *billing.UsageRecord) driver.Value { return text(r.Identity.CreatedBy) },
+	"job_id":                 func(r *billing.UsageRecord) driver.Value { return text(r.Metadata.JobID) },
+	"dlt_pipeline_id":        func(r *billing.UsageRecord) driver.Value { return text(r.Metadata.DLTPipelineID) },
+	"warehouse_id":           func(r *billing.UsageRecord) driver.Value { return text(r.Metadata.WarehouseID) },
+	"endpoint_name":          func(r *billing.UsageRecord) driver.Value { return text(r.Metadata.EndpointName) },
+	"endpoint_id":            func(*billing.UsageRecord) driver.Value { return nil }, // the demo names endpoints only
+	"cluster_id":             func(r *billing.UsageRecord) driver.Value { return text(r.Metadata.ClusterID) },
+}
+
+// canonicalUsage is a demo record as the canonical usage columns, in
+// UsageColumns order.
+func canonicalUsage(r *billing.UsageRecord, row []driver.Value) ([]driver.Value, error) {
+	row = row[:0]
+	for _, c := range usageColumns {
+		field, ok := demoFields[c.Name]
+		if !ok {
+			return nil, fmt.Errorf("demo account has no usage column %s", c.Name)
+		}
+		row = append(row, field(r))
+	}
+	return row, nil
+}
+
+func tag(r *billing.UsageRecord, k string) driver.Value {
+	if v, ok := r.CustomTags[k]; ok {
+		return v
+	}
+	return nil
+}
+
+func text(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullDecimal(d *budget.Decimal) driver.Value {
+	if d == nil {
+		return nil
+	}
+	return d.String()
+}
