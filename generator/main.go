@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
@@ -25,6 +26,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/site"
+	"github.com/novadynamics/stellar-budget/internal/warehouse"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
 
@@ -52,7 +54,7 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(buildCommand(), serveCommand(), demoExportCommand(), backtestCommand())
+	root.AddCommand(buildCommand(), serveCommand(), demoExportCommand(), backtestCommand(), checkCommand(), setupCommand(), emulatorCommand())
 	return root
 }
 
@@ -116,18 +118,31 @@ type buildFlags struct {
 	engine    engineFlags
 }
 
+// registerSource registers the flags that choose and configure the usage
+// source, which build, backtest and check share. The databricks source's
+// profile is left out where the command names its own.
+func registerSource(f *pflag.FlagSet, o *pipeline.BuildOptions, profile bool) {
+	f.StringVar(&o.Source, "source", pipeline.SourceDemo, "where usage comes from: demo, files or databricks (a SQL warehouse of the live account)")
+	f.StringArrayVar(&o.Usage, "usage", nil, "usage export: file, directory or glob (files source; repeatable)")
+	f.StringArrayVar(&o.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
+	f.StringVar(&o.Databricks.WarehouseID, "warehouse-id", os.Getenv("DATABRICKS_WAREHOUSE_ID"), "SQL warehouse the attribution runs on (databricks source; default $DATABRICKS_WAREHOUSE_ID)")
+	if profile {
+		f.StringVar(&o.Databricks.Profile, "profile", "", "Databricks config profile (databricks source; default: the SDK's unified auth, DATABRICKS_* environment then the DEFAULT profile of ~/.databrickscfg)")
+	}
+	f.DurationVar(&o.Databricks.StartTimeout, "warehouse-timeout", warehouse.DefaultStartTimeout, "how long to wait for a stopped SQL warehouse to start (databricks source)")
+	f.BoolVar(&o.Databricks.Offline, "offline", false, "read usage from the databricks source's cache in --state alone, without contacting Databricks")
+}
+
 func (b *buildFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&b.opts.Source, "source", pipeline.SourceDemo, "where usage comes from: demo or files")
-	f.StringArrayVar(&b.opts.Usage, "usage", nil, "usage export: file, directory or glob (files source; repeatable)")
-	f.StringArrayVar(&b.opts.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
+	registerSource(f, &b.opts, true)
 	f.StringVar(&b.opts.ContentDir, "content", "content", "the division's configuration directory")
 	f.StringVar(&b.templates, "templates", "site-templates", "templates directory; its files override the built-in ones of the same path")
 	f.StringVar(&b.opts.OutDir, "out", "public", "output directory, replaced as a whole; refused if it holds files the generator did not write")
 	f.StringVar(&b.asOf, "as-of", "", "report date YYYY-MM-DD (default: today for demo, the last usage date for files)")
 	f.BoolVar(&b.opts.PDF, "pdf", false, "also print the leadership report to report/report.pdf with headless Chromium")
 	f.StringVar(&b.opts.Chromium, "chromium", "", "Chromium binary for --pdf (default: $CHROMIUM, then /usr/bin/chromium or chromium on PATH)")
-	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger (keep it in CI's cache)")
+	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger and the databricks cache (keep it in CI's cache)")
 	f.BoolVar(&b.opts.Notify, "notify", false, "send the as-of month's new alerts by email (SMTP_*) and Slack (SLACK_WEBHOOK_URL)")
 	f.StringVar(&b.opts.Delivery.BaseURL, "base-url", "", "the published site's address, for links in alert messages")
 	f.IntVar(&b.opts.RetentionMonths, "state-retention", 24, "months the alert ledger keeps an alert")
@@ -174,10 +189,17 @@ before; a directory holding anything else is refused and left as it is.
 
 --source demo (the default) uses the built-in demo account; --source files
 reads exports of system.billing.usage and system.billing.list_prices as CSV,
-JSON Lines or Parquet (a file, a directory or a glob; repeat the flag for more).`,
+JSON Lines or Parquet (a file, a directory or a glob; repeat the flag for more).
+
+--source databricks runs the attribution SQL on a SQL warehouse of the live
+account (--warehouse-id) through the SDK's unified auth (DATABRICKS_HOST and
+DATABRICKS_TOKEN, or --profile) and caches the aggregates in --state: each
+build pulls only the usage days touched by rows ingested since the last one,
+and --offline builds from the cache alone.`,
 		Example: `  go run ./generator build
   go run ./generator build --pdf
-  go run ./generator build --source files --usage 'exports/usage/*.parquet' --list-prices exports/list_prices.csv`,
+  go run ./generator build --source files --usage 'exports/usage/*.parquet' --list-prices exports/list_prices.csv
+  go run ./generator build --source databricks --warehouse-id 1234567890abcdef`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, err := flags.options(cmd, newLogger())
@@ -295,9 +317,8 @@ how often the model's 80 % and 95 % ranges held the outcome. The site's
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Source, "source", pipeline.SourceDemo, "where usage comes from: demo or files")
-	f.StringArrayVar(&opts.Usage, "usage", nil, "usage export: file, directory or glob (files source; repeatable)")
-	f.StringArrayVar(&opts.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
+	registerSource(f, &opts, true)
+	f.StringVar(&opts.StateDir, "state", ".stellar-state", "state directory: the databricks source's cache")
 	f.StringVar(&opts.ContentDir, "content", "content", "the division's configuration directory")
 	f.StringVar(&asOf, "as-of", "", "last day of data to use, YYYY-MM-DD (default: today for demo, the last usage date for files)")
 	engine.register(cmd)

@@ -85,9 +85,13 @@ type Category struct {
 	// BudgetFor); empty when the budget never changed.
 	BudgetHistory []BudgetChange
 	Owners        []string // who gets its alerts
-	Policy        Policy
-	OnBreach      OnBreach
-	Narrative     Narrative
+	// Group is the Databricks group whose members run the category's work:
+	// `setup` lets it use the category's cluster and budget policies. Empty
+	// when the file names none.
+	Group     string
+	Policy    Policy
+	OnBreach  OnBreach
+	Narrative Narrative
 }
 
 // BudgetChange is an earlier monthly budget and the first month it was in
@@ -129,6 +133,10 @@ type Policy struct {
 	MaxWorkers             int
 	AutoterminationMinutes int
 	NodeTypes              []string
+	// AllowAllPurpose gives the category an all-purpose (interactive)
+	// cluster policy besides its jobs policy; the PRD keeps interactive
+	// compute to research and exploratory work.
+	AllowAllPurpose bool
 }
 
 // Breach actions the alert webhook may take.

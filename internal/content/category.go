@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
@@ -38,7 +39,7 @@ func parseCategory(file string, data []byte) (parsedCategory, []error) {
 		return c, d.errs
 	}
 	c.Narrative = doc.narrative(file)
-	top, ok := d.parse(doc.yaml, "title", "tag_value", "monthly_budget_usd", "budget_history", "owners", "policy", "on_breach")
+	top, ok := d.parse(doc.yaml, "title", "tag_value", "monthly_budget_usd", "budget_history", "owners", "group", "policy", "on_breach")
 	if !ok {
 		return c, d.errs
 	}
@@ -57,6 +58,9 @@ func parseCategory(file string, data []byte) (parsedCategory, []error) {
 	}
 	if n := d.need(top, "owners", "[first.last@novadynamics.test]"); n != nil {
 		c.Owners, _ = d.emails(n, "owners", true)
+	}
+	if n := top.values["group"]; n != nil {
+		c.Group = d.group(n)
 	}
 	c.Policy = d.policy(top)
 	c.OnBreach = d.onBreach(top)
@@ -77,6 +81,29 @@ func (d *decoder) tagValue(n *yaml.Node) string {
 	}
 	if v == budget.Unattributed {
 		d.fail(n, "tag_value", "%q is reserved for spend that matches no category (choose another value)", v)
+		return ""
+	}
+	return v
+}
+
+// maxGroupName is the longest group name accepted; Databricks' own limit
+// is near it, and a longer value is surely a paste gone wrong.
+const maxGroupName = 256
+
+// group reads the Databricks group name. The group is optional here;
+// `setup`, the one command that needs it, says so when it is missing.
+func (d *decoder) group(n *yaml.Node) string {
+	const want = "the Databricks group whose members run the category's work, e.g. sad-deep-space"
+	v, ok := d.text(n, "group", want)
+	if !ok {
+		return ""
+	}
+	switch {
+	case len(v) > maxGroupName:
+		d.fail(n, "group", "is %d characters long (want at most %d: %s)", len(v), maxGroupName, want)
+		return ""
+	case strings.IndexFunc(v, unicode.IsControl) >= 0:
+		d.fail(n, "group", "%q contains a control character (want %s)", v, want)
 		return ""
 	}
 	return v
@@ -122,7 +149,7 @@ func (d *decoder) budgetHistory(n *yaml.Node) []budget.BudgetChange {
 func (d *decoder) policy(top mapping) budget.Policy {
 	var p budget.Policy
 	m, ok := d.nested(top, "policy", "{max_workers: 8, autotermination_minutes: 30, node_types: [i3.xlarge]}",
-		"max_workers", "autotermination_minutes", "node_types")
+		"max_workers", "autotermination_minutes", "node_types", "allow_all_purpose")
 	if !ok {
 		return p
 	}
@@ -134,6 +161,9 @@ func (d *decoder) policy(top mapping) budget.Policy {
 	}
 	if n := d.need(m, "node_types", "[i3.xlarge, i3.2xlarge]"); n != nil {
 		p.NodeTypes = d.nodeTypes(n)
+	}
+	if n := m.values["allow_all_purpose"]; n != nil {
+		p.AllowAllPurpose, _ = d.boolean(n, "policy.allow_all_purpose")
 	}
 	return p
 }

@@ -61,6 +61,18 @@ func TestLoadRealContent(t *testing.T) {
 			}
 		}
 	}
+	allPurpose := map[string]bool{}
+	for _, c := range div.Categories {
+		if !strings.HasPrefix(c.Group, "sad-") {
+			t.Errorf("%s: group %q, want a sad-... group", c.Slug, c.Group)
+		}
+		if c.Policy.AllowAllPurpose {
+			allPurpose[c.Slug] = true
+		}
+	}
+	if want := map[string]bool{"exploratory-missions": true, "exoplanet-research": true}; !reflect.DeepEqual(allPurpose, want) {
+		t.Errorf("categories allowed all-purpose compute = %v, want %v", allPurpose, want)
+	}
 	if live != 1 {
 		t.Errorf("%d categories with dry_run false, want exactly one", live)
 	}
@@ -178,6 +190,18 @@ func TestLoadErrors(t *testing.T) {
 			telemetryFile, 12, "on_breach.dry_run", `is "yes" (want true or false)`},
 		{"empty node types", replace(telemetryFile, "node_types: [i3.xlarge]", "node_types: []"),
 			telemetryFile, 9, "policy.node_types", "is empty"},
+		{"group not text", replace(telemetryFile, "policy:", "group: [sad-a, sad-b]\npolicy:"),
+			telemetryFile, 6, "group", "is a list (want the Databricks group whose members run the category's work"},
+		{"group empty", replace(telemetryFile, "policy:", "group: \"\"\npolicy:"),
+			telemetryFile, 6, "group", "is empty (want the Databricks group"},
+		{"group with control character", replace(telemetryFile, "policy:", "group: \"sad\\tdeep\"\npolicy:"),
+			telemetryFile, 6, "group", `"sad\tdeep" contains a control character`},
+		{"group too long", replace(telemetryFile, "policy:", "group: "+strings.Repeat("g", 257)+"\npolicy:"),
+			telemetryFile, 6, "group", "is 257 characters long (want at most 256"},
+		{"allow_all_purpose not a boolean", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_all_purpose: yes\n"),
+			telemetryFile, 10, "policy.allow_all_purpose", `is "yes" (want true or false)`},
+		{"allow_all_purpose misspelt", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_allpurpose: true\n"),
+			telemetryFile, 10, "policy.allow_allpurpose", `unknown field, did you mean "allow_all_purpose"?`},
 		{"bad slug", func(t *testing.T, files map[string]string) {
 			files["categories/Deep_Space.md"] = files[telemetryFile]
 			delete(files, telemetryFile)
@@ -273,6 +297,35 @@ func TestLoadErrors(t *testing.T) {
 			var e *Error
 			if !errors.As(err, &e) {
 				t.Errorf("error %v is not an *Error", err)
+			}
+		})
+	}
+}
+
+func TestGroupAndAllPurpose(t *testing.T) {
+	tests := []struct {
+		name       string
+		edit       func(t *testing.T, files map[string]string)
+		group      string
+		allPurpose bool
+	}{
+		{"both absent", func(*testing.T, map[string]string) {}, "", false},
+		{"group set", replace(telemetryFile, "policy:", "group: sad-deep-space\npolicy:"), "sad-deep-space", false},
+		{"group with spaces kept inside", replace(telemetryFile, "policy:", "group: \" SAD Deep Space \"\npolicy:"), "SAD Deep Space", false},
+		{"all-purpose allowed", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_all_purpose: true\n"), "", true},
+		{"all-purpose refused", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_all_purpose: false\n"), "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files := validTree()
+			tc.edit(t, files)
+			div, err := Load(writeTree(t, files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := div.Categories[0]
+			if c.Group != tc.group || c.Policy.AllowAllPurpose != tc.allPurpose {
+				t.Errorf("group %q, allow_all_purpose %v; want %q, %v", c.Group, c.Policy.AllowAllPurpose, tc.group, tc.allPurpose)
 			}
 		})
 	}

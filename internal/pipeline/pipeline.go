@@ -25,17 +25,19 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/report"
 	"github.com/novadynamics/stellar-budget/internal/site"
+	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
 // Sources of usage.
 const (
-	SourceDemo  = "demo"
-	SourceFiles = "files"
+	SourceDemo       = "demo"
+	SourceFiles      = "files"
+	SourceDatabricks = "databricks"
 )
 
 // BuildOptions are the settings of one build, filled by the CLI.
 type BuildOptions struct {
-	Source     string   // SourceDemo or SourceFiles
+	Source     string   // SourceDemo, SourceFiles or SourceDatabricks
 	Usage      []string // files source: usage exports (files, directories, globs)
 	ListPrices []string // files source: list price exports
 	ContentDir string
@@ -49,6 +51,10 @@ type BuildOptions struct {
 	Chromium string
 	Engine   duckdb.Options
 	Log      *slog.Logger
+	// Databricks is how the databricks source reaches its SQL warehouse
+	// (SDK profile, warehouse, start timeout, --offline); its cache lives
+	// under StateDir.
+	Databricks warehouse.Config
 
 	// StateDir holds what lasts between builds: the alert ledger.
 	StateDir string
@@ -93,8 +99,20 @@ func (o BuildOptions) validateSource() error {
 		if len(o.Usage) == 0 || len(o.ListPrices) == 0 {
 			return fmt.Errorf("--source files needs --usage and --list-prices")
 		}
+	case SourceDatabricks:
+		switch {
+		case len(o.Usage) > 0 || len(o.ListPrices) > 0:
+			return fmt.Errorf("--usage and --list-prices need --source files")
+		case o.Databricks.WarehouseID == "" && !o.Databricks.Offline:
+			return fmt.Errorf("--source databricks needs a SQL warehouse: --warehouse-id or DATABRICKS_WAREHOUSE_ID")
+		case o.Databricks.StartTimeout < 0:
+			return fmt.Errorf("--warehouse-timeout %s: want a positive duration", o.Databricks.StartTimeout)
+		}
 	default:
-		return fmt.Errorf("unknown source %q (want demo or files)", o.Source)
+		return fmt.Errorf("unknown source %q (want demo, files or databricks)", o.Source)
+	}
+	if o.Source != SourceDatabricks && (o.Databricks.Offline || o.Databricks.Profile != "") {
+		return fmt.Errorf("--offline and --profile need --source databricks")
 	}
 	return nil
 }
@@ -235,8 +253,14 @@ func (o BuildOptions) source(div budget.Division, asOf time.Time, log *slog.Logg
 	if engine.Log == nil {
 		engine.Log = log
 	}
-	if o.Source == SourceDemo {
+	switch o.Source {
+	case SourceDemo:
 		return duckdb.DemoSource{Options: engine, Config: demo.Config{Division: div, AsOf: asOf}}
+	case SourceDatabricks:
+		// The same window as the demo account: the whole months before the
+		// as-of month that the history and year-over-year views need.
+		from := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -demo.Months(), 0)
+		return warehouse.Source{Config: o.Databricks, StateDir: o.StateDir, From: from, To: asOf, Now: o.Now, Log: log}
 	}
 	return duckdb.FilesSource{Options: engine, Usage: o.Usage, ListPrices: o.ListPrices}
 }
@@ -245,7 +269,7 @@ func (o BuildOptions) source(div budget.Division, asOf time.Time, log *slog.Logg
 // date the report is for.
 func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log *slog.Logger) (budget.Dataset, time.Time, error) {
 	asOf := opts.AsOf
-	if asOf.IsZero() && opts.Source == SourceDemo {
+	if asOf.IsZero() && (opts.Source == SourceDemo || opts.Source == SourceDatabricks) {
 		asOf = billing.Date(opts.Now)
 	}
 	res, err := opts.source(div, asOf, log).Attribute(ctx, div.TagValues())

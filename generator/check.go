@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/databricks/databricks-sdk-go"
+	"github.com/spf13/cobra"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/compliance"
+	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/pipeline"
+	"github.com/novadynamics/stellar-budget/internal/report"
+	"github.com/novadynamics/stellar-budget/internal/warehouse"
+)
+
+// checkFlags are the flags of check.
+type checkFlags struct {
+	profile       string
+	minCompliance float64
+	asJSON        bool
+	spend         bool
+	audit         bool
+	expectHead    string
+	asOf          string
+	// spendOpts read last month's spend: the same source flags as build.
+	spendOpts pipeline.BuildOptions
+	engine    engineFlags
+}
+
+func checkCommand() *cobra.Command {
+	var flags checkFlags
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "List the clusters, jobs, warehouses and pipelines that break the rules, and gate on the share that comply",
+		Long: `Reads the workspace's clusters, jobs, SQL warehouses and pipelines through the
+Databricks SDK and judges each against its category's rules in the content
+directory: the tags (OperationalCategory naming a configured category,
+Team=SAD, CostCenter=ND-Analytics, Environment DEV or PROD, Owner), a cluster
+policy, autotermination (off, or later than the category allows), workers,
+node types, and all-purpose compute only where the category allows it.
+Clusters a job or a pipeline started are judged through that job or
+pipeline. Each finding names the resource, its category, its owner (Owner
+tag, else its creator), the rule and a link to it in the workspace.
+
+It exits non-zero when the share of compliant resources is below
+--min-compliance (default 100). Beside it, it reports the share of last
+month's spend (the calendar month before --as-of) whose tag matched a
+configured category, read from --source as build reads it; --spend=false
+leaves it out.
+
+The workspace comes from the SDK's unified auth: --workspace-profile names a
+profile of ~/.databrickscfg, otherwise the DATABRICKS_* environment (what
+"generator emulator" prints) or the DEFAULT profile.
+
+--json writes one JSON object instead of the table (schema version 1; see
+the package documentation of internal/compliance for every field). --audit
+also verifies the hash chain of the setup audit log in --state, and with
+--expect-head that it still holds the entry "setup --apply" printed; a
+broken chain exits non-zero.`,
+		Example: `  go run ./generator check
+  go run ./generator check --workspace-profile prod --min-compliance 95 --json
+  go run ./generator check --spend=false --audit --expect-head 3f1c...`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runCheck(cmd, &flags)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&flags.profile, "workspace-profile", "", "Databricks config profile of the workspace (default: the SDK's unified auth, DATABRICKS_* environment then the DEFAULT profile)")
+	f.Float64Var(&flags.minCompliance, "min-compliance", 100, "share of resources, in percent, that must comply; below it check exits non-zero")
+	f.BoolVar(&flags.asJSON, "json", false, "write the report as JSON instead of a table")
+	f.BoolVar(&flags.spend, "spend", true, "also report the share of last month's spend correctly tagged (reads usage from --source)")
+	f.BoolVar(&flags.audit, "audit", false, "also verify the setup audit log's hash chain in --state")
+	f.StringVar(&flags.expectHead, "expect-head", "", "with --audit: the head hash setup --apply printed, which the log must still hold")
+	f.StringVar(&flags.asOf, "as-of", "", "date YYYY-MM-DD whose previous month the spend share covers (default: today for demo and databricks, the last usage date for files)")
+	o := &flags.spendOpts
+	f.StringVar(&o.ContentDir, "content", "content", "the division's configuration directory")
+	f.StringVar(&o.StateDir, "state", ".stellar-state", "state directory: the setup audit log, and the databricks source's cache")
+	registerSource(f, o, false)
+	flags.engine.register(cmd)
+	return cmd
+}
+
+// runCheck judges the workspace, adds the spend share and the audit
+// result, prints the report and fails below the target.
+func runCheck(cmd *cobra.Command, flags *checkFlags) error {
+	if flags.minCompliance < 0 || flags.minCompliance > 100 {
+		return fmt.Errorf("--min-compliance %v: want a percentage from 0 to 100", flags.minCompliance)
+	}
+	if flags.expectHead != "" && !flags.audit {
+		return fmt.Errorf("--expect-head needs --audit")
+	}
+	asOf, err := parseAsOf(flags.asOf)
+	if err != nil {
+		return err
+	}
+	log := newLogger()
+	ctx := cmd.Context()
+	div, err := content.Load(flags.spendOpts.ContentDir)
+	if err != nil {
+		return err
+	}
+	w, err := databricks.NewWorkspaceClient(&databricks.Config{Profile: flags.profile})
+	if err != nil {
+		return fmt.Errorf("workspace configuration: %w", err)
+	}
+	if w.Config.Host == "" {
+		return fmt.Errorf("no workspace configured: set DATABRICKS_HOST and DATABRICKS_TOKEN (e.g. the exports \"generator emulator\" prints), or name a profile with --workspace-profile")
+	}
+	log.Info("reading the workspace's clusters, jobs, warehouses and pipelines", "host", w.Config.Host)
+	rep, err := compliance.Check(ctx, w, compliance.Options{
+		Division: div, Host: w.Config.CanonicalHostName(), WorkspaceID: w.Config.WorkspaceID,
+		Now: time.Now(), MinCompliancePct: flags.minCompliance,
+	})
+	if err != nil {
+		return fmt.Errorf("check the workspace: %w", err)
+	}
+	if flags.spend {
+		spend, err := lastMonthSpend(ctx, flags, asOf, log)
+		if err != nil {
+			return err
+		}
+		rep.TaggedSpend = &spend
+	}
+	if flags.audit {
+		rep.Audit = compliance.VerifyAudit(flags.spendOpts.StateDir, flags.expectHead)
+	}
+	out := cmd.OutOrStdout()
+	if flags.asJSON {
+		err = compliance.WriteJSON(out, rep)
+	} else {
+		err = compliance.WriteTable(out, rep)
+	}
+	if err != nil {
+		return err
+	}
+	if rep.Audit != nil && !rep.Audit.OK {
+		return errors.New(rep.Audit.Error)
+	}
+	if !rep.Passed {
+		c := rep.Resources
+		return fmt.Errorf("compliance %.1f %% is below --min-compliance %v %%: %d of %d resources break a rule",
+			c.CompliancePct, rep.MinCompliancePct, c.NonCompliant, c.Total)
+	}
+	return nil
+}
+
+// lastMonthSpend reads the usage the way build does and sums last month's
+// spend by whether it was attributed. It reads the report's daily series,
+// the same rounded figures the site shows, so the two agree to the cent.
+func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log *slog.Logger) (compliance.TaggedSpend, error) {
+	opts := flags.spendOpts
+	opts.AsOf, opts.Now, opts.Log, opts.Engine = asOf, time.Now().UTC(), log, flags.engine.options(log)
+	if opts.Source == pipeline.SourceDatabricks {
+		opts.Databricks.Profile = flags.profile // the warehouse is in the checked workspace
+	}
+	rep, err := pipeline.Report(ctx, opts)
+	if err != nil {
+		return compliance.TaggedSpend{}, fmt.Errorf("read spend: %w", err)
+	}
+	return compliance.TaggedSpendOf(dailyFacts(rep.Tables.CostByDay), rep.AsOf, opts.Source), nil
+}
+
+// dailyFacts turns the report's cost_by_day rows into the facts the
+// compliance package sums.
+func dailyFacts(days []report.DayCost) []budget.Fact {
+	facts := make([]budget.Fact, len(days))
+	for i, d := range days {
+		facts[i] = budget.Fact{Date: d.Date, Category: d.Category, DBUs: d.DBUs, Cost: d.Cost}
+	}
+	return facts
+}

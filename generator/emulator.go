@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/duckdb"
+	"github.com/novadynamics/stellar-budget/internal/emulator"
+)
+
+// emulatorFlags are the emulator command's settings, faults included.
+type emulatorFlags struct {
+	addr, asOf, contentDir string
+	chunkRows              int
+	faults                 emulator.Faults
+	retryAfter, delay      time.Duration
+	startDelay             time.Duration
+	engine                 engineFlags
+}
+
+func (f *emulatorFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", "127.0.0.1:8765", "address to listen on (loopback only)")
+	fl.StringVar(&f.asOf, "as-of", "", "the emulated today, YYYY-MM-DD: the demo account's usage runs to it (default: today)")
+	fl.StringVar(&f.contentDir, "content", "content", "the division's configuration directory (categories the demo account and the seeded workspace use)")
+	fl.IntVar(&f.chunkRows, "chunk-rows", emulator.DefaultChunkRows, "rows per statement result chunk")
+	fl.DurationVar(&f.startDelay, "warehouse-start-delay", 5*time.Second, "how long a stopped SQL warehouse takes to start")
+	fl.BoolVar(&f.faults.WarehouseNeverStarts, "warehouse-never-starts", false, "fault: SQL warehouses stay STARTING, statements stay PENDING")
+	fl.IntVar(&f.faults.TooManyRequests.Count, "throttle", 0, "fault: answer the next N API requests 429 with Retry-After")
+	fl.StringVar(&f.faults.TooManyRequests.PathPrefix, "throttle-path", "", "only throttle requests whose path starts with this")
+	fl.DurationVar(&f.retryAfter, "retry-after", time.Second, "Retry-After of the 429 answers (whole seconds)")
+	fl.IntVar(&f.faults.Unavailable.Count, "unavailable", 0, "fault: answer the next N API requests 503 TEMPORARILY_UNAVAILABLE")
+	fl.StringVar(&f.faults.Unavailable.PathPrefix, "unavailable-path", "", "only fail with 503 requests whose path starts with this")
+	fl.IntVar(&f.faults.InternalErrors.Count, "internal-errors", 0, "fault: answer the next N API requests 500 INTERNAL_ERROR")
+	fl.StringVar(&f.faults.InternalErrors.PathPrefix, "internal-errors-path", "", "only fail with 500 requests whose path starts with this (e.g. /api/2.0/sql/statements/ fails result pulls midway)")
+	fl.DurationVar(&f.delay, "delay", 0, "fault: hold every API request this long before answering")
+	fl.BoolVar(&f.faults.ExpiredToken, "expired-token", false, "fault: answer every API request as for an expired token")
+	f.engine.register(cmd)
+}
+
+// options checks the flags and completes the emulator's options.
+func (f *emulatorFlags) options() (emulator.Options, error) {
+	host, _, err := net.SplitHostPort(f.addr)
+	if err != nil {
+		return emulator.Options{}, fmt.Errorf("--addr %s: %w", f.addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return emulator.Options{}, fmt.Errorf("--addr %s: the emulator listens on loopback only (127.0.0.1, ::1 or localhost)", f.addr)
+	}
+	day, err := parseAsOf(f.asOf)
+	if err != nil {
+		return emulator.Options{}, err
+	}
+	if day.IsZero() {
+		day = billing.Date(time.Now())
+	}
+	if f.chunkRows < 1 {
+		return emulator.Options{}, fmt.Errorf("--chunk-rows %d: want 1 or more", f.chunkRows)
+	}
+	opts := emulator.Options{AsOf: day, Faults: f.faults, ChunkRows: f.chunkRows}
+	opts.Faults.RetryAfter = emulator.Duration(f.retryAfter)
+	opts.Faults.Delay = emulator.Duration(f.delay)
+	opts.Faults.WarehouseStartDelay = emulator.Duration(f.startDelay)
+	return opts, nil
+}
+
+func emulatorCommand() *cobra.Command {
+	var flags emulatorFlags
+	cmd := &cobra.Command{
+		Use:   "emulator",
+		Short: "Run a local Databricks on 127.0.0.1 to try build, setup and check against",
+		Long: `Serves an emulated Databricks account and workspace on --addr over plain
+HTTP: statement execution on SQL warehouses over the demo account's
+system.billing.usage and system.billing.list_prices (the SQL it receives is
+translated to DuckDB and run; nothing is canned), clusters, cluster
+policies, jobs, pipelines, SQL warehouses, SCIM Me, budgets and budget
+policies, seeded with a workspace where some resources break the rules.
+
+It prints the environment that points the generator and the Databricks SDKs
+at it, one export line each, then logs requests on stderr until Ctrl+C or
+SIGTERM. Faults (429, 503, 500, slow answers, an expired token, a warehouse
+that never starts) are switched on by flags or, while it runs, by
+POST /emulator/admin/faults; POST /emulator/admin/corrections appends a late
+usage correction. See the package documentation of internal/emulator.`,
+		Example: `  go run ./generator emulator
+  go run ./generator emulator --as-of 2026-11-23 --warehouse-start-delay 10s
+  go run ./generator emulator --throttle 3 --internal-errors 5 --internal-errors-path /api/2.0/sql/statements/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := flags.options()
+			if err != nil {
+				return err
+			}
+			div, err := content.Load(flags.contentDir)
+			if err != nil {
+				return err
+			}
+			log := newLogger()
+			ctx, cancel := withParent(cmd.Context(), time.Second, log)
+			defer cancel()
+			log.Info("loading the demo account's system tables", "as_of", opts.AsOf.Format(time.DateOnly), "categories", len(div.Categories))
+			tables, err := duckdb.OpenSystemTables(ctx, flags.engine.options(log), demo.Config{Division: div, AsOf: opts.AsOf})
+			if err != nil {
+				return err
+			}
+			defer tables.Close()
+			opts.Division, opts.SQL, opts.Log = div, tables, log
+			run, err := emulator.Start(flags.addr, opts)
+			if err != nil {
+				return err
+			}
+			defer run.Close()
+			for _, kv := range run.Env() {
+				fmt.Fprintln(os.Stdout, "export "+kv)
+			}
+			log.Info("emulator ready: run the export lines above in another shell, then the generator against it (Ctrl+C to stop)", "url", run.URL)
+			<-ctx.Done()
+			log.Info("emulator stopping")
+			return nil
+		},
+	}
+	flags.register(cmd)
+	return cmd
+}

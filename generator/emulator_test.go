@@ -1,0 +1,108 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"context"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/service/sql"
+)
+
+// TestEmulatorCommand runs `generator emulator` as a user does, points the
+// SDK at it with the export lines it prints, runs a statement on the
+// warehouse they name, and stops it with SIGINT.
+func TestEmulatorCommand(t *testing.T) {
+	t.Parallel()
+	emu := exec.Command("generator", "emulator", "--addr", "127.0.0.1:0", "--content", contentDir(t),
+		"--as-of", "2026-11-23", "--warehouse-start-delay", "200ms")
+	emu.Dir = t.TempDir()
+	stdout, err := emu.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	emu.Stderr = &stderr
+	if err := emu.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- emu.Wait() }()
+	t.Cleanup(func() {
+		emu.Process.Kill()
+		<-done
+	})
+
+	// The six export lines, in order, before anything else.
+	want := []string{"DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID",
+		"DATABRICKS_WAREHOUSE_ID", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST"}
+	env := map[string]string{}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(2 * time.Minute)
+	for i, name := range want {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatalf("the emulator stopped after %d export lines\n%s", i, stderr.String())
+			}
+			kv, found := strings.CutPrefix(line, "export "+name+"=")
+			if !found || kv == "" {
+				t.Fatalf("line %d is %q, want export %s=...", i+1, line, name)
+			}
+			env[name] = kv
+		case <-timeout:
+			t.Fatalf("no export lines after 2 minutes\n%s", stderr.String())
+		}
+	}
+	if !strings.HasPrefix(env["DATABRICKS_HOST"], "http://127.0.0.1:") || env["DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST"] != "true" {
+		t.Errorf("environment %v", env)
+	}
+
+	w, err := databricks.NewWorkspaceClient(&databricks.Config{
+		Host: env["DATABRICKS_HOST"], Token: env["DATABRICKS_TOKEN"],
+		AccountID: env["DATABRICKS_ACCOUNT_ID"], WorkspaceID: env["DATABRICKS_WORKSPACE_ID"],
+		Experimental_IsUnifiedHost: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := w.StatementExecution.ExecuteStatement(context.Background(), sql.ExecuteStatementRequest{
+		WarehouseId: env["DATABRICKS_WAREHOUSE_ID"], WaitTimeout: "30s",
+		Statement: "SELECT max(usage_date) AS last_day, count(DISTINCT custom_tags['OperationalCategory']) AS tags FROM system.billing.usage",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status.State != sql.StatementStateSucceeded || resp.Result.DataArray[0][0] != "2026-11-23" {
+		t.Fatalf("statement %s %+v: %v, want the demo account's usage to the as-of date", resp.Status.State, resp.Status.Error, resp.Result)
+	}
+
+	if err := emu.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		done <- err // for the cleanup
+		if err != nil {
+			t.Errorf("the emulator exited with %v after SIGINT\n%s", err, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the emulator still runs 10s after SIGINT\n%s", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "emulator ready") || strings.Contains(stderr.String(), env["DATABRICKS_TOKEN"]) {
+		t.Errorf("stderr: want the ready line and never the token\n%s", stderr.String())
+	}
+}

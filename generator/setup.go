@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/novadynamics/stellar-budget/internal/audit"
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/setup"
+)
+
+// Where setup learns the spellings of the category tags.
+const (
+	variantsDemo = "demo" // the demo account's usage, generated in memory
+	variantsNone = "none" // the canonical tag values only
+)
+
+func setupCommand() *cobra.Command {
+	var (
+		apply                  bool
+		contentDir, stateDir   string
+		asOf, source, variants string
+		connect                setup.ConnectOptions
+		opts                   setup.Options
+	)
+	cmd := &cobra.Command{
+		Use:   "setup",
+		Short: "Plan, and with --apply create or update, the budgets and policies content/ asks for",
+		Long: `Compares content/ with the Databricks account and workspace and prints the
+plan: for each category and alert threshold an account budget (its alert at
+that share of the budget in force, emailing the owners, filtered on the
+category tag and its spellings seen in the data), a serverless budget policy
+carrying the category's tags, and a jobs cluster policy (plus an all-purpose
+one where allow_all_purpose is true) that fixes the tags, caps workers and
+node types and forces autotermination; the policies are granted to the
+category's group. Each object shows as create, update (with the fields that
+change) or unchanged.
+
+--apply carries the plan out, writes every change to the audit log in
+--state (audit.jsonl, hash-chained) and prints the log's new head hash; keep
+it to check the log later with "check --audit --expect-head HASH". Applying
+twice changes nothing the second time. Objects are found again by the key
+at the start of their display name, policy name or description
+("stellar-budget:SAD:..."), so a renamed category is updated in place.
+setup never deletes anything.
+
+The account and the workspace are configured separately, through the SDK's
+unified auth: --account-profile and --workspace-profile name profiles of
+~/.databrickscfg (production: https://accounts.cloud.databricks.com with
+account_id, and the workspace host); without them the DATABRICKS_*
+environment is used, e.g. the unified host the emulator prints.
+
+The tag spellings come from the demo account (--source demo, the default,
+which is what the emulator serves), from nowhere (--source none), or from a
+JSON array of the OperationalCategory values seen in the live account
+(--variants-from FILE), e.g. the result of
+  SELECT DISTINCT custom_tags['OperationalCategory'] FROM system.billing.usage`,
+		Example: `  go run ./generator setup
+  go run ./generator setup --apply
+  go run ./generator setup --account-profile ACCOUNT --workspace-profile PROD --variants-from tags.json --apply`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := newLogger()
+			day, err := parseAsOf(asOf)
+			if err != nil {
+				return err
+			}
+			if day.IsZero() {
+				day = billing.Date(time.Now())
+			}
+			div, err := content.Load(contentDir)
+			if err != nil {
+				return err
+			}
+			opts.AsOf = day
+			if opts.Variants, err = tagVariants(div, day, source, variants); err != nil {
+				return err
+			}
+			clients, err := setup.Connect(connect)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			log.Info("checking access to the account and the workspace")
+			actor, err := setup.Preflight(ctx, clients)
+			if err != nil {
+				return err
+			}
+			log.Info("reading budgets and policies", "as", actor)
+			plan, err := setup.NewPlan(ctx, clients, div, opts)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if err := plan.WriteText(out); err != nil {
+				return err
+			}
+			if !apply {
+				if !plan.Empty() {
+					fmt.Fprintln(out, "Run again with --apply to carry it out.")
+				}
+				return nil
+			}
+			res, err := setup.Apply(ctx, clients, plan, setup.ApplyOptions{
+				AuditLog: filepath.Join(stateDir, audit.FileName), Actor: actor, Now: time.Now,
+			})
+			if res.Head.Hash != "" || err == nil {
+				fmt.Fprintf(out, "Applied %d changes. Audit log %s, head %s\n",
+					len(res.Applied), filepath.Join(stateDir, audit.FileName), orEmpty(res.Head.Hash))
+			}
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&apply, "apply", false, "carry the plan out (default: print it only)")
+	f.StringVar(&contentDir, "content", "content", "the division's configuration directory")
+	f.StringVar(&stateDir, "state", ".stellar-state", "state directory; the audit log is audit.jsonl in it")
+	f.StringVar(&asOf, "as-of", "", "date YYYY-MM-DD whose month's budget is in force (default: today)")
+	f.StringVar(&connect.AccountProfile, "account-profile", "", "config profile of the account (default: the DATABRICKS_* environment)")
+	f.StringVar(&connect.WorkspaceProfile, "workspace-profile", "", "config profile of the workspace (default: the DATABRICKS_* environment)")
+	f.StringVar(&source, "source", variantsDemo, "where the tag spellings the budgets also filter on come from: demo or none")
+	f.StringVar(&variants, "variants-from", "", "JSON array of the OperationalCategory values seen in the account; replaces --source")
+	f.StringVar(&opts.Team, "team", setup.DefaultTeam, "Team tag the policies fix, also part of every key")
+	f.StringVar(&opts.CostCenter, "cost-center", setup.DefaultCostCenter, "CostCenter tag the policies fix")
+	return cmd
+}
+
+func orEmpty(hash string) string {
+	if hash == "" {
+		return "(empty log)"
+	}
+	return hash
+}
+
+// tagVariants collects the OperationalCategory spellings the budgets
+// filter on besides the canonical values. The attributed facts a build
+// keeps hold the canonical value only, so the spellings come from the
+// usage rows themselves: the demo account is generated in memory in a
+// fraction of a second; a live account's come from a file.
+func tagVariants(div budget.Division, day time.Time, source, file string) (map[string][]string, error) {
+	var seen []string
+	switch {
+	case file != "":
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--variants-from: %w", err)
+		}
+		if err := json.Unmarshal(b, &seen); err != nil {
+			return nil, fmt.Errorf("--variants-from %s: want a JSON array of tag values: %w", file, err)
+		}
+	case source == variantsNone:
+		return nil, nil
+	case source == variantsDemo:
+		distinct := map[string]bool{}
+		err := demo.Usage(demo.Config{Division: div, AsOf: day}, func(r billing.UsageRecord) error {
+			if v, ok := r.CustomTags[budget.CategoryTagKey]; ok && !distinct[v] {
+				distinct[v] = true
+				seen = append(seen, v)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("--source %q: want %s or %s (or --variants-from FILE)", source, variantsDemo, variantsNone)
+	}
+	return setup.GroupVariants(div.TagValues(), seen), nil
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/emulator"
+)
+
+// TestSetupCommand runs setup's plan as a user does, against the emulator
+// (the apply path is tested end to end in internal/setup).
+func TestSetupCommand(t *testing.T) {
+	dir := contentDir(t)
+	div, err := content.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf := time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)
+	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: asOf, Division: div, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	variants := filepath.Join(t.TempDir(), "tags.json")
+	if err := os.WriteFile(variants, []byte(`["Deep-Space-Telemetry", "SANDBOX", "DEEP_SPACE_TELEMETRY"]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string // fragments of the output, or of the error when err
+		err  bool
+	}{
+		{"plan with the demo's spellings", []string{"--as-of", "2026-07-15"}, nil, []string{
+			"create    budget               stellar-budget:SAD:deep-space-telemetry:75",
+			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
+			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
+			"create    cluster policy       stellar-budget:SAD:exoplanet-research:all-purpose \"SAD Exoplanet Research (all-purpose)\"",
+			"53 to create, 0 to update, 0 unchanged.",
+			"Run again with --apply to carry it out.",
+		}, false},
+		{"plan with spellings from a file", []string{"--as-of", "2026-07-15", "--variants-from", variants}, nil, []string{
+			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, Deep-Space-Telemetry]",
+			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH]\n",
+		}, false},
+		{"canonical values only, other team", []string{"--as-of", "2026-07-15", "--source", "none", "--team", "NDX"}, nil, []string{
+			"stellar-budget:NDX:deep-space-telemetry:90",
+			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY]\n",
+			`      definition.custom_tags.Team: {"type":"fixed","value":"NDX"}`,
+		}, false},
+		{"unknown spelling source", []string{"--source", "files"}, nil, []string{`--source "files": want demo or none`}, true},
+		{"no account id", nil, map[string]string{"DATABRICKS_ACCOUNT_ID": ""}, []string{"account configuration: no account id"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, kv := range emu.Env() {
+				k, v, _ := strings.Cut(kv, "=")
+				t.Setenv(k, v)
+			}
+			t.Setenv("DATABRICKS_CONFIG_FILE", filepath.Join(t.TempDir(), "none.cfg"))
+			t.Setenv("DATABRICKS_RATE_LIMIT", "1000")
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			cmd := setupCommand()
+			cmd.SilenceUsage, cmd.SilenceErrors = true, true
+			var out bytes.Buffer
+			cmd.SetOut(&out)
+			cmd.SetArgs(append([]string{"--content", dir, "--state", t.TempDir()}, tc.args...))
+			err := cmd.ExecuteContext(context.Background())
+			got := out.String()
+			if tc.err {
+				if err == nil {
+					t.Fatalf("no error; output:\n%s", got)
+				}
+				got = err.Error()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("output lacks %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}

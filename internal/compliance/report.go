@@ -1,0 +1,225 @@
+// Package compliance judges a workspace's clusters, jobs, SQL warehouses
+// and pipelines against the division's rules from content/ and reports the
+// share of them that comply, beside the share of last month's spend that
+// was correctly tagged. It reads the workspace through databricks-sdk-go
+// and never links DuckDB.
+//
+// Order of operations (Evaluate):
+//
+//  1. Clusters created by a job or a pipeline (cluster_source JOB,
+//     PIPELINE, PIPELINE_MAINTENANCE) are skipped: they are ephemeral and
+//     judged through the job's or pipeline's own cluster settings.
+//  2. A resource's tags are its own; a job's are its tags overlaid with
+//     each job cluster's custom_tags, a pipeline's its tags overlaid with
+//     each of its clusters' custom_tags, the way Databricks propagates them
+//     to the compute that is billed. A job or pipeline is judged once per
+//     cluster it runs on, the same finding on several clusters said once
+//     with the clusters named; a serverless one, without clusters, on its
+//     own tags (the tags of its budget policy live in the account and are
+//     not read). Autotermination is judged on all-purpose clusters and
+//     warehouses (auto stop off) only: job and pipeline clusters end with
+//     their run.
+//  3. Its category is the OperationalCategory tag normalised
+//     (budget.NormalizeTag) and matched to a configured tag_value; anything
+//     else is budget.Unattributed, and the rules that need a category's
+//     limits (workers, node types, autotermination limit, all-purpose) are
+//     not judged for it: its tag finding already says what to fix.
+//  4. Owner: the Owner tag, else the resource's creator, else
+//     budget.UnknownOwner.
+//  5. A resource complies when it breaks no rule. The share that comply is
+//     compliant / checked; no resource at all complies fully (100 %).
+//     Percentages are rounded down to one decimal, so 100.0 always means
+//     every resource complies; the --min-compliance gate compares the exact
+//     counts.
+//
+// # JSON schema
+//
+// WriteJSON writes one object, schema version SchemaVersion. Fields are
+// only ever added, never renamed or removed, within a version:
+//
+//	schema              int      SchemaVersion
+//	checked_at          string   RFC 3339, UTC
+//	workspace           string   the workspace URL the resources were read from
+//	min_compliance_pct  number   the target (--min-compliance)
+//	passed              bool     compliance_pct of resources >= the target (exact counts)
+//	resources           object   {total, compliant, non_compliant, compliance_pct}
+//	by_kind             array    [{kind, total, compliant, non_compliant, compliance_pct}] in kind order
+//	findings            array    one per (resource, rule broken):
+//	    kind            string   cluster | job | warehouse | pipeline
+//	    id              string   cluster_id, job_id, warehouse id, pipeline_id
+//	    name            string
+//	    category        string   configured tag_value, or UNATTRIBUTED
+//	    category_slug   string   the category's page slug; "" when unattributed
+//	    owner           string   Owner tag, else creator, else "(unknown)"
+//	    link            string   the resource in the workspace UI
+//	    rule            string   one of the Rule constants
+//	    explanation     string   what is wrong, in plain words
+//	tagged_spend        object   absent when no spend was read:
+//	    month           string   YYYY-MM, the calendar month before the as-of date
+//	    source          string   demo | files | databricks
+//	    total_usd       string   all spend of the month, 2 decimals
+//	    attributed_usd  string   spend whose tag matched a configured category
+//	    unattributed_usd string  the rest
+//	    attributed_pct  number|null  attributed / total (null when total <= 0)
+//	audit               object   absent unless --audit:
+//	    log             string   the audit log verified
+//	    entries         int      entries in it (0: missing or empty)
+//	    head            string   hash of its last entry
+//	    expected_head   string   the --expect-head given, if any
+//	    since_expected  int      entries appended after the expected head
+//	    ok              bool     the chain (and the expected head) verify
+//	    error           string   why not, when ok is false
+package compliance
+
+import (
+	"math"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// SchemaVersion is the version of the JSON WriteJSON writes.
+const SchemaVersion = 1
+
+// Kinds of resource checked, in the order reports list them.
+const (
+	KindCluster   = "cluster"
+	KindJob       = "job"
+	KindWarehouse = "warehouse"
+	KindPipeline  = "pipeline"
+)
+
+// Kinds lists the kinds in report order.
+var Kinds = []string{KindCluster, KindJob, KindWarehouse, KindPipeline}
+
+// Rule names one rule a resource can break; the values are stable (JSON).
+type Rule string
+
+// The rules, in the order a resource's findings are listed.
+const (
+	RuleMissingTag               Rule = "missing_tag"
+	RuleWrongTag                 Rule = "wrong_tag"
+	RuleNoPolicy                 Rule = "no_policy"
+	RuleAutoterminationOff       Rule = "autotermination_off"
+	RuleAutoterminationOverLimit Rule = "autotermination_over_limit"
+	RuleTooManyWorkers           Rule = "too_many_workers"
+	RuleNodeTypeNotAllowed       Rule = "node_type_not_allowed"
+	RuleAllPurposeNotAllowed     Rule = "all_purpose_not_allowed"
+)
+
+var ruleOrder = map[Rule]int{
+	RuleMissingTag: 0, RuleWrongTag: 1, RuleNoPolicy: 2, RuleAutoterminationOff: 3,
+	RuleAutoterminationOverLimit: 4, RuleTooManyWorkers: 5, RuleNodeTypeNotAllowed: 6,
+	RuleAllPurposeNotAllowed: 7,
+}
+
+// Resource is one checked cluster, job, warehouse or pipeline.
+type Resource struct {
+	Kind         string `json:"kind"`
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Category     string `json:"category"`      // configured tag_value or budget.Unattributed
+	CategorySlug string `json:"category_slug"` // "" when unattributed
+	Owner        string `json:"owner"`
+	Link         string `json:"link"` // the resource in the workspace UI
+}
+
+// Finding is one rule one resource breaks.
+type Finding struct {
+	Resource
+	Rule        Rule   `json:"rule"`
+	Explanation string `json:"explanation"`
+}
+
+// Counts are how many resources were checked and how many comply.
+type Counts struct {
+	Total         int     `json:"total"`
+	Compliant     int     `json:"compliant"`
+	NonCompliant  int     `json:"non_compliant"`
+	CompliancePct float64 `json:"compliance_pct"` // rounded down to 1 decimal
+}
+
+// KindCounts are the counts of one kind of resource.
+type KindCounts struct {
+	Kind string `json:"kind"`
+	Counts
+}
+
+// Report is the result of one check: what the CLI prints and the site's
+// compliance page shows.
+type Report struct {
+	Schema           int       `json:"schema"`
+	CheckedAt        time.Time `json:"checked_at"`
+	Workspace        string    `json:"workspace"`
+	MinCompliancePct float64   `json:"min_compliance_pct"`
+	// Passed says whether the share of compliant resources reaches
+	// MinCompliancePct, compared on the exact counts.
+	Passed    bool         `json:"passed"`
+	Resources Counts       `json:"resources"`
+	ByKind    []KindCounts `json:"by_kind"`
+	// Findings are sorted by kind, name, id and rule.
+	Findings    []Finding    `json:"findings"`
+	TaggedSpend *TaggedSpend `json:"tagged_spend,omitempty"`
+	Audit       *Audit       `json:"audit,omitempty"`
+}
+
+// Audit is the result of verifying the setup audit log's hash chain
+// (package audit).
+type Audit struct {
+	Log     string `json:"log"`     // the file verified
+	Entries int    `json:"entries"` // entries in the log; 0 when it is missing
+	Head    string `json:"head"`    // hash of the last entry
+	// ExpectedHead is the head hash the check was given (--expect-head);
+	// SinceExpected counts the entries appended after it.
+	ExpectedHead  string `json:"expected_head,omitempty"`
+	SinceExpected int    `json:"since_expected"`
+	OK            bool   `json:"ok"`
+	Error         string `json:"error,omitempty"` // why the chain does not verify
+}
+
+// ResourceFindings are one non-compliant resource and every rule it breaks.
+type ResourceFindings struct {
+	Resource
+	Findings []Finding
+}
+
+// NonCompliant groups the findings by resource, in the findings' order.
+func (r Report) NonCompliant() []ResourceFindings {
+	var out []ResourceFindings
+	for _, f := range r.Findings {
+		if n := len(out); n > 0 && out[n-1].Kind == f.Kind && out[n-1].ID == f.ID {
+			out[n-1].Findings = append(out[n-1].Findings, f)
+			continue
+		}
+		out = append(out, ResourceFindings{Resource: f.Resource, Findings: []Finding{f}})
+	}
+	return out
+}
+
+// countsOf fills the derived fields of a total and a compliant count.
+func countsOf(total, compliant int) Counts {
+	return Counts{Total: total, Compliant: compliant, NonCompliant: total - compliant, CompliancePct: sharePct(compliant, total)}
+}
+
+// sharePct is part/whole in percent rounded down to one decimal; 100 when
+// whole is 0 (nothing to break a rule).
+func sharePct(part, whole int) float64 {
+	if whole == 0 {
+		return 100
+	}
+	return floorTenth(float64(part) * 100 / float64(whole))
+}
+
+// floorTenth rounds a percentage down to one decimal, so that a share just
+// short of the whole never shows as 100.0.
+func floorTenth(pct float64) float64 {
+	return math.Floor(pct*10+1e-9) / 10
+}
+
+// meets reports whether compliant of total reach pct percent, exactly.
+func meets(compliant, total int, pct float64) bool {
+	return float64(compliant)*100 >= pct*float64(total)
+}
+
+// unattributed is the category of a resource no configured category matches.
+const unattributed = budget.Unattributed

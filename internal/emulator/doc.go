@@ -1,0 +1,171 @@
+// Package emulator is a local Databricks: one plain-HTTP server on
+// loopback that the real databricks-sdk-go (and any other Databricks SDK)
+// talks to as to an account and a workspace, so the generator's
+// databricks source, setup and check can be tried and tested without an
+// account. `generator emulator` runs it.
+//
+// # Hosts and clients
+//
+// The server is one host for both APIs. The Go SDK reaches it in unified
+// host mode (DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST=true with
+// DATABRICKS_HOST=http://127.0.0.1:PORT, DATABRICKS_ACCOUNT_ID,
+// DATABRICKS_WORKSPACE_ID and DATABRICKS_TOKEN): its account client calls
+// /api/2.1/accounts/{account_id}/..., its workspace client the workspace
+// paths with X-Databricks-Org-Id. Other SDKs use the host as a plain
+// workspace host and send no X-Databricks-Org-Id. Running.Env gives the
+// six variables in the order the command prints them.
+//
+// # Authentication
+//
+// Every request needs "Authorization: Bearer <token>" (DefaultToken unless
+// Options.Token says otherwise). A missing or malformed header is answered
+// 401 UNAUTHENTICATED "Credential was not sent or was of an unsupported
+// type for this API."; another token 403 {"error_code": "403", "message":
+// "Invalid access token."}, as Databricks answers. X-Databricks-Org-Id is
+// optional; when present it must be the workspace id (else 403
+// PERMISSION_DENIED). Every error body is Databricks' {"error_code",
+// "message"}; a path the emulator does not serve is 404
+// ENDPOINT_NOT_FOUND.
+//
+// # Endpoints
+//
+// Statement execution (statements.go), disposition INLINE and format
+// JSON_ARRAY only:
+//
+//	POST /api/2.0/sql/statements                       execute
+//	GET  /api/2.0/sql/statements/{id}                  get
+//	GET  /api/2.0/sql/statements/{id}/result/chunks/{n} result chunk n
+//	POST /api/2.0/sql/statements/{id}/cancel           cancel
+//
+// A statement is PENDING while its warehouse starts (a STOPPED warehouse is
+// started by the statement, as on Databricks), RUNNING while the engine
+// runs it, then SUCCEEDED, FAILED (status.error: error_code BAD_REQUEST and
+// a message led by the Databricks error class, e.g. "[TABLE_OR_VIEW_NOT_FOUND]
+// The table or view `system`.`billing`.`usagex` cannot be found. ...",
+// [PARSE_SYNTAX_ERROR], [UNRESOLVED_COLUMN.WITHOUT_SUGGESTION],
+// [UNRESOLVED_ROUTINE], [CAST_INVALID_INPUT]) or CANCELED. wait_timeout is
+// "0s" (answer at once) or 5s to 50s (default 10s); on_wait_timeout
+// CONTINUE answers with the state so far, CANCEL cancels. Other
+// dispositions and formats, and other wait_timeouts, are 400
+// INVALID_PARAMETER_VALUE. row_limit truncates (manifest.truncated); named
+// parameters (:name with parameters[].name/value/type) are bound as typed
+// literals. Results come in chunks of Options.ChunkRows rows
+// (DefaultChunkRows): manifest.total_chunk_count and manifest.chunks list
+// them, result.next_chunk_index and next_chunk_internal_link lead to the
+// next. The manifest's schema has Databricks' type_name, type_text,
+// type_precision and type_scale (BIGINT is type_name LONG, as Databricks
+// writes it); values are text as in JSON_ARRAY, SQL NULL a JSON null,
+// timestamps 2026-11-23T01:00:00.000Z. A finished statement's result stays
+// an hour; the 25 MiB INLINE limit is not enforced. Executing on a
+// warehouse id the workspace does not have is 404 RESOURCE_DOES_NOT_EXIST,
+// as is an unknown statement id.
+//
+// The SQL is executed, never canned: the Engine (internal/duckdb's
+// SystemTables) holds the demo account's system.billing.usage and
+// system.billing.list_prices with the real tables' types, and each
+// statement is translated from the Databricks dialect to DuckDB's first
+// (dialect.go lists what is translated). The emulated clock's today is
+// Options.AsOf: current_date() answers it.
+//
+// SQL warehouses (warehouses.go), seeded with a serverless Pro warehouse
+// that starts STOPPED with auto stop on (DefaultWarehouseID, the one
+// DATABRICKS_WAREHOUSE_ID names) and two that break the division's rules
+// (a classic one with auto stop off and no OperationalCategory tag, one
+// tagged with an unknown category and no Owner); tags are in
+// tags.custom_tags as the real API returns them:
+//
+//	GET  /api/2.0/sql/warehouses              list
+//	GET  /api/2.0/sql/warehouses/{id}         get
+//	POST /api/2.0/sql/warehouses/{id}/start   STOPPED -> STARTING -> RUNNING
+//	POST /api/2.0/sql/warehouses/{id}/stop    -> STOPPED
+//
+// A starting warehouse is RUNNING after Faults.WarehouseStartDelay; a
+// running one stops after auto_stop_mins without statements.
+//
+// The workspace objects (workspace*.go: clusters, cluster policies and
+// their permissions, jobs, pipelines, SCIM Me) and the account objects
+// (account*.go: budgets, budget policies, and the access-control rule sets
+// that let a group use a budget policy) have their own files; their paths
+// are the SDK's:
+//
+//	GET|POST      /api/2.1/clusters/{list,get,edit,resize,delete}
+//	GET|POST      /api/2.0/policies/clusters/{list,get,create,edit,delete}
+//	GET|PUT|PATCH /api/2.0/permissions/cluster-policies/{id}
+//	GET           /api/2.2/jobs/{list,get}
+//	GET           /api/2.0/pipelines, /api/2.0/pipelines/{id}
+//	GET           /api/2.0/preview/scim/v2/Me
+//	GET|POST      /api/2.1/accounts/{account_id}/budgets
+//	GET|PUT|DELETE /api/2.1/accounts/{account_id}/budgets/{id}
+//	GET|POST      /api/2.1/accounts/{account_id}/budget-policies
+//	GET|PATCH|DELETE /api/2.1/accounts/{account_id}/budget-policies/{id}
+//	GET|PUT       /api/2.0/preview/accounts/{account_id}/access-control/rule-sets
+//
+// # Faults
+//
+// Faults are set at start (Options.Faults; the command's flags) and at run
+// time through the admin endpoints. A request fault fails the next Count
+// API requests whose path starts with PathPrefix (any path when empty),
+// after the token check, and is used up one request at a time:
+//
+//	too_many_requests  429 TOO_MANY_REQUESTS with Retry-After (retry_after,
+//	                   whole seconds); the Go SDK retries these
+//	unavailable        503 TEMPORARILY_UNAVAILABLE; the Go SDK retries these
+//	internal_errors    500 INTERNAL_ERROR; the Go SDK (v0.118.0) does not
+//	                   retry these, so with path_prefix
+//	                   "/api/2.0/sql/statements/" a result pull fails midway
+//	                   (submitting a statement is not under that prefix)
+//
+// and the standing ones:
+//
+//	delay                   every API request waits this long ("300ms")
+//	expired_token           every API request gets 401 UNAUTHENTICATED
+//	                        "Token is expired."
+//	warehouse_start_delay   how long a warehouse stays STARTING
+//	warehouse_never_starts  warehouses stay STARTING; statements PENDING
+//
+// Durations are Go duration text ("1.5s") or a number of seconds.
+//
+// # Admin endpoints
+//
+// Not part of Databricks; they take the same bearer token, but no faults
+// (so an expired-token fault can be switched off again):
+//
+//	GET    /emulator/admin/faults       the faults in force, as JSON
+//	POST   /emulator/admin/faults       replace the fields the body names,
+//	                                    e.g. {"too_many_requests": {"count": 3,
+//	                                    "path_prefix": "/api/2.0/sql/"},
+//	                                    "retry_after": "2s"}; answers the
+//	                                    faults now in force
+//	DELETE /emulator/admin/faults       switch every fault off
+//	POST   /emulator/admin/corrections  a late correction of one usage day:
+//	                                    {"usage_date": "2026-11-02",
+//	                                    "factor": "1.1", "category":
+//	                                    "DEEP_SPACE_TELEMETRY",
+//	                                    "ingestion_date": "2026-11-23"}
+//	                                    (category and ingestion_date optional;
+//	                                    the latter defaults to the emulated
+//	                                    today) appends, per group of the day's
+//	                                    records with the same keys, a
+//	                                    RETRACTION of its net quantity and a
+//	                                    RESTATEMENT of factor times it;
+//	                                    answers {"groups", "rows_added", ...}
+//	POST   /emulator/admin/sql          {"statement": "..."}: runs a statement
+//	                                    that changes the system tables (e.g.
+//	                                    an INSERT of hand-made usage rows), in
+//	                                    the Databricks dialect
+//
+// For example:
+//
+//	curl -H "Authorization: Bearer $DATABRICKS_TOKEN" -d '{"internal_errors": {"count": 10, "path_prefix": "/api/2.0/sql/statements/"}}' $DATABRICKS_HOST/emulator/admin/faults
+//
+// # The command
+//
+//	generator emulator [--addr 127.0.0.1:8765] [--as-of YYYY-MM-DD] [--content DIR]
+//	                   [--chunk-rows N] [--warehouse-start-delay 5s] [--warehouse-never-starts]
+//	                   [--throttle N] [--throttle-path P] [--retry-after 1s]
+//	                   [--unavailable N] [--unavailable-path P]
+//	                   [--internal-errors N] [--internal-errors-path P]
+//	                   [--delay D] [--expired-token] [--memory-limit 1GB]
+//
+// prints the export lines and serves until Ctrl+C or SIGTERM.
+package emulator

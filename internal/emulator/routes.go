@@ -1,0 +1,32 @@
+package emulator
+
+import "net/http"
+
+// handle registers h for pattern (a net/http ServeMux pattern such as
+// "GET /api/2.1/clusters/list") behind the emulator's middleware: bearer
+// token check, the X-Databricks-Org-Id check, and the configured faults.
+// Every API endpoint, workspace, account or admin, registers through it.
+func (s *Server) handle(pattern string, h http.HandlerFunc) {
+	s.mux.Handle(pattern, s.middleware(h))
+}
+
+// routes registers every endpoint.
+func (s *Server) routes() {
+	s.statementRoutes()
+	s.warehouseRoutes()
+	s.adminRoutes()
+	s.workspaceRoutes()
+	s.accountRoutes()
+	s.handle("/", s.notFound)
+}
+
+// seed fills the emulated workspace and account.
+func (s *Server) seed() error {
+	if err := s.seedWarehouses(); err != nil {
+		return err
+	}
+	if err := s.seedWorkspace(); err != nil {
+		return err
+	}
+	return s.seedAccount()
+}

@@ -1,0 +1,188 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// Engine runs DuckDB SQL over the demo account's system tables
+// (system.billing.usage and system.billing.list_prices). internal/duckdb
+// provides it; the emulator translates the Databricks dialect it receives
+// before handing a statement on.
+type Engine interface {
+	// Query runs one statement and returns its column names, their DuckDB
+	// types and every row as text (nil for null), as Databricks' JSON_ARRAY
+	// format writes values.
+	Query(ctx context.Context, query string) (names, types []string, rows [][]*string, err error)
+	// Exec runs one statement that returns no rows, such as the INSERT of
+	// a late usage correction.
+	Exec(ctx context.Context, stmt string) error
+}
+
+// Options configure an emulator.
+type Options struct {
+	AsOf     time.Time       // the emulated "today"; the demo account runs to it
+	Division budget.Division // categories the seeded workspace's resources are tagged with
+	SQL      Engine          // nil: statement execution answers that no SQL engine is attached
+	// Token is the bearer token every request must carry; empty picks a
+	// fixed development token.
+	Token       string
+	AccountID   string // empty: a fixed id
+	WorkspaceID string // empty: a fixed numeric id
+	Faults      Faults
+	// ChunkRows is how many rows a statement result chunk holds; 0 means
+	// DefaultChunkRows. Tests set it low to get many chunks.
+	ChunkRows int
+	Log       *slog.Logger
+}
+
+// Server is an emulated Databricks account and workspace.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+
+	mu sync.Mutex // guards all state below and in the files that extend Server
+	// now is the emulator's clock (tests may replace it).
+	now func() time.Time
+
+	ws         workspaceState // clusters, policies, jobs, pipelines, SCIM Me
+	acct       accountState   // budgets and budget policies
+	warehouses []*warehouse
+	statements map[string]*statement
+
+	// ruleSets are the access-control rule sets written so far, by name
+	// (account_rulesets.go).
+	ruleSets map[string]*storedRuleSet
+
+	// base is cancelled by Close: statements still waiting or running stop.
+	base context.Context
+	stop context.CancelFunc
+}
+
+// Default identifiers of the emulated account and workspace.
+const (
+	DefaultToken       = "dapi-stellar-emulator"
+	DefaultAccountID   = "00000000-0000-4000-8000-00000000a5d0"
+	DefaultWorkspaceID = "1234567890123456"
+)
+
+// New builds an emulator with its seeded workspace and account.
+func New(opts Options) (*Server, error) {
+	if opts.Token == "" {
+		opts.Token = DefaultToken
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = DefaultAccountID
+	}
+	if opts.WorkspaceID == "" {
+		opts.WorkspaceID = DefaultWorkspaceID
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if err := opts.Faults.validate(); err != nil {
+		return nil, fmt.Errorf("emulator faults: %w", err)
+	}
+	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux(), now: time.Now, statements: map[string]*statement{}}
+	s.base, s.stop = context.WithCancel(context.Background())
+	if err := s.seed(); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("seed emulator: %w", err)
+	}
+	s.routes()
+	return s, nil
+}
+
+// Close cancels the statements still waiting or running.
+func (s *Server) Close() { s.stop() }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// Running is an emulator listening on loopback.
+type Running struct {
+	*Server
+	URL      string // http://127.0.0.1:PORT
+	listener net.Listener
+	http     *http.Server
+}
+
+// Start listens on addr (e.g. "127.0.0.1:0") and serves until Close.
+func Start(addr string, opts Options) (*Running, error) {
+	s, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("emulator listen %s: %w", addr, err)
+	}
+	r := &Running{Server: s, URL: "http://" + ln.Addr().String(), listener: ln, http: &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}}
+	go r.http.Serve(ln)
+	return r, nil
+}
+
+// Close stops the server and the statements still running.
+func (r *Running) Close() error {
+	r.Server.Close()
+	return r.http.Close()
+}
+
+// Env is the environment that points the generator and the SDK at the
+// emulator, as NAME=value pairs in the order the CLI prints them.
+func (r *Running) Env() []string {
+	return []string{
+		"DATABRICKS_HOST=" + r.URL,
+		"DATABRICKS_TOKEN=" + r.opts.Token,
+		"DATABRICKS_ACCOUNT_ID=" + r.opts.AccountID,
+		"DATABRICKS_WORKSPACE_ID=" + r.opts.WorkspaceID,
+		"DATABRICKS_WAREHOUSE_ID=" + r.DefaultWarehouseID(),
+		"DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST=true",
+	}
+}
+
+// apiError is Databricks' error body.
+type apiError struct {
+	ErrorCode string `json:"error_code"`
+	Message   string `json:"message"`
+}
+
+// writeError answers with Databricks' error shape.
+func writeError(w http.ResponseWriter, status int, code, format string, args ...any) {
+	writeJSON(w, status, apiError{ErrorCode: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// readJSON decodes a request body into v, answering 400 when it does not
+// parse; it reports whether the handler may go on.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<20)).Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "MALFORMED_REQUEST", "could not parse request body: %v", err)
+		return false
+	}
+	return true
+}
+
+// accountPath is the prefix of the account API paths.
+func (s *Server) accountPath(rest string) string {
+	return "/api/2.1/accounts/" + s.opts.AccountID + "/" + strings.TrimPrefix(rest, "/")
+}

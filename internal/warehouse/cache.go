@@ -1,0 +1,135 @@
+package warehouse
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// cacheDir and cacheName place the cache in the state directory.
+const (
+	cacheDir  = "databricks"
+	cacheName = "aggregates.json.gz"
+)
+
+// cache is what the source keeps between builds: the attribution result
+// rows of every usage day it has pulled, as the warehouse sent them, so a
+// build from the cache reads them exactly as a build from the warehouse.
+type cache struct {
+	Format      int    `json:"format"`
+	Fingerprint string `json:"fingerprint"`
+	Host        string `json:"host"`
+	WarehouseID string `json:"warehouse_id"`
+	// Watermark is the latest ingestion_date the table had when the cache
+	// was last pulled; rows ingested on or after it may be new.
+	Watermark string `json:"watermark"`
+	// From and To bound the usage days the cache holds completely: every
+	// day between them was pulled (a day without usage has no rows).
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	PulledAt time.Time `json:"pulled_at"`
+	// Days holds each usage day's result rows (ResultColumns order, null
+	// as empty text).
+	Days map[string][][]string `json:"days"`
+}
+
+func cachePath(stateDir string) string {
+	return filepath.Join(stateDir, cacheDir, cacheName)
+}
+
+// loadCache reads the cache; a missing file is (nil, nil).
+func loadCache(stateDir string) (*cache, error) {
+	path := cachePath(stateDir)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read databricks cache: %w", err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("read databricks cache %s: %w", path, err)
+	}
+	var c cache
+	if err := json.NewDecoder(z).Decode(&c); err != nil {
+		return nil, fmt.Errorf("read databricks cache %s: %w", path, err)
+	}
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("read databricks cache %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// check rejects a cache this version cannot read.
+func (c *cache) check() error {
+	if c.Format != cacheFormat {
+		return fmt.Errorf("format %d, want %d", c.Format, cacheFormat)
+	}
+	for _, s := range []string{c.Watermark, c.From, c.To} {
+		if _, err := time.Parse(time.DateOnly, s); err != nil {
+			return fmt.Errorf("bad date %q", s)
+		}
+	}
+	for day := range c.Days {
+		if _, err := time.Parse(time.DateOnly, day); err != nil {
+			return fmt.Errorf("bad day %q", day)
+		}
+	}
+	return nil
+}
+
+// save writes the cache atomically: a temporary file in the same
+// directory, synced, then renamed over the old one, so a crash or a full
+// disk leaves the previous cache as it was.
+func (c *cache) save(stateDir string) (err error) {
+	path := cachePath(stateDir)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write databricks cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), cacheName+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write databricks cache: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("write databricks cache %s: %w", path, err)
+		}
+	}()
+	z := gzip.NewWriter(tmp)
+	if err := json.NewEncoder(z).Encode(c); err != nil {
+		return err
+	}
+	if err := z.Close(); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// days lists the cached usage days within [from, to], in order.
+func (c *cache) days(from, to time.Time) []string {
+	lo, hi := from.Format(time.DateOnly), to.Format(time.DateOnly)
+	var out []string
+	for d := range c.Days {
+		if d >= lo && d <= hi {
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,40 @@
+// Package warehouse is the databricks source: it runs the attribution SQL
+// (internal/attribution) on a Databricks SQL warehouse through the SDK's
+// Statement Execution API, over system.billing.usage and
+// system.billing.list_prices, and brings back only the aggregated rows, at
+// the grain of the other sources. It links neither DuckDB nor cgo.
+//
+// # Incremental pulls
+//
+// The result rows are cached per usage day in the state directory
+// (databricks/aggregates.json.gz), with the watermark (the latest
+// ingestion_date the table had), the span of days the cache holds
+// complete, and a fingerprint of the attribution query and the
+// categories. Each build reads the current watermark first, then
+// re-aggregates in one statement every whole usage day of the cached span
+// and the report window that a row ingested on or after the cached
+// watermark touches (on or after: rows of the watermark day may still
+// arrive), plus any day of the window the cache never held, and replaces
+// those days in the cache. A correction ingested weeks after its usage day
+// is picked up that way. Days before the window are dropped, so the cache
+// stays the size of the window. Without a usable cache (none, another
+// fingerprint or host, or a window apart from the cached days) every day
+// of the window is pulled, one statement per calendar month, which keeps
+// each inline result small. The cache is written atomically and only
+// after a complete pull, so a failed build leaves it as it was; --offline
+// builds from it alone. The rows are kept as the warehouse sent them and
+// read by the same attribution.Collector, so a build from the cache gives
+// the facts of a build from the warehouse.
+//
+// # Failures
+//
+// Authentication, permission, missing system tables, a warehouse that is
+// missing or does not start within the start timeout each give one line
+// naming the cause and what to do (the Err* sentinels). The SDK retries
+// 429 and 503 answers; this package also retries 500, 502 and 504 on
+// every call it makes, a few times with backoff.
+//
+// Timestamps are read in the warehouse's session time zone, which is UTC
+// unless the workspace changed it; usage_hour is the hour of
+// usage_start_time in it.
+package warehouse
