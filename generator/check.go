@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go"
@@ -16,7 +15,6 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/report"
-	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
 // checkFlags are the flags of check.

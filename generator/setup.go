@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -14,13 +15,18 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/setup"
+	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
 // Where setup learns the spellings of the category tags.
 const (
 	variantsDemo = "demo" // the demo account's usage, generated in memory
 	variantsNone = "none" // the canonical tag values only
+	// variantsDatabricks reads them off system.billing.usage on a SQL
+	// warehouse (--warehouse-id), over the months a build reads.
+	variantsDatabricks = "databricks"
 )
 
 func setupCommand() *cobra.Command {
@@ -30,6 +36,7 @@ func setupCommand() *cobra.Command {
 		asOf, source, variants string
 		connect                setup.ConnectOptions
 		opts                   setup.Options
+		warehouseID            string
 	)
 	cmd := &cobra.Command{
 		Use:   "setup",
@@ -59,9 +66,11 @@ account_id, and the workspace host); without them the DATABRICKS_*
 environment is used, e.g. the unified host the emulator prints.
 
 The tag spellings come from the demo account (--source demo, the default,
-which is what the emulator serves), from nowhere (--source none), or from a
-JSON array of the OperationalCategory values seen in the live account
-(--variants-from FILE), e.g. the result of
+which is what the emulator serves), from the live account's usage on a SQL
+warehouse (--source databricks, with --warehouse-id and the workspace
+profile), from nowhere (--source none), or from a JSON array of the
+OperationalCategory values seen in the account (--variants-from FILE), e.g.
+the result of
   SELECT DISTINCT custom_tags['OperationalCategory'] FROM system.billing.usage`,
 		Example: `  go run ./generator setup
   go run ./generator setup --apply
@@ -81,7 +90,8 @@ JSON array of the OperationalCategory values seen in the live account
 				return err
 			}
 			opts.AsOf = day
-			if opts.Variants, err = tagVariants(div, day, source, variants); err != nil {
+			wh := warehouse.Source{Config: warehouse.Config{Profile: connect.WorkspaceProfile, WarehouseID: warehouseID}, Log: log}
+			if opts.Variants, err = tagVariants(cmd.Context(), div, day, source, variants, wh); err != nil {
 				return err
 			}
 			clients, err := setup.Connect(connect)
@@ -126,7 +136,8 @@ JSON array of the OperationalCategory values seen in the live account
 	f.StringVar(&asOf, "as-of", "", "date YYYY-MM-DD whose month's budget is in force (default: today)")
 	f.StringVar(&connect.AccountProfile, "account-profile", "", "config profile of the account (default: the DATABRICKS_* environment)")
 	f.StringVar(&connect.WorkspaceProfile, "workspace-profile", "", "config profile of the workspace (default: the DATABRICKS_* environment)")
-	f.StringVar(&source, "source", variantsDemo, "where the tag spellings the budgets also filter on come from: demo or none")
+	f.StringVar(&source, "source", variantsDemo, "where the tag spellings the budgets also filter on come from: demo, databricks or none")
+	f.StringVar(&warehouseID, "warehouse-id", os.Getenv("DATABRICKS_WAREHOUSE_ID"), "SQL warehouse that reads the spellings (--source databricks; default $DATABRICKS_WAREHOUSE_ID)")
 	f.StringVar(&variants, "variants-from", "", "JSON array of the OperationalCategory values seen in the account; replaces --source")
 	f.StringVar(&opts.Team, "team", setup.DefaultTeam, "Team tag the policies fix, also part of every key")
 	f.StringVar(&opts.CostCenter, "cost-center", setup.DefaultCostCenter, "CostCenter tag the policies fix")
@@ -144,8 +155,9 @@ func orEmpty(hash string) string {
 // filter on besides the canonical values. The attributed facts a build
 // keeps hold the canonical value only, so the spellings come from the
 // usage rows themselves: the demo account is generated in memory in a
-// fraction of a second; a live account's come from a file.
-func tagVariants(div budget.Division, day time.Time, source, file string) (map[string][]string, error) {
+// fraction of a second; a live account's are read on its warehouse or come
+// from a file.
+func tagVariants(ctx context.Context, div budget.Division, day time.Time, source, file string, wh warehouse.Source) (map[string][]string, error) {
 	var seen []string
 	switch {
 	case file != "":
@@ -158,6 +170,11 @@ func tagVariants(div budget.Division, day time.Time, source, file string) (map[s
 		}
 	case source == variantsNone:
 		return nil, nil
+	case source == variantsDatabricks:
+		var err error
+		if seen, err = wh.TagSpellings(ctx, pipeline.WindowStart(day)); err != nil {
+			return nil, err
+		}
 	case source == variantsDemo:
 		distinct := map[string]bool{}
 		err := demo.Usage(demo.Config{Division: div, AsOf: day}, func(r billing.UsageRecord) error {
@@ -171,7 +188,7 @@ func tagVariants(div budget.Division, day time.Time, source, file string) (map[s
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("--source %q: want %s or %s (or --variants-from FILE)", source, variantsDemo, variantsNone)
+		return nil, fmt.Errorf("--source %q: want %s, %s or %s (or --variants-from FILE)", source, variantsDemo, variantsDatabricks, variantsNone)
 	}
 	return setup.GroupVariants(div.TagValues(), seen), nil
 }

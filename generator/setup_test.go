@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
 )
 
@@ -23,7 +25,13 @@ func TestSetupCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	asOf := time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)
-	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: asOf, Division: div, Log: slog.New(slog.DiscardHandler)})
+	quiet := slog.New(slog.DiscardHandler)
+	tables, err := duckdb.OpenSystemTables(t.Context(), duckdb.Options{Log: quiet}, demo.Config{Division: div, AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tables.Close() })
+	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: asOf, Division: div, SQL: tables, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +55,11 @@ func TestSetupCommand(t *testing.T) {
 			"53 to create, 0 to update, 0 unchanged.",
 			"Run again with --apply to carry it out.",
 		}, false},
+		{"plan with the spellings the warehouse reads", []string{"--as-of", "2026-07-15", "--source", "databricks"}, nil, []string{
+			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
+			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
+			"53 to create, 0 to update, 0 unchanged.",
+		}, false},
 		{"plan with spellings from a file", []string{"--as-of", "2026-07-15", "--variants-from", variants}, nil, []string{
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, Deep-Space-Telemetry]",
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH]\n",
@@ -56,7 +69,7 @@ func TestSetupCommand(t *testing.T) {
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY]\n",
 			`      definition.custom_tags.Team: {"type":"fixed","value":"NDX"}`,
 		}, false},
-		{"unknown spelling source", []string{"--source", "files"}, nil, []string{`--source "files": want demo or none`}, true},
+		{"unknown spelling source", []string{"--source", "files"}, nil, []string{`--source "files": want demo, databricks or none`}, true},
 		{"no account id", nil, map[string]string{"DATABRICKS_ACCOUNT_ID": ""}, []string{"account configuration: no account id"}, true},
 	}
 	for _, tc := range tests {

@@ -257,12 +257,16 @@ func (o BuildOptions) source(div budget.Division, asOf time.Time, log *slog.Logg
 	case SourceDemo:
 		return duckdb.DemoSource{Options: engine, Config: demo.Config{Division: div, AsOf: asOf}}
 	case SourceDatabricks:
-		// The same window as the demo account: the whole months before the
-		// as-of month that the history and year-over-year views need.
-		from := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -demo.Months(), 0)
-		return warehouse.Source{Config: o.Databricks, StateDir: o.StateDir, From: from, To: asOf, Now: o.Now, Log: log}
+		return warehouse.Source{Config: o.Databricks, StateDir: o.StateDir, From: WindowStart(asOf), To: asOf, Now: o.Now, Log: log}
 	}
 	return duckdb.FilesSource{Options: engine, Usage: o.Usage, ListPrices: o.ListPrices}
+}
+
+// WindowStart is the first usage day a live source reads for a report as
+// of asOf: the same window as the demo account, the whole months before the
+// as-of month that the history and year-over-year views need.
+func WindowStart(asOf time.Time) time.Time {
+	return time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -demo.Months(), 0)
 }
 
 // readUsage gets attributed usage from the chosen source, and the as-of

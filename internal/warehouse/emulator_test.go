@@ -537,3 +537,32 @@ func TestMissingSystemTable(t *testing.T) {
 		t.Errorf("err = %v, want ErrNoSystemTables in one line with how to enable the schema", err)
 	}
 }
+
+// TestTagSpellings reads the OperationalCategory values as the usage rows
+// carry them: every configured value, and the demo account's variants.
+func TestTagSpellings(t *testing.T) {
+	e := startEmulator(t)
+	var rec recorder
+	got, err := e.source("", &rec).TagSpellings(t.Context(), windowFrom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, v := range got {
+		if seen[v] {
+			t.Errorf("%q listed twice", v)
+		}
+		seen[v] = true
+	}
+	for _, v := range e.tagValues {
+		if !seen[v] {
+			t.Errorf("%q missing from %q", v, got)
+		}
+	}
+	if len(got) <= len(e.tagValues) {
+		t.Errorf("no spelling variants in %q", got)
+	}
+	for _, q := range rec.sent() {
+		checkDatabricksSQL(t, q)
+	}
+}

@@ -127,7 +127,7 @@ func TestFingerprint(t *testing.T) {
 func TestStatementsParse(t *testing.T) {
 	tags := []string{"DEEP_SPACE_TELEMETRY", `it's \ odd`}
 	from, to := date("2025-10-01"), date("2026-11-23")
-	statements := map[string]string{"watermark": watermarkStatement}
+	statements := map[string]string{"watermark": watermarkStatement, "spellings": spellingsStatement(from)}
 	for name, p := range map[string]pull{
 		"full":        {From: from, To: to},
 		"incremental": {From: from, To: to, Since: date("2026-11-20"), Have: date("2025-11-01"), HaveTo: date("2026-11-22")},
