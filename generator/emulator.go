@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
@@ -54,12 +53,9 @@ func (f *emulatorFlags) options() (emulator.Options, error) {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return emulator.Options{}, fmt.Errorf("--addr %s: the emulator listens on loopback only (127.0.0.1, ::1 or localhost)", f.addr)
 	}
-	day, err := parseAsOf(f.asOf)
+	day, err := parseAsOfOrToday(f.asOf)
 	if err != nil {
 		return emulator.Options{}, err
-	}
-	if day.IsZero() {
-		day = billing.Date(time.Now())
 	}
 	if f.chunkRows < 1 {
 		return emulator.Options{}, fmt.Errorf("--chunk-rows %d: want 1 or more", f.chunkRows)

@@ -93,6 +93,15 @@ func parseAsOf(s string) (time.Time, error) {
 	return t, nil
 }
 
+// parseAsOfOrToday is parseAsOf with today (UTC) for an empty flag.
+func parseAsOfOrToday(s string) (time.Time, error) {
+	t, err := parseAsOf(s)
+	if err == nil && t.IsZero() {
+		t = billing.Date(time.Now())
+	}
+	return t, err
+}
+
 // templatesFS lays the templates directory over the layouts built into the
 // binary, Hugo style: a file in the directory wins over the built-in file
 // of the same path, so a user copies one layout and changes only that. The
@@ -136,6 +145,7 @@ func registerSource(f *pflag.FlagSet, o *pipeline.BuildOptions, profile bool) {
 func (b *buildFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	registerSource(f, &b.opts, true)
+	f.StringVar(&b.opts.AccountProfile, "account-profile", "", "Databricks config profile of the account whose budgets and policies the compliance page compares with content/ (databricks source; default: the DATABRICKS_* environment)")
 	f.StringVar(&b.opts.ContentDir, "content", "content", "the division's configuration directory")
 	f.StringVar(&b.templates, "templates", "site-templates", "templates directory; its files override the built-in ones of the same path")
 	f.StringVar(&b.opts.OutDir, "out", "public", "output directory, replaced as a whole; refused if it holds files the generator did not write")
@@ -348,12 +358,9 @@ make a large one for benchmarks with --rows.`,
 			if rows < 0 {
 				return fmt.Errorf("--rows %d: want 0 (natural size) or more", rows)
 			}
-			day, err := parseAsOf(asOf)
+			day, err := parseAsOfOrToday(asOf)
 			if err != nil {
 				return err
-			}
-			if day.IsZero() {
-				day = billing.Date(time.Now())
 			}
 			div, err := content.Load(contentDir)
 			if err != nil {

@@ -78,12 +78,9 @@ the result of
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := newLogger()
-			day, err := parseAsOf(asOf)
+			day, err := parseAsOfOrToday(asOf)
 			if err != nil {
 				return err
-			}
-			if day.IsZero() {
-				day = billing.Date(time.Now())
 			}
 			div, err := content.Load(contentDir)
 			if err != nil {

@@ -36,6 +36,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/filelock"
 )
 
 // FileName is the log's name in the state directory.
@@ -232,7 +234,7 @@ func Append(path string, records ...Record) (Head, error) {
 	if err := os.MkdirAll(filepath.Dir(path), dirPerm); err != nil {
 		return Head{}, fmt.Errorf("append to audit log: %w", err)
 	}
-	unlock, err := lockExclusive(path + ".lock")
+	unlock, err := filelock.Exclusive(path + ".lock")
 	if err != nil {
 		return Head{}, fmt.Errorf("lock audit log %s: %w", path, err)
 	}

@@ -45,6 +45,8 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+
+	"github.com/novadynamics/stellar-budget/internal/filelock"
 )
 
 // Files in the state directory.
@@ -141,7 +143,7 @@ func (l *Ledger) Path() string { return filepath.Join(l.dir, FileName) }
 // update runs fn on the ledger under the exclusive lock and writes the
 // result when fn reports a change (or the file is new).
 func (l *Ledger) update(fn func(f *File) (changed bool, err error)) error {
-	unlock, err := lockExclusive(filepath.Join(l.dir, LockName))
+	unlock, err := filelock.Exclusive(filepath.Join(l.dir, LockName))
 	if err != nil {
 		return fmt.Errorf("lock alert ledger %s: %w", l.dir, err)
 	}

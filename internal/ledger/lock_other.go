@@ -9,8 +9,6 @@ import (
 
 var errNoFlock = errors.New("the alert ledger needs flock(2), found on Unix systems only")
 
-func lockExclusive(string) (func(), error)   { return nil, errNoFlock }
-func lockShared(string) (func(), error)      { return func() {}, nil }
 func createRunLock(string) (*os.File, error) { return nil, errNoFlock }
 func runAlive(string) bool                   { return true }
 func removeIfFree(string)                    {}

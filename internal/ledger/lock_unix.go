@@ -5,48 +5,11 @@ package ledger
 import (
 	"errors"
 	"fmt"
+	"github.com/novadynamics/stellar-budget/internal/filelock"
 	"io/fs"
 	"os"
 	"syscall"
 )
-
-// lockExclusive creates path if needed and holds an exclusive flock on it
-// until unlock is called. flock locks belong to the open file, so two
-// handles in one process exclude each other as two processes do.
-func lockExclusive(path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
-	if err != nil {
-		return nil, err
-	}
-	return hold(f, syscall.LOCK_EX)
-}
-
-// lockShared holds a shared flock on path if it exists. A missing lock file
-// is not created: nothing was ever written under it, so there is nothing to
-// wait for.
-func lockShared(path string) (unlock func(), err error) {
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return func() {}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return hold(f, syscall.LOCK_SH)
-}
-
-// hold takes a flock of kind how on the open file f and returns what
-// releases it and closes f; on failure f is closed.
-func hold(f *os.File, how int) (unlock func(), err error) {
-	if err := flock(f, how); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		flock(f, syscall.LOCK_UN)
-		f.Close()
-	}, nil
-}
 
 // createRunLock creates path and holds an exclusive flock on it. Another
 // build may remove a run lock file it can lock (an orphan of a crash), so
@@ -107,11 +70,4 @@ func removeIfFree(path string) {
 	flock(f, syscall.LOCK_UN)
 }
 
-func flock(f *os.File, how int) error {
-	for {
-		err := syscall.Flock(int(f.Fd()), how)
-		if !errors.Is(err, syscall.EINTR) {
-			return err
-		}
-	}
-}
+func flock(f *os.File, how int) error { return filelock.Flock(f, how) }
