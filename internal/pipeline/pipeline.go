@@ -55,6 +55,10 @@ type BuildOptions struct {
 	// (SDK profile, warehouse, start timeout, --offline); its cache lives
 	// under StateDir.
 	Databricks warehouse.Config
+	// AccountProfile names the SDK profile of the account whose budgets
+	// and policies the compliance page compares with content/; empty is
+	// the unified environment.
+	AccountProfile string
 
 	// StateDir holds what lasts between builds: the alert ledger.
 	StateDir string
@@ -139,6 +143,7 @@ func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
 		return Summary{}, err
 	}
 	deliver(ctx, rep, opts, log)
+	governance(ctx, rep, opts, log)
 	staging, err := site.Stage(opts.OutDir)
 	if err != nil {
 		return Summary{}, err

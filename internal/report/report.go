@@ -104,6 +104,8 @@ type Report struct {
 	// held the outcome.
 	ForecastQuality forecast.Report
 	Tables          Tables // the CSV downloads' rows
+	// Governance is what the compliance page shows; the pipeline sets it.
+	Governance *Governance
 }
 
 // Source says where the data came from and how fresh it is.

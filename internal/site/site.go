@@ -76,6 +76,9 @@ func Render(r *report.Report, opts Options) error {
 	if err := writePage(layouts.report, leadership, filepath.Join(opts.Dir, "report", "index.html")); err != nil {
 		return fmt.Errorf("render leadership report: %w", err)
 	}
+	if err := renderCompliance(layouts, r, opts); err != nil {
+		return err
+	}
 	downloads := filepath.Join(opts.Dir, "downloads")
 	if err := writeDownloads(downloads, r.Tables); err != nil {
 		return fmt.Errorf("render downloads: %w", err)

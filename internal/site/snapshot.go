@@ -44,6 +44,9 @@ type Snapshot struct {
 	// Alerts are the alerts.csv rows, with their keys: every alert of the
 	// months shown and its delivery status.
 	Alerts []SnapshotAlert `json:"alerts"`
+	// Compliance is the compliance page's headline; null when the build
+	// made none.
+	Compliance *SnapshotCompliance `json:"compliance"`
 }
 
 // SnapshotAlert is one alert.
@@ -237,9 +240,10 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 			UnknownValue:  money(r.Unattributed.MonthToDate.UnknownValue),
 			UnknownValues: []SnapshotUnknownValue{},
 		},
-		Unpriced: []SnapshotSKU{},
-		Owners:   []SnapshotOwner{},
-		Alerts:   []SnapshotAlert{},
+		Unpriced:   []SnapshotSKU{},
+		Owners:     []SnapshotOwner{},
+		Alerts:     []SnapshotAlert{},
+		Compliance: snapshotCompliance(r.Governance),
 	}
 	for _, a := range r.Tables.Alerts {
 		s.Alerts = append(s.Alerts, SnapshotAlert{

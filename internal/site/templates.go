@@ -29,9 +29,10 @@ const (
 // layouts are the parsed page templates, each a clone of the base template
 // and partials with one page's blocks.
 type layouts struct {
-	index    *template.Template
-	category *template.Template
-	report   *template.Template
+	index      *template.Template
+	category   *template.Template
+	report     *template.Template
+	compliance *template.Template
 }
 
 var funcs = template.FuncMap{
@@ -91,7 +92,7 @@ func parseLayouts(templates fs.FS) (*layouts, error) {
 	for _, page := range []struct {
 		name string
 		into **template.Template
-	}{{layoutIndex, &l.index}, {layoutCategory, &l.category}, {layoutReport, &l.report}} {
+	}{{layoutIndex, &l.index}, {layoutCategory, &l.category}, {layoutReport, &l.report}, {layoutCompliance, &l.compliance}} {
 		t, err := base.Clone()
 		if err != nil {
 			return nil, fmt.Errorf("parse layout %s: %w", page.name, err)
@@ -143,6 +144,7 @@ type page struct {
 	Narrative   template.HTML           // the page's Markdown body, rendered
 	ReportTitle string
 	PDF         bool // the leadership report has a PDF beside it
+	Compliance  bool // the compliance page
 	// Root is the relative path from the page to the site root ("" or
 	// "../../"), so links work under any base path and from file://.
 	Root      string
