@@ -15,6 +15,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/filelock"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/setup"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
@@ -101,6 +102,16 @@ the result of
 			if err != nil {
 				return err
 			}
+			if apply {
+				// Two applies from one state directory would both plan to
+				// create the same objects: the second waits and plans
+				// again once the first is done.
+				unlock, err := lockSetup(stateDir)
+				if err != nil {
+					return err
+				}
+				defer unlock()
+			}
 			log.Info("reading budgets and policies", "as", actor)
 			plan, err := setup.NewPlan(ctx, clients, div, opts)
 			if err != nil {
@@ -139,6 +150,18 @@ the result of
 	f.StringVar(&opts.Team, "team", setup.DefaultTeam, "Team tag the policies fix, also part of every key")
 	f.StringVar(&opts.CostCenter, "cost-center", setup.DefaultCostCenter, "CostCenter tag the policies fix")
 	return cmd
+}
+
+// lockSetup holds the state directory's setup lock.
+func lockSetup(stateDir string) (unlock func(), err error) {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("setup --apply: %w", err)
+	}
+	unlock, err = filelock.Exclusive(filepath.Join(stateDir, "setup.lock"))
+	if err != nil {
+		return nil, fmt.Errorf("setup --apply: lock %s: %w", stateDir, err)
+	}
+	return unlock, nil
 }
 
 func orEmpty(hash string) string {

@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/audit"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
@@ -104,5 +106,65 @@ func TestSetupCommand(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConcurrentApply: two setup --apply runs on one state directory at
+// once create every object once; the second waits for the first and finds
+// nothing left to do.
+func TestConcurrentApply(t *testing.T) {
+	dir := contentDir(t)
+	div, err := content.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC), Division: div, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	for _, kv := range emu.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("DATABRICKS_CONFIG_FILE", filepath.Join(t.TempDir(), "none.cfg"))
+	t.Setenv("DATABRICKS_RATE_LIMIT", "1000")
+	state := t.TempDir()
+	run := func(args ...string) (string, error) {
+		cmd := setupCommand()
+		cmd.SilenceUsage, cmd.SilenceErrors = true, true
+		var out bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetArgs(append([]string{"--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"}, args...))
+		err := cmd.ExecuteContext(context.Background())
+		return out.String(), err
+	}
+	outs := make([]string, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { outs[i], errs[i] = run("--apply") })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("apply %d: %v\n%s", i+1, err, outs[i])
+		}
+	}
+	created := strings.Contains(outs[0], "53 to create") != strings.Contains(outs[1], "53 to create")
+	waited := strings.Contains(outs[0], "53 unchanged") != strings.Contains(outs[1], "53 unchanged")
+	if !created || !waited {
+		t.Errorf("want one apply to create all 53 objects and the other to find them unchanged:\n%s\n---\n%s", outs[0], outs[1])
+	}
+	head, err := audit.Verify(filepath.Join(state, audit.FileName), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Entries != 53 {
+		t.Errorf("audit log holds %d entries, want 53", head.Entries)
+	}
+	out, err := run()
+	if err != nil || !strings.Contains(out, "0 to create, 0 to update, 53 unchanged.") {
+		t.Errorf("plan after both applies (%v):\n%s", err, out)
 	}
 }
