@@ -15,8 +15,6 @@ import (
 	"github.com/databricks/databricks-sdk-go"
 
 	"github.com/novadynamics/stellar-budget/internal/content"
-	"github.com/novadynamics/stellar-budget/internal/demo"
-	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
@@ -33,11 +31,7 @@ func TestDatabricksSource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables, err := duckdb.OpenSystemTables(t.Context(), duckdb.Options{Log: quietLog()}, demo.Config{Division: div, AsOf: goldenAsOf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tables.Close() })
+	tables := systemTables(t)
 	// Chunks small enough that an incremental pull needs several.
 	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: goldenAsOf, Division: div, SQL: tables, ChunkRows: 200, Log: quietLog()})
 	if err != nil {

@@ -21,7 +21,6 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/compliance"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
-	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
 	"github.com/novadynamics/stellar-budget/internal/setup"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
@@ -296,11 +295,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables, err := duckdb.OpenSystemTables(t.Context(), duckdb.Options{Log: quietLog()}, demo.Config{Division: div, AsOf: goldenAsOf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tables.Close() })
+	tables := systemTables(t)
 	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: goldenAsOf, Division: div, SQL: tables, Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
