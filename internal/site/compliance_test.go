@@ -81,7 +81,7 @@ func TestCompliancePage(t *testing.T) {
 			`<a href="../compliance/index.html" aria-current="page">Compliance</a>`,
 			`<a href="../report/index.html">Report</a>`,
 			`<dt>Resources that comply</dt><dd>75.0 %</dd>`,
-			`<dt>Target</dt><dd>100.0 % missed</dd>`,
+			`<dt>Target 100.0 %</dt><dd>missed: 2 of 8 break a rule</dd>`,
 			`<dt>Feb 2026 spend correctly tagged</dt><dd>97.2 %</dd>`,
 			`6 of 8 resources comply. $97.25 of Feb 2026's $100.00 was tagged to a category; $2.75 was not.`,
 			`2 of 8 resources break 2 rules, read from <code>https://dbc-1.cloud.databricks.com</code> at 2026-03-10 06:40 UTC`,
