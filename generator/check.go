@@ -10,11 +10,9 @@ import (
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/spf13/cobra"
 
-	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/compliance"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
-	"github.com/novadynamics/stellar-budget/internal/report"
 )
 
 // checkFlags are the flags of check.
@@ -150,8 +148,7 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 }
 
 // lastMonthSpend reads the usage the way build does and sums last month's
-// spend by whether it was attributed. It reads the report's daily series,
-// the same rounded figures the site shows, so the two agree to the cent.
+// spend by whether it was attributed, as the compliance page does.
 func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log *slog.Logger) (compliance.TaggedSpend, error) {
 	opts := flags.spendOpts
 	opts.AsOf, opts.Now, opts.Log, opts.Engine = asOf, time.Now().UTC(), log, flags.engine.options(log)
@@ -162,15 +159,5 @@ func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log 
 	if err != nil {
 		return compliance.TaggedSpend{}, fmt.Errorf("read spend: %w", err)
 	}
-	return compliance.TaggedSpendOf(dailyFacts(rep.Tables.CostByDay), rep.AsOf, opts.Source), nil
-}
-
-// dailyFacts turns the report's cost_by_day rows into the facts the
-// compliance package sums.
-func dailyFacts(days []report.DayCost) []budget.Fact {
-	facts := make([]budget.Fact, len(days))
-	for i, d := range days {
-		facts[i] = budget.Fact{Date: d.Date, Category: d.Category, DBUs: d.DBUs, Cost: d.Cost}
-	}
-	return facts
+	return pipeline.LastMonthTaggedSpend(rep, opts.Source), nil
 }

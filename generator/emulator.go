@@ -80,8 +80,8 @@ policies, jobs, pipelines, SQL warehouses, SCIM Me, budgets and budget
 policies, seeded with a workspace where some resources break the rules.
 
 It prints the environment that points the generator and the Databricks SDKs
-at it, one export line each, then logs requests on stderr until Ctrl+C or
-SIGTERM. Faults (429, 503, 500, slow answers, an expired token, a warehouse
+at it, one export line each, then logs its statements, warehouse starts and
+injected faults on stderr until Ctrl+C or SIGTERM. Faults (429, 503, 500, slow answers, an expired token, a warehouse
 that never starts) are switched on by flags or, while it runs, by
 POST /emulator/admin/faults; POST /emulator/admin/corrections appends a late
 usage correction. See the package documentation of internal/emulator.`,

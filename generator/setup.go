@@ -11,10 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novadynamics/stellar-budget/internal/audit"
-	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
-	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/filelock"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/setup"
@@ -119,7 +117,7 @@ the result of
 			}
 			out := cmd.OutOrStdout()
 			if err := plan.WriteText(out); err != nil {
-				return err
+				return fmt.Errorf("print the plan: %w", err)
 			}
 			if !apply {
 				if !plan.Empty() {
@@ -196,15 +194,8 @@ func tagVariants(ctx context.Context, div budget.Division, day time.Time, source
 			return nil, err
 		}
 	case source == variantsDemo:
-		distinct := map[string]bool{}
-		err := demo.Usage(demo.Config{Division: div, AsOf: day}, func(r billing.UsageRecord) error {
-			if v, ok := r.CustomTags[budget.CategoryTagKey]; ok && !distinct[v] {
-				distinct[v] = true
-				seen = append(seen, v)
-			}
-			return nil
-		})
-		if err != nil {
+		var err error
+		if seen, err = pipeline.DemoTagSpellings(div, day); err != nil {
 			return nil, err
 		}
 	default:

@@ -76,22 +76,11 @@ func TestSetupCommand(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, kv := range emu.Env() {
-				k, v, _ := strings.Cut(kv, "=")
-				t.Setenv(k, v)
-			}
-			t.Setenv("DATABRICKS_CONFIG_FILE", filepath.Join(t.TempDir(), "none.cfg"))
-			t.Setenv("DATABRICKS_RATE_LIMIT", "1000")
+			useEmulator(t, emu)
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			cmd := setupCommand()
-			cmd.SilenceUsage, cmd.SilenceErrors = true, true
-			var out bytes.Buffer
-			cmd.SetOut(&out)
-			cmd.SetArgs(append([]string{"--content", dir, "--state", t.TempDir()}, tc.args...))
-			err := cmd.ExecuteContext(context.Background())
-			got := out.String()
+			got, err := runSetup(append([]string{"--content", dir, "--state", t.TempDir()}, tc.args...)...)
 			if tc.err {
 				if err == nil {
 					t.Fatalf("no error; output:\n%s", got)
@@ -123,21 +112,10 @@ func TestConcurrentApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	for _, kv := range emu.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("DATABRICKS_CONFIG_FILE", filepath.Join(t.TempDir(), "none.cfg"))
-	t.Setenv("DATABRICKS_RATE_LIMIT", "1000")
+	useEmulator(t, emu)
 	state := t.TempDir()
 	run := func(args ...string) (string, error) {
-		cmd := setupCommand()
-		cmd.SilenceUsage, cmd.SilenceErrors = true, true
-		var out bytes.Buffer
-		cmd.SetOut(&out)
-		cmd.SetArgs(append([]string{"--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"}, args...))
-		err := cmd.ExecuteContext(context.Background())
-		return out.String(), err
+		return runSetup(append([]string{"--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"}, args...)...)
 	}
 	outs := make([]string, 2)
 	errs := make([]error, 2)
@@ -167,4 +145,28 @@ func TestConcurrentApply(t *testing.T) {
 	if err != nil || !strings.Contains(out, "0 to create, 0 to update, 53 unchanged.") {
 		t.Errorf("plan after both applies (%v):\n%s", err, out)
 	}
+}
+
+// useEmulator points the SDK's environment at emu, and at nothing of the
+// machine's own ~/.databrickscfg, until the test ends.
+func useEmulator(t *testing.T, emu *emulator.Running) {
+	t.Helper()
+	for _, kv := range emu.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Setenv("DATABRICKS_CONFIG_FILE", filepath.Join(t.TempDir(), "none.cfg"))
+	// The SDK's default of 15 requests a second is for shared services.
+	t.Setenv("DATABRICKS_RATE_LIMIT", "1000")
+}
+
+// runSetup runs `generator setup args...` and returns its standard output.
+func runSetup(args ...string) (string, error) {
+	cmd := setupCommand()
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
 }

@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"time"
 
@@ -85,19 +86,19 @@ func (s TaggedSpend) MarshalJSON() ([]byte, error) {
 func (s *TaggedSpend) UnmarshalJSON(b []byte) error {
 	var w taggedSpendJSON
 	if err := json.Unmarshal(b, &w); err != nil {
-		return err
+		return fmt.Errorf("read tagged_spend: %w", err)
 	}
 	month, err := time.Parse("2006-01", w.Month)
 	if err != nil {
-		return err
+		return fmt.Errorf("read tagged_spend: month %q: want YYYY-MM", w.Month)
 	}
 	out := TaggedSpend{Month: month, Source: w.Source, AttributedPct: w.AttributedPct}
 	for _, f := range []struct {
-		text string
-		dst  *budget.Decimal
-	}{{w.Total, &out.Total}, {w.Attributed, &out.Attributed}, {w.Unattributed, &out.Unattributed}} {
+		name, text string
+		dst        *budget.Decimal
+	}{{"total_usd", w.Total, &out.Total}, {"attributed_usd", w.Attributed, &out.Attributed}, {"unattributed_usd", w.Unattributed, &out.Unattributed}} {
 		if *f.dst, err = budget.ParseDecimal(f.text); err != nil {
-			return err
+			return fmt.Errorf("read tagged_spend: %s: %w", f.name, err)
 		}
 	}
 	*s = out

@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,8 +89,13 @@ func TestTaggedSpendJSON(t *testing.T) {
 	if !back.Month.Equal(s.Month) || back.Total.Cents() != "101.00" || back.Unattributed.Cents() != "0.99" || *back.AttributedPct != 99 {
 		t.Errorf("read back %+v", back)
 	}
-	if err := json.Unmarshal([]byte(`{"month":"June","total_usd":"1"}`), &back); err == nil {
-		t.Error("a bad month was accepted")
+	for _, tc := range []struct{ name, json, want string }{
+		{"bad month", `{"month":"June","total_usd":"1"}`, `read tagged_spend: month "June": want YYYY-MM`},
+		{"bad amount", `{"month":"2026-06","total_usd":"1","attributed_usd":"x","unattributed_usd":"1"}`, "read tagged_spend: attributed_usd: "},
+	} {
+		if err := json.Unmarshal([]byte(tc.json), &back); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: err = %v, want one containing %q", tc.name, err, tc.want)
+		}
 	}
 }
 

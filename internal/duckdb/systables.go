@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/demo"
@@ -125,7 +128,7 @@ func (t *SystemTables) load(ctx context.Context, cfg demo.Config) error {
 		"CREATE TEMP TABLE staging_usage (" + strings.Join(usageStaging, ", ") + ")",
 	} {
 		if _, err := t.e.db.ExecContext(ctx, stmt); err != nil {
-			return err
+			return fmt.Errorf("create tables: %w", err)
 		}
 	}
 	var records int64
@@ -142,7 +145,7 @@ func (t *SystemTables) load(ctx context.Context, cfg demo.Config) error {
 		return fmt.Errorf("demo usage: %w", err)
 	}
 	if _, err := t.e.db.ExecContext(ctx, "DROP TABLE staging_usage"); err != nil {
-		return err
+		return fmt.Errorf("drop the staging table: %w", err)
 	}
 	for _, p := range demo.ListPrices(cfg) {
 		var end any
@@ -158,6 +161,12 @@ func (t *SystemTables) load(ctx context.Context, cfg demo.Config) error {
 		if err != nil {
 			return fmt.Errorf("demo list prices: %w", err)
 		}
+	}
+	// The statements clients send run here: like a Databricks warehouse,
+	// they reach no file on this machine (DuckDB refuses to enable access
+	// again once it is off).
+	if _, err := t.e.db.ExecContext(ctx, "SET enable_external_access = false"); err != nil {
+		return fmt.Errorf("disable file access: %w", err)
 	}
 	t.e.log.Info("loaded system tables", "usage_records", records, "as_of", cfg.AsOf.Format(time.DateOnly), "took", time.Since(start).Round(time.Millisecond))
 	return nil
@@ -183,16 +192,29 @@ func stagingUsage(r *billing.UsageRecord) []driver.Value {
 	}
 }
 
-// Query runs one DuckDB statement and returns its column names, their
-// DuckDB types and every value as text (nil for null), the way Databricks'
+// errNotAQuery is Query's answer to a statement that is not one query:
+// system tables are read-only on Databricks, so only Exec changes them.
+// It is worded as DuckDB's own permission errors are, so that the emulator
+// classes both alike.
+//
+//lint:ignore ST1005 worded as DuckDB's errors, which the emulator reads
+var errNotAQuery = errors.New("Permission Error: the system tables are read-only: only one query (SELECT, SHOW, DESCRIBE) may run here")
+
+// Query runs one DuckDB query and returns its column names, their DuckDB
+// types and every value as text (nil for null), the way Databricks'
 // JSON_ARRAY format writes them: timestamps ISO 8601 in UTC with
 // milliseconds (2026-11-23T01:00:00.000Z), maps, structs and lists as JSON,
-// decimals with their full scale.
+// decimals with their full scale. Anything but one query fails with
+// errNotAQuery before it runs. Errors are DuckDB's, unwrapped: the emulator
+// reads their text to give Databricks' error class.
 func (t *SystemTables) Query(ctx context.Context, q string) (names, types []string, rows [][]*string, err error) {
+	if err := t.checkQuery(ctx, q); err != nil {
+		return nil, nil, nil, err
+	}
 	names, types, err = t.describe(ctx, q)
 	if err != nil {
-		// Not a query DESCRIBE takes (SHOW TABLES, a syntax error): run it
-		// as it is, for its own answer or its own error.
+		// A query DESCRIBE does not take (SHOW TABLES, DESCRIBE itself):
+		// run it as it is, for its own answer or its own error.
 		return t.queryAsIs(ctx, q)
 	}
 	cols := make([]string, len(names))
@@ -230,6 +252,32 @@ func (t *SystemTables) Query(ctx context.Context, q string) (names, types []stri
 		return nil, nil, nil, err
 	}
 	return names, types, rows, nil
+}
+
+// checkQuery fails unless q is one statement that only reads. It prepares
+// q with the driver's Prepare, which takes a single statement and runs
+// nothing (PrepareContext would run all but the last of several).
+func (t *SystemTables) checkQuery(ctx context.Context, q string) error {
+	conn, err := t.e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		stmt, err := dc.(driver.Conn).Prepare(q)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		typ, err := stmt.(*duckdb.Stmt).StatementType()
+		if err != nil {
+			return err
+		}
+		if typ != duckdb.STATEMENT_TYPE_SELECT { // SHOW and DESCRIBE are SELECTs too
+			return errNotAQuery
+		}
+		return nil
+	})
 }
 
 // queryAsIs runs q without the text rendering of Query: values are
@@ -314,7 +362,7 @@ func asText(col, typ string) string {
 }
 
 // Exec runs one DuckDB statement that returns no rows (e.g. an INSERT of
-// late usage records).
+// late usage records). Its errors are DuckDB's, unwrapped, as Query's.
 func (t *SystemTables) Exec(ctx context.Context, stmt string) error {
 	_, err := t.e.db.ExecContext(ctx, stmt)
 	return err

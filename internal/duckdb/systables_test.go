@@ -2,6 +2,8 @@ package duckdb
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -218,5 +220,68 @@ func TestSystemTablesExec(t *testing.T) {
 	}
 	if err := st.Exec(ctx, "INSERT INTO nowhere VALUES (1)"); err == nil {
 		t.Error("an insert into a missing table succeeded")
+	}
+}
+
+// TestSystemTablesQueryOnlyReads: Query runs one query and nothing else,
+// and no statement reaches a file of the host; Exec still changes the
+// tables.
+func TestSystemTablesQueryOnlyReads(t *testing.T) {
+	st, err := OpenSystemTables(context.Background(), Options{MemoryLimit: "256MB"}, demo.Config{Division: systemDemo().Division, AsOf: systemDemo().AsOf, Rows: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	usage := SystemCatalog + ".billing.usage"
+	count := func() string {
+		t.Helper()
+		_, _, rows, err := st.Query(ctx, "SELECT count(*) FROM "+usage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return *rows[0][0]
+	}
+	before := count()
+	file := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(file, []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	refused := []struct{ name, query string }{
+		{"delete", "DELETE FROM " + usage},
+		{"delete after a CTE", "WITH x AS (SELECT 1) DELETE FROM " + usage},
+		{"insert", "INSERT INTO " + usage + " SELECT * FROM " + usage},
+		{"create", "CREATE TABLE scratch AS SELECT 1 AS one"},
+		{"drop", "DROP TABLE " + usage},
+		{"detach", "DETACH " + SystemCatalog},
+		{"set", "SET memory_limit = '1TB'"},
+		{"explain analyze", "EXPLAIN ANALYZE DELETE FROM " + usage},
+		{"a query, then a delete", "SELECT 1; DELETE FROM " + usage},
+		{"copy to a file", "COPY (SELECT 1) TO '" + filepath.Join(t.TempDir(), "out.csv") + "'"},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, _, err := st.Query(ctx, tc.query); err == nil {
+				t.Errorf("Query(%q) succeeded, want it refused", tc.query)
+			}
+		})
+	}
+	if after := count(); after != before {
+		t.Fatalf("%s usage rows after the refused statements, %s before", after, before)
+	}
+	if _, _, _, err := st.Query(ctx, "SELECT * FROM read_text('"+file+"')"); err == nil || !strings.HasPrefix(err.Error(), "Permission Error:") {
+		t.Errorf("reading a file: %v, want a Permission Error", err)
+	}
+	for _, q := range []string{"DESCRIBE " + usage, "SHOW ALL TABLES", "WITH x AS (SELECT 1 AS one) SELECT one FROM x"} {
+		if _, _, rows, err := st.Query(ctx, q); err != nil || len(rows) == 0 {
+			t.Errorf("Query(%q): %d rows, %v; want rows", q, len(rows), err)
+		}
+	}
+	if err := st.Exec(ctx, "DELETE FROM "+usage+" WHERE usage_date = DATE '2026-11-20'"); err != nil {
+		t.Fatal(err)
+	}
+	if after := count(); after == before {
+		t.Error("Exec's DELETE changed nothing")
 	}
 }

@@ -126,7 +126,7 @@ func (s *Server) createBudget(w http.ResponseWriter, r *http.Request) {
 		alerts = append(alerts, alert)
 	}
 	if msg := s.checkBudget(in.AccountId, in.DisplayName, in.Filter, alerts); msg != "" {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", msg)
+		invalid(w, "%s", msg)
 		return
 	}
 
@@ -166,8 +166,7 @@ func (s *Server) updateBudget(w http.ResponseWriter, r *http.Request) {
 	}
 	in := req.Budget
 	if in.BudgetConfigurationId != "" && in.BudgetConfigurationId != id {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-			"budget_configuration_id %s in the body does not match %s in the path", in.BudgetConfigurationId, id)
+		invalid(w, "budget_configuration_id %s in the body does not match %s in the path", in.BudgetConfigurationId, id)
 		return
 	}
 	alerts := make([]billing.AlertConfiguration, len(in.AlertConfigurations))
@@ -177,7 +176,7 @@ func (s *Server) updateBudget(w http.ResponseWriter, r *http.Request) {
 		alerts[i].ForceSendFields = nil
 	}
 	if msg := s.checkBudget(in.AccountId, in.DisplayName, in.Filter, alerts); msg != "" {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", msg)
+		invalid(w, "%s", msg)
 		return
 	}
 
@@ -199,8 +198,7 @@ func (s *Server) updateBudget(w http.ResponseWriter, r *http.Request) {
 		a := &alerts[i]
 		actions, kept := known[a.AlertConfigurationId]
 		if a.AlertConfigurationId != "" && !kept {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-				"alert configuration %s is not part of budget %s", a.AlertConfigurationId, id)
+			invalid(w, "alert configuration %s is not part of budget %s", a.AlertConfigurationId, id)
 			return
 		}
 		for j := range a.ActionConfigurations {
@@ -210,8 +208,7 @@ func (s *Server) updateBudget(w http.ResponseWriter, r *http.Request) {
 				act.ActionConfigurationId = "" // a re-created alert re-creates its actions
 			}
 			if act.ActionConfigurationId != "" && !actions[act.ActionConfigurationId] {
-				writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-					"action configuration %s is not part of alert configuration %s", act.ActionConfigurationId, a.AlertConfigurationId)
+				invalid(w, "action configuration %s is not part of alert configuration %s", act.ActionConfigurationId, a.AlertConfigurationId)
 				return
 			}
 		}

@@ -45,17 +45,17 @@ func (s *Server) checkBudgetPolicy(w http.ResponseWriter, p billing.BudgetPolicy
 		return false
 	}
 	if strings.HasPrefix(p.PolicyName, "databricks:") {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "policy_name must not start with the reserved prefix databricks:")
+		invalid(w, "policy_name must not start with the reserved prefix databricks:")
 		return false
 	}
 	if len(p.CustomTags) > maxPolicyTags {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "a budget policy carries at most %d custom tags", maxPolicyTags)
+		invalid(w, "a budget policy carries at most %d custom tags", maxPolicyTags)
 		return false
 	}
 	seen := map[string]bool{}
 	for _, t := range p.CustomTags {
 		if t.Key == "" || seen[t.Key] {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "custom tag keys must be non-empty and unique, got %q", t.Key)
+			invalid(w, "custom tag keys must be non-empty and unique, got %q", t.Key)
 			return false
 		}
 		seen[t.Key] = true
@@ -95,7 +95,7 @@ func (s *Server) listBudgetPolicies(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("page_size"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "page_size must be a positive number")
+			invalid(w, "page_size must be a positive number")
 			return
 		}
 		size = min(n, 1000)
@@ -199,7 +199,7 @@ func (s *Server) updateBudgetPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.PolicyId != "" && in.PolicyId != id {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "policy_id %s in the body does not match %s in the path", in.PolicyId, id)
+		invalid(w, "policy_id %s in the body does not match %s in the path", in.PolicyId, id)
 		return
 	}
 

@@ -82,12 +82,11 @@ func (s *Server) ruleSetPolicy(w http.ResponseWriter, name string) (string, bool
 	parts := strings.Split(name, "/")
 	n := len(parts)
 	if n < 4 || n%2 != 0 || parts[0] != "accounts" || parts[n-2] != "ruleSets" || parts[n-1] != "default" || slices.Contains(parts, "") {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-			"Invalid rule set name %q: expected accounts/<account-id>/<resource-type>/<resource-id>/ruleSets/default", name)
+		invalid(w, "Invalid rule set name %q: expected accounts/<account-id>/<resource-type>/<resource-id>/ruleSets/default", name)
 		return "", false
 	}
 	if parts[1] != s.opts.AccountID {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Rule set %s does not belong to account %s", name, s.opts.AccountID)
+		invalid(w, "Rule set %s does not belong to account %s", name, s.opts.AccountID)
 		return "", false
 	}
 	if n != 6 || parts[2] != "budgetPolicies" {
@@ -141,7 +140,7 @@ func (s *Server) getRuleSet(w http.ResponseWriter, r *http.Request) {
 	}
 	if etag != "" {
 		if v, ok := parseRuleSetEtag(name, etag); !ok || v > s.ruleSetVersion(name) {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Invalid etag %q for rule set %s", etag, name)
+			invalid(w, "Invalid etag %q for rule set %s", etag, name)
 			return
 		}
 	}
@@ -156,8 +155,7 @@ func (s *Server) updateRuleSet(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.RuleSet.Name != req.Name {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-			"rule_set.name %q does not match name %q", req.RuleSet.Name, req.Name)
+		invalid(w, "rule_set.name %q does not match name %q", req.RuleSet.Name, req.Name)
 		return
 	}
 	s.mu.Lock()
@@ -168,14 +166,12 @@ func (s *Server) updateRuleSet(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, g := range req.RuleSet.GrantRules {
 		if g.Role != roleBudgetPolicyUser && g.Role != roleBudgetPolicyManager {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-				"Role %q cannot be granted on budget policy %s: use %s or %s", g.Role, policyID, roleBudgetPolicyUser, roleBudgetPolicyManager)
+			invalid(w, "Role %q cannot be granted on budget policy %s: use %s or %s", g.Role, policyID, roleBudgetPolicyUser, roleBudgetPolicyManager)
 			return
 		}
 		for _, p := range g.Principals {
 			if !validPrincipal(p) {
-				writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-					"Invalid principal %q: expected users/<user-name>, groups/<group-name> or servicePrincipals/<application-id>", p)
+				invalid(w, "Invalid principal %q: expected users/<user-name>, groups/<group-name> or servicePrincipals/<application-id>", p)
 				return
 			}
 		}
@@ -188,7 +184,7 @@ func (s *Server) updateRuleSet(w http.ResponseWriter, r *http.Request) {
 	v, ok := parseRuleSetEtag(req.Name, req.RuleSet.Etag)
 	switch {
 	case !ok || v > cur:
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Invalid etag %q for rule set %s", req.RuleSet.Etag, req.Name)
+		invalid(w, "Invalid etag %q for rule set %s", req.RuleSet.Etag, req.Name)
 		return
 	case v < cur:
 		writeError(w, http.StatusConflict, "RESOURCE_CONFLICT",

@@ -47,6 +47,10 @@ func engineError(err error, databricksSQL string) *SQLError {
 		return &SQLError{Class: "INTERNAL_ERROR", Message: text}
 	case "Binder":
 		return &SQLError{Class: "DATATYPE_MISMATCH", Message: text + " SQLSTATE: 42K09"}
+	case "Permission":
+		// A statement that would change the read-only system tables or
+		// reach a file: Databricks refuses both for want of privileges.
+		return &SQLError{Class: "INSUFFICIENT_PERMISSIONS", Message: "Insufficient privileges: " + text + " SQLSTATE: 42501"}
 	}
 	return &SQLError{Message: text}
 }

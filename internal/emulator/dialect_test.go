@@ -151,6 +151,8 @@ func TestEngineErrors(t *testing.T) {
 		{"missing function", "Catalog Error: Scalar Function with name nofunc does not exist!", "SELECT nofunc(1)", "[UNRESOLVED_ROUTINE] Cannot resolve routine `nofunc`"},
 		{"syntax", `Parser Error: syntax error at or near "SELEC"`, "SELEC 1", "[PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'."},
 		{"conversion", "Conversion Error: Could not convert string 'x' to INT32", "SELECT CAST('x' AS INT)", "[CAST_INVALID_INPUT] Could not convert string 'x' to INT32"},
+		{"permission", `Permission Error: Cannot access file "x.csv" - file system operations are disabled by configuration`, "SELECT * FROM read_csv('x.csv')",
+			`[INSUFFICIENT_PERMISSIONS] Insufficient privileges: Cannot access file "x.csv"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -43,7 +43,8 @@
 // a message led by the Databricks error class, e.g. "[TABLE_OR_VIEW_NOT_FOUND]
 // The table or view `system`.`billing`.`usagex` cannot be found. ...",
 // [PARSE_SYNTAX_ERROR], [UNRESOLVED_COLUMN.WITHOUT_SUGGESTION],
-// [UNRESOLVED_ROUTINE], [CAST_INVALID_INPUT]) or CANCELED. wait_timeout is
+// [UNRESOLVED_ROUTINE], [CAST_INVALID_INPUT], [INSUFFICIENT_PERMISSIONS]
+// for anything but a query) or CANCELED. wait_timeout is
 // "0s" (answer at once) or 5s to 50s (default 10s); on_wait_timeout
 // CONTINUE answers with the state so far, CANCEL cancels. Other
 // dispositions and formats, and other wait_timeouts, are 400
@@ -64,8 +65,10 @@
 // SystemTables) holds the demo account's system.billing.usage and
 // system.billing.list_prices with the real tables' types, and each
 // statement is translated from the Databricks dialect to DuckDB's first
-// (dialect.go lists what is translated). The emulated clock's today is
-// Options.AsOf: current_date() answers it.
+// (dialect.go lists what is translated). As on Databricks, statements only
+// read the system tables (the admin endpoints below change them) and reach
+// no file. The emulated clock's today is Options.AsOf: current_date()
+// answers it.
 //
 // SQL warehouses (warehouses.go), seeded with a serverless Pro warehouse
 // that starts STOPPED with auto stop on (DefaultWarehouseID, the one

@@ -59,6 +59,10 @@ func (f *RequestFault) take(path string) bool {
 // ("1.5s", "250ms"); a JSON number is read as seconds.
 type Duration time.Duration
 
+// String is Go's duration text, so that logged faults read "2s", not a
+// count of nanoseconds.
+func (d Duration) String() string { return time.Duration(d).String() }
+
 // MarshalJSON implements json.Marshaler.
 func (d Duration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())

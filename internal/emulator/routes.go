@@ -5,7 +5,8 @@ import "net/http"
 // handle registers h for pattern (a net/http ServeMux pattern such as
 // "GET /api/2.1/clusters/list") behind the emulator's middleware: bearer
 // token check, the X-Databricks-Org-Id check, and the configured faults.
-// Every API endpoint, workspace, account or admin, registers through it.
+// Every workspace and account endpoint registers through it; the admin
+// endpoints go through handleAdmin, which skips the faults.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
 	s.mux.Handle(pattern, s.middleware(h))
 }

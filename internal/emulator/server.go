@@ -19,9 +19,10 @@ import (
 // provides it; the emulator translates the Databricks dialect it receives
 // before handing a statement on.
 type Engine interface {
-	// Query runs one statement and returns its column names, their DuckDB
+	// Query runs one query and returns its column names, their DuckDB
 	// types and every row as text (nil for null), as Databricks' JSON_ARRAY
-	// format writes values.
+	// format writes values. It refuses a statement that would change the
+	// tables: they are read-only to statements, as on Databricks.
 	Query(ctx context.Context, query string) (names, types []string, rows [][]*string, err error)
 	// Exec runs one statement that returns no rows, such as the INSERT of
 	// a late usage correction.
@@ -51,7 +52,10 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 
-	mu sync.Mutex // guards all state below and in the files that extend Server
+	// mu guards opts.Faults (the admin endpoints change them) and the state
+	// below, here and in the files that extend Server; base, stop and
+	// running guard themselves.
+	mu sync.Mutex
 	// now is the emulator's clock (tests may replace it).
 	now func() time.Time
 
@@ -67,6 +71,9 @@ type Server struct {
 	// base is cancelled by Close: statements still waiting or running stop.
 	base context.Context
 	stop context.CancelFunc
+	// running counts the statements' goroutines, so that Close returns only
+	// once none of them can still use the engine or the log.
+	running sync.WaitGroup
 }
 
 // Default identifiers of the emulated account and workspace.
@@ -103,8 +110,14 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// Close cancels the statements still waiting or running.
-func (s *Server) Close() { s.stop() }
+// Close cancels the statements still waiting or running and waits until
+// they have stopped, so that the caller may close the Engine after it.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.stop() // under mu: executeStatement starts no statement after this
+	s.mu.Unlock()
+	s.running.Wait()
+}
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -137,8 +150,9 @@ func Start(addr string, opts Options) (*Running, error) {
 
 // Close stops the server and the statements still running.
 func (r *Running) Close() error {
+	err := r.http.Close()
 	r.Server.Close()
-	return r.http.Close()
+	return err
 }
 
 // Env is the environment that points the generator and the SDK at the
@@ -163,6 +177,12 @@ type apiError struct {
 // writeError answers with Databricks' error shape.
 func writeError(w http.ResponseWriter, status int, code, format string, args ...any) {
 	writeJSON(w, status, apiError{ErrorCode: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// invalid answers 400 INVALID_PARAMETER_VALUE, Databricks' answer to most
+// requests it refuses.
+func invalid(w http.ResponseWriter, format string, args ...any) {
+	writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", format, args...)
 }
 
 // writeJSON answers with v as JSON.

@@ -128,11 +128,6 @@ func (s *Server) statementRoutes() {
 	s.handle("POST /api/2.0/sql/statements/{id}/cancel", s.cancelStatement)
 }
 
-// invalid answers 400 INVALID_PARAMETER_VALUE.
-func invalid(w http.ResponseWriter, format string, args ...any) {
-	writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", format, args...)
-}
-
 func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) {
 	var req executeRequest
 	if !readJSON(w, r, &req) {
@@ -177,6 +172,12 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	if s.base.Err() != nil {
+		// Close has begun: it waits for the statements it knows of only.
+		s.mu.Unlock()
+		writeError(w, http.StatusServiceUnavailable, "TEMPORARILY_UNAVAILABLE", "The emulator is shutting down.")
+		return
+	}
 	wh := s.findWarehouse(req.WarehouseID)
 	if wh == nil {
 		s.mu.Unlock()
@@ -192,9 +193,9 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) {
 		rowLimit: req.RowLimit, state: sql.StatementStatePending, cancel: cancel, done: make(chan struct{}),
 	}
 	s.statements[st.id] = st
+	s.running.Go(func() { s.run(ctx, st) })
 	s.mu.Unlock()
 	s.log.Info("statement accepted", "statement_id", st.id, "warehouse_id", st.warehouseID)
-	go s.run(ctx, st)
 
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -258,28 +259,25 @@ func (s *Server) activeStatements(warehouseID string) int {
 	return n
 }
 
-// run waits for the warehouse, then runs the statement on the engine.
+// run waits for the warehouse, then runs the statement on the engine. It
+// alone moves the statement on, so it records exactly one final state.
 func (s *Server) run(ctx context.Context, st *statement) {
 	defer close(st.done)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		s.mu.Lock()
-		wh := s.findWarehouse(st.warehouseID)
-		state := sql.StateDeleted
-		if wh != nil {
-			state = wh.info.State
-			if state == sql.StateStopped {
-				s.start(wh) // stopped while the statement waited
-			}
+		wh := s.findWarehouse(st.warehouseID) // never nil: warehouses are not deleted
+		if wh.info.State == sql.StateStopped {
+			s.start(wh) // stopped while the statement waited
+		}
+		running := wh.info.State == sql.StateRunning
+		if running {
+			st.state = sql.StatementStateRunning
 		}
 		s.mu.Unlock()
-		if state == sql.StateRunning {
+		if running {
 			break
-		}
-		if state == sql.StateDeleted {
-			s.finish(st, sql.StatementStateFailed, &statementError{ErrorCode: sql.ServiceErrorCodeNotFound, Message: "The SQL warehouse was deleted."}, nil)
-			return
 		}
 		select {
 		case <-ctx.Done():
@@ -288,13 +286,6 @@ func (s *Server) run(ctx context.Context, st *statement) {
 		case <-tick.C:
 		}
 	}
-	s.mu.Lock()
-	if st.state != sql.StatementStatePending {
-		s.mu.Unlock()
-		return
-	}
-	st.state = sql.StatementStateRunning
-	s.mu.Unlock()
 
 	res, err := s.execute(ctx, st)
 	switch {
@@ -340,14 +331,10 @@ func (s *Server) dialect(params map[string]param) *dialect {
 	return &dialect{today: today, now: clock, params: params}
 }
 
-// finish records a final state, unless the statement already has one
-// (a cancel that lost the race to the result keeps the result).
+// finish records the statement's final state and result.
 func (s *Server) finish(st *statement, state sql.StatementState, serr *statementError, res *queryResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !st.finished.IsZero() {
-		return
-	}
 	st.state, st.err, st.finished = state, serr, s.now()
 	if res != nil {
 		st.names, st.types, st.rows = res.names, res.types, res.rows
@@ -400,18 +387,23 @@ func (s *Server) getChunk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
+	// The chunk is taken under the lock and written after it: a client that
+	// reads a large chunk slowly must not hold up every other request.
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if st.state != sql.StatementStateSucceeded {
-		invalid(w, "Statement %s has no result: it is %s.", st.id, st.state)
-		return
+	state, total := st.state, s.chunkCount(len(st.rows))
+	var c *resultChunk
+	if state == sql.StatementStateSucceeded && err == nil && n >= 0 && n < max(total, 1) {
+		c = s.chunk(st, n)
 	}
-	total := s.chunkCount(len(st.rows))
-	if err != nil || n < 0 || n >= max(total, 1) {
+	s.mu.Unlock()
+	switch {
+	case state != sql.StatementStateSucceeded:
+		invalid(w, "Statement %s has no result: it is %s.", st.id, state)
+	case c == nil:
 		invalid(w, "chunk_index %s is out of range: the result has %d chunks.", r.PathValue("n"), total)
-		return
+	default:
+		writeJSON(w, http.StatusOK, c)
 	}
-	writeJSON(w, http.StatusOK, s.chunk(st, n))
 }
 
 // writeStatement answers with the statement as it stands, with its first

@@ -349,6 +349,9 @@ func TestStatementFailures(t *testing.T) {
 		{"missing column", "SELECT nope FROM system.billing.usage", []string{"[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION]", "`nope`"}},
 		{"bad cast", "SELECT CAST('x' AS INT)", []string{"[CAST_INVALID_INPUT]"}},
 		{"two statements", "SELECT 1; SELECT 2", []string{"[PARSE_SYNTAX_ERROR]"}},
+		{"a change to the system tables", "DELETE FROM system.billing.usage WHERE usage_date < DATE'1900-01-01'", []string{"[INSUFFICIENT_PERMISSIONS]", "read-only"}},
+		{"a table of its own", "CREATE TABLE scratch AS SELECT 1 AS one", []string{"[INSUFFICIENT_PERMISSIONS]"}},
+		{"a file of the host", "SELECT content FROM read_text('doc.go')", []string{"[INSUFFICIENT_PERMISSIONS]"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

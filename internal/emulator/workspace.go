@@ -102,23 +102,24 @@ func pageToken(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(offset)))
 }
 
-// pageSize reads a page-size parameter: def when absent, an error message
-// when it is not a number in [1, max].
-func pageSize(q url.Values, name string, def, max int) (int, string) {
+// pageSize reads a page-size parameter, def when absent; it answers the
+// error itself and returns false when it is not a number in [1, max].
+func pageSize(w http.ResponseWriter, q url.Values, name string, def, max int) (int, bool) {
 	v := q.Get(name)
 	if v == "" {
-		return def, ""
+		return def, true
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > max {
-		return 0, name + " must be a number between 1 and " + strconv.Itoa(max)
+		invalid(w, "%s must be a number between 1 and %d", name, max)
+		return 0, false
 	}
-	return n, ""
+	return n, true
 }
 
 // badPageToken answers a page token that was not issued by this server.
 func badPageToken(w http.ResponseWriter) {
-	writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Invalid page token")
+	invalid(w, "Invalid page token")
 }
 
 // findCluster returns the cluster with id, or nil.

@@ -77,9 +77,8 @@ var stateRank = map[compute.State]int{
 // sort_by.direction, page_size (default 20, at most 100) and page_token.
 func (s *Server) listClusters(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	size, msg := pageSize(q, "page_size", 20, 100)
-	if msg != "" {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", msg)
+	size, ok := pageSize(w, q, "page_size", 20, 100)
+	if !ok {
 		return
 	}
 	sources, states := q["filter_by.cluster_sources"], q["filter_by.cluster_states"]
@@ -127,12 +126,24 @@ func (s *Server) listClusters(w http.ResponseWriter, r *http.Request) {
 // clusterMissing answers for a cluster id that does not exist, with the
 // real message (the SDK maps it to ErrResourceDoesNotExist).
 func clusterMissing(w http.ResponseWriter, id string) {
-	writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Cluster %s does not exist", id)
+	invalid(w, "Cluster %s does not exist", id)
+}
+
+// settledCluster brings the clusters' states up to now and returns the one
+// with id, or answers that it does not exist and returns nil; the caller
+// holds s.mu.
+func (s *Server) settledCluster(w http.ResponseWriter, id string, now time.Time) *clusterRecord {
+	s.ws.settle(now)
+	c := s.ws.findCluster(id)
+	if c == nil {
+		clusterMissing(w, id)
+	}
+	return c
 }
 
 // missingField answers a request that lacks a required field.
 func missingField(w http.ResponseWriter, name string) {
-	writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Missing required field: %s", name)
+	invalid(w, "Missing required field: %s", name)
 }
 
 // unexpectedState answers an operation the cluster's state does not allow,
@@ -184,22 +195,19 @@ func (s *Server) editCluster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if msg := checkSize(req.NumWorkers, req.Autoscale, req.AutoterminationMinutes); msg != "" {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", msg)
+		invalid(w, "%s", msg)
 		return
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	s.ws.settle(now)
-	c := s.ws.findCluster(req.ClusterId)
+	c := s.settledCluster(w, req.ClusterId, now)
 	if c == nil {
-		clusterMissing(w, req.ClusterId)
 		return
 	}
 	if src := c.details.ClusterSource; src != compute.ClusterSourceUi && src != compute.ClusterSourceApi {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-			"Cluster %s was created by %s and cannot be edited", req.ClusterId, src)
+		invalid(w, "Cluster %s was created by %s and cannot be edited", req.ClusterId, src)
 		return
 	}
 	if st := c.details.State; st != compute.StateRunning && st != compute.StateTerminated {
@@ -234,11 +242,11 @@ func (s *Server) editCluster(w http.ResponseWriter, r *http.Request) {
 	if next.PolicyId != "" {
 		p := s.ws.findPolicy(next.PolicyId)
 		if p == nil {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Cluster policy %s does not exist", next.PolicyId)
+			invalid(w, "Cluster policy %s does not exist", next.PolicyId)
 			return
 		}
 		if problem := p.enforce(&next); problem != "" {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", problem)
+			invalid(w, "%s", problem)
 			return
 		}
 	}
@@ -277,21 +285,19 @@ func (s *Server) resizeCluster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Autoscale == nil && !slices.Contains(req.ForceSendFields, "NumWorkers") && req.NumWorkers == 0 {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Either num_workers or autoscale must be specified")
+		invalid(w, "Either num_workers or autoscale must be specified")
 		return
 	}
 	if msg := checkSize(req.NumWorkers, req.Autoscale, 0); msg != "" {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", msg)
+		invalid(w, "%s", msg)
 		return
 	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	s.ws.settle(now)
-	c := s.ws.findCluster(req.ClusterId)
+	c := s.settledCluster(w, req.ClusterId, now)
 	if c == nil {
-		clusterMissing(w, req.ClusterId)
 		return
 	}
 	if c.details.State != compute.StateRunning {
@@ -305,7 +311,7 @@ func (s *Server) resizeCluster(w http.ResponseWriter, r *http.Request) {
 	}
 	if p := s.ws.findPolicy(next.PolicyId); p != nil {
 		if problem := p.judgeWorkers(next); problem != "" {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", problem)
+			invalid(w, "%s", problem)
 			return
 		}
 	}
@@ -329,10 +335,8 @@ func (s *Server) deleteCluster(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	s.ws.settle(now)
-	c := s.ws.findCluster(req.ClusterId)
+	c := s.settledCluster(w, req.ClusterId, now)
 	if c == nil {
-		clusterMissing(w, req.ClusterId)
 		return
 	}
 	if st := c.details.State; st != compute.StateTerminating && st != compute.StateTerminated {

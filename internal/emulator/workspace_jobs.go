@@ -17,16 +17,15 @@ import (
 // job come only with expand_tasks=true.
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit, msg := pageSize(q, "limit", 20, 100)
-	if msg != "" {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", msg)
+	limit, ok := pageSize(w, q, "limit", 20, 100)
+	if !ok {
 		return
 	}
 	offset := 0
 	if v := q.Get("offset"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "offset must be a number of at least 0")
+			invalid(w, "offset must be a number of at least 0")
 			return
 		}
 		offset = n
@@ -77,7 +76,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	}
 	id, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "job_id %q is not a number", v)
+		invalid(w, "job_id %q is not a number", v)
 		return
 	}
 	s.mu.Lock()
@@ -88,7 +87,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	if i < 0 {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Job %d does not exist.", id)
+		invalid(w, "Job %d does not exist.", id)
 		return
 	}
 	writeJSON(w, http.StatusOK, job)
@@ -121,16 +120,15 @@ func likeMatcher(pattern string) *regexp.Regexp {
 // order_by ("name asc|desc", "id asc|desc").
 func (s *Server) listPipelines(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	size, msg := pageSize(q, "max_results", 25, 100)
-	if msg != "" {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%s", msg)
+	size, ok := pageSize(w, q, "max_results", 25, 100)
+	if !ok {
 		return
 	}
 	var match *regexp.Regexp
 	if f := strings.TrimSpace(q.Get("filter")); f != "" {
 		m := pipelineFilter.FindStringSubmatch(f)
 		if m == nil {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Unsupported filter %q: the emulator supports name LIKE '<pattern>'", f)
+			invalid(w, "Unsupported filter %q: the emulator supports name LIKE '<pattern>'", f)
 			return
 		}
 		match = likeMatcher(m[1])

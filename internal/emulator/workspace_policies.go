@@ -80,21 +80,21 @@ func (s *Server) validatePolicy(w http.ResponseWriter, f policyFields, selfID st
 		missingField(w, "name")
 		return nil, false
 	case len(f.name) > 100:
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Cluster policy name must be at most 100 characters")
+		invalid(w, "Cluster policy name must be at most 100 characters")
 		return nil, false
 	case f.definition != "" && f.familyID != "":
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "policy_family_id and definition cannot be used together")
+		invalid(w, "policy_family_id and definition cannot be used together")
 		return nil, false
 	}
 	for _, p := range s.ws.policies {
 		if p.policy.Name == f.name && p.policy.PolicyId != selfID {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "Cluster Policy with name `%s` already exists", f.name)
+			invalid(w, "Cluster Policy with name `%s` already exists", f.name)
 			return nil, false
 		}
 	}
 	rules, err := parseDefinition(cmp.Or(f.definition, f.familyOverrides))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE", "%v", err)
+		invalid(w, "%v", err)
 		return nil, false
 	}
 	return rules, true
@@ -224,13 +224,11 @@ func permissionsRequest(w http.ResponseWriter, r *http.Request) ([]compute.Clust
 			}
 		}
 		if named != 1 {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-				"each access control entry needs exactly one of group_name, user_name, service_principal_name")
+			invalid(w, "each access control entry needs exactly one of group_name, user_name, service_principal_name")
 			return nil, false
 		}
 		if g.PermissionLevel != compute.ClusterPolicyPermissionLevelCanUse {
-			writeError(w, http.StatusBadRequest, "INVALID_PARAMETER_VALUE",
-				"Permission level %s is not supported for cluster policies (only CAN_USE)", g.PermissionLevel)
+			invalid(w, "Permission level %s is not supported for cluster policies (only CAN_USE)", g.PermissionLevel)
 			return nil, false
 		}
 	}

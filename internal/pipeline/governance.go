@@ -13,9 +13,11 @@ import (
 	"github.com/databricks/databricks-sdk-go"
 
 	"github.com/novadynamics/stellar-budget/internal/audit"
+	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/compliance"
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/report"
 	"github.com/novadynamics/stellar-budget/internal/setup"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
@@ -59,14 +61,21 @@ func governance(ctx context.Context, rep *report.Report, opts BuildOptions, log 
 	rep.Governance = g
 }
 
-// taggedSpend sums last month from the report's daily rows, the same
-// rounded figures the site and `generator check` show.
-func taggedSpend(rep *report.Report, source string) report.TaggedSpend {
+// LastMonthTaggedSpend sums the spend of the month before rep's as-of
+// month by whether its tag matched a category. It reads the report's daily
+// rows, the rounded figures the site shows, so the compliance page and
+// `generator check` agree to the cent.
+func LastMonthTaggedSpend(rep *report.Report, source string) compliance.TaggedSpend {
 	facts := make([]budget.Fact, len(rep.Tables.CostByDay))
 	for i, d := range rep.Tables.CostByDay {
 		facts[i] = budget.Fact{Date: d.Date, Category: d.Category, DBUs: d.DBUs, Cost: d.Cost}
 	}
-	s := compliance.TaggedSpendOf(facts, rep.AsOf, source)
+	return compliance.TaggedSpendOf(facts, rep.AsOf, source)
+}
+
+// taggedSpend is LastMonthTaggedSpend in the report's terms, for the page.
+func taggedSpend(rep *report.Report, source string) report.TaggedSpend {
+	s := LastMonthTaggedSpend(rep, source)
 	return report.TaggedSpend{
 		Month: s.Month, Total: s.Total, Attributed: s.Attributed, Unattributed: s.Unattributed,
 		Share: report.OneDecimal(s.AttributedPct),
@@ -230,6 +239,25 @@ func tagSpellings(ctx context.Context, div budget.Division, rep *report.Report, 
 		return nil, err
 	}
 	return setup.GroupVariants(div.TagValues(), seen), nil
+}
+
+// DemoTagSpellings lists the OperationalCategory values the demo account's
+// usage carries as of asOf, as written, each once: the spellings setup
+// filters budgets on for the account the emulator serves.
+func DemoTagSpellings(div budget.Division, asOf time.Time) ([]string, error) {
+	seen := map[string]bool{}
+	var out []string
+	err := demo.Usage(demo.Config{Division: div, AsOf: asOf}, func(r billing.UsageRecord) error {
+		if v, ok := r.CustomTags[budget.CategoryTagKey]; ok && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the demo account's tag spellings: %w", err)
+	}
+	return out, nil
 }
 
 // oneLine keeps an error on one line of the page: SDK errors can carry

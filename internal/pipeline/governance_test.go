@@ -16,11 +16,9 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/billing"
 
 	"github.com/novadynamics/stellar-budget/internal/audit"
-	billingdata "github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/compliance"
 	"github.com/novadynamics/stellar-budget/internal/content"
-	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
 	"github.com/novadynamics/stellar-budget/internal/setup"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
@@ -265,15 +263,7 @@ func emulatorConfig(env map[string]string) *databricks.Config {
 // one the emulator serves, grouped as setup filters budgets on them.
 func demoSpellings(t *testing.T, div budget.Division) map[string][]string {
 	t.Helper()
-	seen := map[string]bool{}
-	var values []string
-	err := demo.Usage(demo.Config{Division: div, AsOf: goldenAsOf}, func(r billingdata.UsageRecord) error {
-		if v, ok := r.CustomTags[budget.CategoryTagKey]; ok && !seen[v] {
-			seen[v] = true
-			values = append(values, v)
-		}
-		return nil
-	})
+	values, err := DemoTagSpellings(div, goldenAsOf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,9 +80,6 @@ type Drift struct {
 	Items   []DriftItem // those that differ; empty when in sync
 }
 
-// InSync reports whether nothing drifted.
-func (d Drift) InSync() bool { return len(d.Items) == 0 }
-
 // DriftItem is one object that differs from content/.
 type DriftItem struct {
 	Category     string // the category's title

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/databricks/databricks-sdk-go/service/billing"
@@ -84,6 +85,11 @@ type policyRule struct {
 func want(div budget.Division, opts Options) (desired, error) {
 	if opts.AsOf.IsZero() {
 		return desired{}, errors.New("plan setup: no as-of date")
+	}
+	// keyOf ends a key at the first space: a team with one would make keys
+	// that are never found again, and every apply would create anew.
+	if strings.ContainsFunc(opts.Team, unicode.IsSpace) {
+		return desired{}, fmt.Errorf("plan setup: team %q: spaces are not allowed, the team is part of every object's key", opts.Team)
 	}
 	month := time.Date(opts.AsOf.Year(), opts.AsOf.Month(), 1, 0, 0, 0, 0, time.UTC)
 	thresholds := div.Thresholds

@@ -182,6 +182,8 @@ func TestWantErrors(t *testing.T) {
 		{"variant of another category", division(telemetry()), Options{AsOf: asOf, Variants: map[string][]string{"DEEP_SPACE_TELEMETRY": {"orbital mechanics"}}}, nil,
 			`variant "orbital mechanics" does not normalise to DEEP_SPACE_TELEMETRY`},
 		{"no as-of", division(telemetry()), Options{}, nil, "no as-of date"},
+		{"team with a space", division(telemetry()), Options{AsOf: asOf, Team: "Space Ops"}, nil,
+			`team "Space Ops": spaces are not allowed`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/attribution"
 )
 
 // cacheDir and cacheName place the cache in the state directory.
@@ -43,7 +46,9 @@ func cachePath(stateDir string) string {
 	return filepath.Join(stateDir, cacheDir, cacheName)
 }
 
-// loadCache reads the cache; a missing file is (nil, nil).
+// loadCache reads the cache; a missing file is (nil, nil). The stream is
+// read to its end before it is decoded: only then does gzip check its
+// CRC, so a damaged file is refused instead of read as other numbers.
 func loadCache(stateDir string) (*cache, error) {
 	path := cachePath(stateDir)
 	f, err := os.Open(path)
@@ -58,8 +63,12 @@ func loadCache(stateDir string) (*cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read databricks cache %s: %w", path, err)
 	}
+	data, err := io.ReadAll(z)
+	if err != nil {
+		return nil, fmt.Errorf("read databricks cache %s: %w", path, err)
+	}
 	var c cache
-	if err := json.NewDecoder(z).Decode(&c); err != nil {
+	if err := json.Unmarshal(data, &c); err != nil {
 		return nil, fmt.Errorf("read databricks cache %s: %w", path, err)
 	}
 	if err := c.check(); err != nil {
@@ -68,7 +77,9 @@ func loadCache(stateDir string) (*cache, error) {
 	return &c, nil
 }
 
-// check rejects a cache this version cannot read.
+// check rejects a cache this version cannot read. Every row must read as
+// a fact of the day it is kept under: a kept day is never pulled again,
+// so a bad row would fail, or a misfiled one double count, every build.
 func (c *cache) check() error {
 	if c.Format != cacheFormat {
 		return fmt.Errorf("format %d, want %d", c.Format, cacheFormat)
@@ -78,9 +89,17 @@ func (c *cache) check() error {
 			return fmt.Errorf("bad date %q", s)
 		}
 	}
-	for day := range c.Days {
+	for day, rows := range c.Days {
 		if _, err := time.Parse(time.DateOnly, day); err != nil {
 			return fmt.Errorf("bad day %q", day)
+		}
+		if err := addRows(&attribution.Collector{}, rows); err != nil {
+			return fmt.Errorf("usage day %s: %w", day, err)
+		}
+		for _, r := range rows {
+			if r[dateColumn] != day {
+				return fmt.Errorf("usage day %s holds a row of %s", day, r[dateColumn])
+			}
 		}
 	}
 	return nil

@@ -105,6 +105,28 @@ func TestLoadCacheRejects(t *testing.T) {
 			c.Days["yesterday"] = nil
 			return c.save(filepath.Dir(filepath.Dir(p)))
 		}, `bad day "yesterday"`},
+		// The JSON decodes whole; only the gzip trailer tells the damage.
+		{"damaged checksum", func(p string) error {
+			if err := sampleCache().save(filepath.Dir(filepath.Dir(p))); err != nil {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[len(b)-8] ^= 0xff // the first byte of the CRC-32
+			return os.WriteFile(p, b, 0o600)
+		}, "checksum"},
+		{"row that is no fact", func(p string) error {
+			c := sampleCache()
+			c.Days["2026-11-02"][0][15] = "1.5x"
+			return c.save(filepath.Dir(filepath.Dir(p)))
+		}, "usage day 2026-11-02"},
+		{"row filed under another day", func(p string) error {
+			c := sampleCache()
+			c.Days["2026-11-02"] = append(c.Days["2026-11-02"], factRow("2026-11-01", "A", "2"))
+			return c.save(filepath.Dir(filepath.Dir(p)))
+		}, "usage day 2026-11-02 holds a row of 2026-11-01"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

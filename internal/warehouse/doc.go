@@ -17,12 +17,12 @@
 // arrive), plus any day of the window the cache never held, and replaces
 // those days in the cache. A correction ingested weeks after its usage day
 // is picked up that way. Days before the window are dropped, so the cache
-// stays the size of the window. Without a usable cache (none, another
-// fingerprint or host, or a window apart from the cached days) every day
-// of the window is pulled, one statement per calendar month, which keeps
-// each inline result small. The cache is written atomically and only
-// after a complete pull, so a failed build leaves it as it was; --offline
-// builds from it alone. The rows are kept as the warehouse sent them and
+// stays the size of the window. Without a usable cache (none, one that does
+// not read back whole, another fingerprint or host, or a window apart from
+// the cached days) every day of the window is pulled, one statement per
+// calendar month, which keeps each inline result small. The cache is
+// written atomically and only after a complete pull, so a failed build
+// leaves it as it was; --offline builds from it alone. The rows are kept as the warehouse sent them and
 // read by the same attribution.Collector, so a build from the cache gives
 // the facts of a build from the warehouse.
 //

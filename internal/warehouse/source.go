@@ -105,15 +105,15 @@ func (s Source) Attribute(ctx context.Context, tagValues []string) (attribution.
 	if err != nil {
 		return attribution.Result{}, err
 	}
+	res, err := c.result(s.From, s.To)
+	if err != nil {
+		return attribution.Result{}, err
+	}
 	if s.StateDir != "" {
 		if err := c.save(s.StateDir); err != nil {
 			return attribution.Result{}, err
 		}
 		s.Log.Info("updated the databricks cache", "file", cachePath(s.StateDir), "days", len(c.Days), "through", c.To, "watermark", c.Watermark)
-	}
-	res, err := c.result(s.From, s.To)
-	if err != nil {
-		return attribution.Result{}, err
 	}
 	res.Inputs = []string{
 		fmt.Sprintf("%s and %s on %s, SQL warehouse %s", usageTable, pricesTable, c.Host, c.WarehouseID),
@@ -222,9 +222,6 @@ func (s Source) pull(ctx context.Context, old *cache, fp string, tagValues []str
 		}
 		lo, hi := day(p.From), day(p.To)
 		err = x.query(ctx, step, stmt, attribution.ResultColumns, func(r []string) error {
-			if len(r) != len(attribution.ResultColumns) {
-				return fmt.Errorf("%d columns, want %d", len(r), len(attribution.ResultColumns))
-			}
 			d := r[dateColumn]
 			if d < lo || d > hi {
 				return fmt.Errorf("usage_date %q outside %s to %s", d, lo, hi)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
@@ -32,7 +33,8 @@ const maxPoll = 5 * time.Second
 
 // query runs statement and hands each result row to add. want, when set,
 // is the result's columns and types, checked against the manifest before
-// any row is read. step names the statement in progress lines and errors.
+// any row is read, and the width of every row, so add may index it. step
+// names the statement in progress lines and errors.
 func (x *executor) query(ctx context.Context, step, statement string, want []attribution.ResultColumn, add func([]string) error) error {
 	start := time.Now()
 	resp, err := retryCall(ctx, x.retry, x.log, step+": submit", func() (*sql.StatementResponse, error) {
@@ -156,6 +158,9 @@ func (x *executor) read(ctx context.Context, step string, resp *sql.StatementRes
 	chunks := 0
 	for data := resp.Result; data != nil; {
 		for _, r := range data.DataArray {
+			if want != nil && len(r) != len(want) {
+				return 0, fmt.Errorf("%s: row %d has %d columns, the result %d", step, rows+1, len(r), len(want))
+			}
 			if err := add(r); err != nil {
 				return 0, fmt.Errorf("%s: row %d: %w", step, rows+1, err)
 			}
@@ -241,9 +246,18 @@ type retryPolicy struct {
 	backoff  time.Duration // first wait; doubles
 }
 
+// retriable leaves 429 and 503 to the SDK: retrying them here as well
+// would multiply its retry timeout by the attempts.
 func (p retryPolicy) retriable(err error) bool {
 	var api *apierr.APIError
-	return errors.As(err, &api) && api.StatusCode >= 500
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.StatusCode {
+	case http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
 }
 
 // retryCall calls call until it succeeds, fails for good or p's attempts

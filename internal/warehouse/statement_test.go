@@ -170,6 +170,9 @@ func TestExecutorQuery(t *testing.T) {
 			api: &fakeStatements{states: []sql.StatementState{"FAILED"}, failure: &sql.ServiceError{ErrorCode: "BAD_REQUEST",
 				Message: "[INSUFFICIENT_PERMISSIONS] Insufficient privileges: User does not have SELECT on Table 'system.billing.usage'."}},
 			timeout: time.Hour, wantErr: "grant USE CATALOG", sentinel: ErrPermission},
+		{name: "a row narrower than the schema",
+			api:  &fakeStatements{states: []sql.StatementState{"SUCCEEDED"}, schema: twoColumns, chunks: [][][]string{{{"x", "1"}, {"y"}}}},
+			want: twoColumns, timeout: time.Hour, wantErr: "step: row 2 has 1 columns, the result 2"},
 		{name: "canceled on the warehouse",
 			api:     &fakeStatements{states: []sql.StatementState{"RUNNING", "CANCELED"}},
 			timeout: time.Hour, wantErr: "statement st-1 was canceled on the warehouse"},
@@ -243,5 +246,32 @@ func TestRetryStopsWithContext(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) || calls != 1 {
 		t.Errorf("err = %v after %d calls, want context.Canceled after 1", err, calls)
+	}
+}
+
+// TestRetriable: the source retries the gateway errors the SDK does not;
+// 429 and 503 it leaves to the SDK, which already retried them for its
+// retry timeout.
+func TestRetriable(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"500", apiError(500, "INTERNAL_ERROR", "boom"), true},
+		{"502 wrapped", fmt.Errorf("poll: %w", apiError(502, "", "bad gateway")), true},
+		{"504", apiError(504, "", "gateway timeout"), true},
+		{"503, retried by the SDK", apiError(503, "TEMPORARILY_UNAVAILABLE", "later"), false},
+		{"429, retried by the SDK", apiError(429, "TOO_MANY_REQUESTS", "slow down"), false},
+		{"501", apiError(501, "NOT_IMPLEMENTED", "no"), false},
+		{"400", apiError(400, "INVALID_PARAMETER_VALUE", "bad"), false},
+		{"not an API error", errors.New("dial tcp: refused"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := (retryPolicy{}).retriable(tc.err); got != tc.want {
+				t.Errorf("retriable(%v) = %v, want %v", tc.err, got, tc.want)
+			}
+		})
 	}
 }
