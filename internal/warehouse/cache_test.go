@@ -254,6 +254,22 @@ func TestPlan(t *testing.T) {
 		{name: "a window starting earlier pulls the days before the cache", from: "2026-10-20", to: "2026-11-23",
 			want: []pull{{From: date("2026-10-20"), To: date("2026-11-23"), Since: date("2026-11-23"), Have: date("2026-11-01"), HaveTo: date("2026-11-23")}},
 			span: [2]string{"2026-10-20", "2026-11-23"}, keep: []string{"2026-10-31", "2026-11-01", "2026-11-02"}},
+		{name: "more than a month before the cache: those days a month a statement", from: "2026-08-15", to: "2026-11-23",
+			want: []pull{
+				{From: date("2026-08-15"), To: date("2026-08-31")},
+				{From: date("2026-09-01"), To: date("2026-09-30")},
+				{From: date("2026-10-01"), To: date("2026-10-31")},
+				{From: date("2026-11-01"), To: date("2026-11-23"), Since: date("2026-11-23"), Have: date("2026-11-01"), HaveTo: date("2026-11-23")},
+			},
+			span: [2]string{"2026-08-15", "2026-11-23"}, keep: []string{"2026-10-31", "2026-11-01", "2026-11-02"}},
+		{name: "more than a month after the cache", from: "2026-11-10", to: "2027-01-05",
+			want: []pull{
+				{From: date("2026-11-10"), To: date("2026-11-23"), Since: date("2026-11-23"), Have: date("2026-11-10"), HaveTo: date("2026-11-23")},
+				{From: date("2026-11-24"), To: date("2026-11-30")},
+				{From: date("2026-12-01"), To: date("2026-12-31")},
+				{From: date("2027-01-01"), To: date("2027-01-05")},
+			},
+			span: [2]string{"2026-11-10", "2027-01-05"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -566,3 +566,45 @@ func TestTagSpellings(t *testing.T) {
 		checkDatabricksSQL(t, q)
 	}
 }
+
+// TestWindowMovedFarBack: when the window starts months before the cached
+// days, those months are pulled one statement each, and the result equals
+// a full pull of the same window.
+func TestWindowMovedFarBack(t *testing.T) {
+	e := startEmulator(t)
+	state := t.TempDir()
+	if _, err := e.source(state, nil).Attribute(t.Context(), e.tagValues); err != nil {
+		t.Fatal(err)
+	}
+	wide := func(stateDir string, transport http.RoundTripper) Source {
+		s := e.source(stateDir, transport)
+		s.From = windowFrom.AddDate(0, -3, 0)
+		return s
+	}
+	var rec recorder
+	moved, err := wide(state, &rec).Attribute(t.Context(), e.tagValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := wide(t.TempDir(), nil).Attribute(t.Context(), e.tagValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The watermark, three months apart, and the days touched since the
+	// watermark.
+	if sent := rec.sent(); len(sent) != 5 || strings.Contains(sent[1], "ingestion_date") || !strings.Contains(sent[4], "ingestion_date") {
+		t.Errorf("sent %d statements, want the watermark, three months and the touched days", len(sent))
+	}
+	a, b := dayCosts(full), dayCosts(moved)
+	if len(a) != len(b) {
+		t.Errorf("%d days after the move, %d in a full pull", len(b), len(a))
+	}
+	for k, v := range a {
+		if b[k].Cmp(v) != 0 {
+			t.Errorf("%s: full %s, after the move %s", k, v, b[k])
+		}
+	}
+	if moved.Rows != full.Rows {
+		t.Errorf("rows %d after the move, %d in a full pull", moved.Rows, full.Rows)
+	}
+}

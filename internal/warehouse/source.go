@@ -266,7 +266,7 @@ func (s Source) reuse(old *cache, fp, host string) string {
 // plan says what to pull: the whole window, one statement a month, when
 // the cache cannot be reused (reason is why); else one statement for the
 // days touched since the watermark and the days of the window the cache
-// lacks. It also returns the cache to fill: the days it keeps, and the
+// lacks (beyond maxJoinedDays of those, one statement a month for them). It also returns the cache to fill: the days it keeps, and the
 // span it will hold complete. That span starts with the window (older
 // days are dropped, so the cache does not grow without end) and runs to
 // the later of the window's and the cache's last day: cached days after
@@ -288,7 +288,48 @@ func (s Source) plan(old *cache, reason string) ([]pull, *cache) {
 			next.Days[d] = rows
 		}
 	}
-	return []pull{{From: s.From, To: to, Since: since, Have: have, HaveTo: haveTo}}, next
+	var missing int
+	if s.From.Before(have) {
+		missing += int(have.Sub(s.From).Hours() / 24)
+	}
+	if to.After(haveTo) {
+		missing += int(to.Sub(haveTo).Hours() / 24)
+	}
+	if missing <= maxJoinedDays {
+		return []pull{{From: s.From, To: to, Since: since, Have: have, HaveTo: haveTo}}, next
+	}
+	// Many days the cache lacks (the window moved far): those are pulled a
+	// month a statement, as in a full pull, and the cached days apart.
+	var pulls []pull
+	if s.From.Before(have) {
+		pulls = append(pulls, months(s.From, have.AddDate(0, 0, -1))...)
+	}
+	if lo, hi := later(s.From, have), earlier(to, haveTo); !hi.Before(lo) {
+		pulls = append(pulls, pull{From: lo, To: hi, Since: since, Have: lo, HaveTo: hi})
+	}
+	if to.After(haveTo) {
+		pulls = append(pulls, months(haveTo.AddDate(0, 0, 1), to)...)
+	}
+	return pulls, next
+}
+
+// maxJoinedDays is how many days the cache lacks may go in the statement
+// for the days touched since the watermark: a daily build's new day goes
+// there, and no inline result grows past about a month of days.
+const maxJoinedDays = 31
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // months splits [from, to] into calendar months: a full pull runs one
