@@ -14,7 +14,8 @@
 // re-aggregates in one statement every whole usage day of the cached span
 // and the report window that a row ingested on or after the cached
 // watermark touches (on or after: rows of the watermark day may still
-// arrive), plus any day of the window the cache never held, and replaces
+// arrive), plus any day of the window the cache never held (more than a
+// month of those are pulled a month a statement instead), and replaces
 // those days in the cache. A correction ingested weeks after its usage day
 // is picked up that way. Days before the window are dropped, so the cache
 // stays the size of the window. Without a usable cache (none, one that does
@@ -22,9 +23,9 @@
 // the cached days) every day of the window is pulled, one statement per
 // calendar month, which keeps each inline result small. The cache is
 // written atomically and only after a complete pull, so a failed build
-// leaves it as it was; --offline builds from it alone. The rows are kept as the warehouse sent them and
-// read by the same attribution.Collector, so a build from the cache gives
-// the facts of a build from the warehouse.
+// leaves it as it was; --offline builds from it alone. The rows are kept
+// as the warehouse sent them and read by the same attribution.Collector,
+// so a build from the cache gives the facts of a build from the warehouse.
 //
 // # Failures
 //
