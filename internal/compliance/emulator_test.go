@@ -35,17 +35,7 @@ func startEmulator(t *testing.T) (*databricks.WorkspaceClient, budget.Division, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	env := map[string]string{}
-	for _, kv := range emu.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	w, err := databricks.NewWorkspaceClient(&databricks.Config{
-		Host: env["DATABRICKS_HOST"], Token: env["DATABRICKS_TOKEN"], AccountID: env["DATABRICKS_ACCOUNT_ID"],
-		WorkspaceID: env["DATABRICKS_WORKSPACE_ID"], Experimental_IsUnifiedHost: true,
-		// Only the emulator's own settings: no ~/.databrickscfg of whoever runs the test.
-		ConfigFile: "/dev/null",
-	})
+	w, err := databricks.NewWorkspaceClient(emu.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

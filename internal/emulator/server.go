@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/databricks/databricks-sdk-go"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
@@ -165,6 +168,18 @@ func (r *Running) Env() []string {
 		"DATABRICKS_WORKSPACE_ID=" + r.opts.WorkspaceID,
 		"DATABRICKS_WAREHOUSE_ID=" + r.DefaultWarehouseID(),
 		"DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST=true",
+	}
+}
+
+// Config is the SDK configuration that Env gives, for SDK clients in this
+// process (tests, tools): the unified host, and no ~/.databrickscfg of
+// whoever runs them.
+func (r *Running) Config() *databricks.Config {
+	return &databricks.Config{
+		Host: r.URL, Token: r.opts.Token,
+		AccountID: r.opts.AccountID, WorkspaceID: r.opts.WorkspaceID,
+		Experimental_IsUnifiedHost: true,
+		ConfigFile:                 os.DevNull,
 	}
 }
 

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/databricks/databricks-sdk-go"
-
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
@@ -38,26 +36,16 @@ func TestDatabricksSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	env := map[string]string{}
-	for _, kv := range emu.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
 	state := t.TempDir()
 	databricksOptions := func(out string) BuildOptions {
 		o := options(out)
 		o.Source, o.StateDir = SourceDatabricks, state
 		o.AsOf = time.Time{} // today, as the emulator has it
 		o.Databricks = warehouse.Config{
-			WarehouseID: env["DATABRICKS_WAREHOUSE_ID"],
-			SDK: &databricks.Config{
-				Host: env["DATABRICKS_HOST"], Token: env["DATABRICKS_TOKEN"],
-				AccountID: env["DATABRICKS_ACCOUNT_ID"], WorkspaceID: env["DATABRICKS_WORKSPACE_ID"],
-				Experimental_IsUnifiedHost: true,
-				// Many small chunks, fetched without the SDK's default
-				// limit of 15 requests a second.
-				RateLimitPerSecond: 1000,
-			},
+			WarehouseID: emu.DefaultWarehouseID(),
+			// Many small chunks, fetched without the SDK's default limit
+			// of 15 requests a second.
+			SDK:          emulatorConfig(emu),
 			PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond,
 		}
 		return o
@@ -117,7 +105,7 @@ func TestDatabricksSource(t *testing.T) {
 		site, cache := readTree(t, out), readTree(t, filepath.Join(state, "databricks"))
 		// Every status and chunk request fails (beyond the SDK's and the
 		// source's retries) once the watermark statement has been read.
-		setFaults(t, emu, env, map[string]any{"internal_errors": map[string]any{"count": 1000, "path_prefix": "/api/2.0/sql/statements/"}})
+		setFaults(t, emu, map[string]any{"internal_errors": map[string]any{"count": 1000, "path_prefix": "/api/2.0/sql/statements/"}})
 		_, err := Build(t.Context(), databricksOptions(out))
 		if err == nil || !strings.Contains(err.Error(), "result chunk") || strings.Contains(err.Error(), "\n") {
 			t.Fatalf("err = %v, want one line about a result chunk", err)
@@ -196,14 +184,14 @@ func sameTree(t *testing.T, want, got map[string][]byte) {
 }
 
 // setFaults switches emulator faults on until the test ends.
-func setFaults(t *testing.T, emu *emulator.Running, env map[string]string, faults map[string]any) {
+func setFaults(t *testing.T, emu *emulator.Running, faults map[string]any) {
 	t.Helper()
 	call := func(method string, body []byte) {
 		req, err := http.NewRequest(method, emu.URL+"/emulator/admin/faults", bytes.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Authorization", "Bearer "+env["DATABRICKS_TOKEN"])
+		req.Header.Set("Authorization", "Bearer "+emu.Config().Token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

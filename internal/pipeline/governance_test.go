@@ -251,12 +251,10 @@ func TestAuditHead(t *testing.T) {
 
 // emulatorConfig points the SDK at the emulator as a unified host, with
 // nothing read from the machine's ~/.databrickscfg.
-func emulatorConfig(env map[string]string) *databricks.Config {
-	return &databricks.Config{
-		Host: env["DATABRICKS_HOST"], Token: env["DATABRICKS_TOKEN"],
-		AccountID: env["DATABRICKS_ACCOUNT_ID"], WorkspaceID: env["DATABRICKS_WORKSPACE_ID"],
-		Experimental_IsUnifiedHost: true, RateLimitPerSecond: 1000, ConfigFile: "/dev/null",
-	}
+func emulatorConfig(emu *emulator.Running) *databricks.Config {
+	cfg := emu.Config()
+	cfg.RateLimitPerSecond = 1000
+	return cfg
 }
 
 // demoSpellings are the category tag spellings of the demo account, the
@@ -291,18 +289,13 @@ func TestGovernanceDatabricks(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	env := map[string]string{}
-	for _, kv := range emu.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
 	state := t.TempDir()
 	out := filepath.Join(t.TempDir(), "public")
 	build := func(t *testing.T, cfg *databricks.Config) (string, snapshotCompliance) {
 		t.Helper()
 		o := options(out)
 		o.Source, o.StateDir, o.AsOf = SourceDatabricks, state, time.Time{}
-		o.Databricks = warehouse.Config{WarehouseID: env["DATABRICKS_WAREHOUSE_ID"], SDK: cfg, PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}
+		o.Databricks = warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: cfg, PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}
 		if _, err := Build(t.Context(), o); err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +303,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 	}
 
 	// What `check` finds, read apart from the build.
-	w, err := databricks.NewWorkspaceClient(emulatorConfig(env))
+	w, err := databricks.NewWorkspaceClient(emulatorConfig(emu))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +331,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 	}
 
 	t.Run("before setup every object is missing", func(t *testing.T) {
-		page, snap := build(t, emulatorConfig(env))
+		page, snap := build(t, emulatorConfig(emu))
 		findings(t, page, snap)
 		missing := strings.Count(page, "<td>missing</td>")
 		if snap.Drifted == nil || *snap.Drifted != missing || missing < 3*len(div.Categories) || strings.Contains(page, "<td>differs</td>") {
@@ -354,7 +347,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 
 	// setup --apply with the spellings of the data, then a budget edited
 	// by hand.
-	acct, err := databricks.NewAccountClient(emulatorConfig(env))
+	acct, err := databricks.NewAccountClient(emulatorConfig(emu))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +382,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 	}
 
 	t.Run("after setup one budget edited by hand", func(t *testing.T) {
-		page, snap := build(t, emulatorConfig(env))
+		page, snap := build(t, emulatorConfig(emu))
 		findings(t, page, snap)
 		if snap.Drifted == nil || *snap.Drifted != 1 || strings.Count(page, "<td>differs</td>") != 1 || strings.Contains(page, "<td>missing</td>") {
 			t.Errorf("drifted %s; want the one budget edited by hand", orNull(snap.Drifted))
@@ -410,7 +403,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 
 	t.Run("a broken log and an unreadable account do not fail the build", func(t *testing.T) {
 		tamper(t, state)
-		cfg := emulatorConfig(env)
+		cfg := emulatorConfig(emu)
 		cfg.AccountID = "" // the workspace answers; the account has no id to be reached by
 		page, snap := build(t, cfg)
 		findings(t, page, snap)

@@ -65,10 +65,7 @@ func start(t *testing.T) (budget.Division, *emulator.Running, *databricks.Accoun
 	t.Setenv("DATABRICKS_CONFIG_PROFILE", "")
 	// The SDK's default of 15 requests a second is for shared services.
 	t.Setenv("DATABRICKS_RATE_LIMIT", "1000")
-	acct, err := databricks.NewAccountClient(&databricks.Config{
-		Host: emu.URL, Token: emulator.DefaultToken, AccountID: emulator.DefaultAccountID,
-		WorkspaceID: emulator.DefaultWorkspaceID, Experimental_IsUnifiedHost: true,
-	})
+	acct, err := databricks.NewAccountClient(emu.Config())
 	if err != nil {
 		t.Fatal(err)
 	}

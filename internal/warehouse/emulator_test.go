@@ -95,14 +95,9 @@ func newTestEmulator() (*testEmulator, error) {
 // config is the SDK configuration the emulator's export lines give, with
 // transport (nil: the default) under it.
 func (e *testEmulator) config(transport http.RoundTripper) *databricks.Config {
-	return &databricks.Config{
-		Host:                       e.env["DATABRICKS_HOST"],
-		Token:                      e.env["DATABRICKS_TOKEN"],
-		AccountID:                  e.env["DATABRICKS_ACCOUNT_ID"],
-		WorkspaceID:                e.env["DATABRICKS_WORKSPACE_ID"],
-		Experimental_IsUnifiedHost: e.env["DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST"] == "true",
-		HTTPTransport:              transport,
-	}
+	cfg := e.Config()
+	cfg.HTTPTransport = transport
+	return cfg
 }
 
 // source is a databricks source on the emulator with quick polling.
