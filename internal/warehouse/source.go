@@ -156,9 +156,6 @@ type pulled struct {
 // pull brings the cache up to date (see plan) and returns the new one;
 // old is never changed, so on error the caller keeps what it had.
 func (s Source) pull(ctx context.Context, old *cache, fp string, tagValues []string) (*cache, pulled, error) {
-	if s.WarehouseID == "" {
-		return nil, pulled{}, fmt.Errorf("databricks source: no SQL warehouse: set --warehouse-id or DATABRICKS_WAREHOUSE_ID")
-	}
 	w, err := s.client()
 	if err != nil {
 		return nil, pulled{}, err
@@ -348,8 +345,12 @@ func months(from, to time.Time) []pull {
 	return out
 }
 
-// client is the workspace client of the SDK's unified auth.
+// client is the workspace client of the SDK's unified auth, for a source
+// that names its SQL warehouse.
 func (s Source) client() (*databricks.WorkspaceClient, error) {
+	if s.WarehouseID == "" {
+		return nil, fmt.Errorf("databricks source: no SQL warehouse: set --warehouse-id or DATABRICKS_WAREHOUSE_ID")
+	}
 	cfg := s.SDK
 	if cfg == nil {
 		cfg = &databricks.Config{Profile: s.Profile}

@@ -27,9 +27,6 @@ func (s Source) TagSpellings(ctx context.Context, from time.Time) ([]string, err
 	if s.Log == nil {
 		s.Log = slog.Default()
 	}
-	if s.WarehouseID == "" {
-		return nil, fmt.Errorf("databricks source: no SQL warehouse: set --warehouse-id or DATABRICKS_WAREHOUSE_ID")
-	}
 	w, err := s.client()
 	if err != nil {
 		return nil, err
