@@ -27,15 +27,7 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 	if err := e.loadDemoPrices(ctx, demo.ListPrices(cfg)); err != nil {
 		return Result{}, err
 	}
-	cols := make([]string, len(usageColumns))
-	for i, c := range usageColumns {
-		typ := c.Kind.SQLType()
-		if c.Kind == kindDecimal {
-			typ = "VARCHAR" // appended as text, cast exactly below
-		}
-		cols[i] = sqlIdent(c.Name) + " " + typ
-	}
-	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+demoTable+" ("+strings.Join(cols, ", ")+")"); err != nil {
+	if err := e.createStaging(ctx, demoTable, usageColumns); err != nil {
 		return Result{}, fmt.Errorf("demo account: %w", err)
 	}
 	var records int64
@@ -54,14 +46,7 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 		return Result{}, fmt.Errorf("demo account: %w", err)
 	}
 	e.log.Info("generated demo usage", "records", records, "took", time.Since(start).Round(time.Millisecond))
-	exprs := make([]string, len(usageColumns))
-	for i, c := range usageColumns {
-		exprs[i] = sqlIdent(c.Name)
-		if c.Kind == kindDecimal {
-			exprs[i] = "CAST(" + exprs[i] + " AS DECIMAL(38,18)) AS " + sqlIdent(c.Name)
-		}
-	}
-	query, err := attribution.Query("SELECT "+strings.Join(exprs, ", ")+" FROM "+demoTable, "SELECT * FROM loaded_list_prices", tagValues)
+	query, err := attribution.Query(stagedSelect(demoTable, usageColumns), "SELECT * FROM loaded_list_prices", tagValues)
 	if err != nil {
 		return Result{}, err
 	}
@@ -80,15 +65,7 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 // loadDemoPrices puts the demo price list in loaded_list_prices and checks
 // it as any other.
 func (e *Engine) loadDemoPrices(ctx context.Context, prices []billing.ListPrice) error {
-	cols := make([]string, len(priceColumns))
-	for i, c := range priceColumns {
-		typ := c.Kind.SQLType()
-		if c.Kind == kindDecimal {
-			typ = "VARCHAR"
-		}
-		cols[i] = sqlIdent(c.Name) + " " + typ
-	}
-	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE demo_prices ("+strings.Join(cols, ", ")+")"); err != nil {
+	if err := e.createStaging(ctx, "demo_prices", priceColumns); err != nil {
 		return fmt.Errorf("demo prices: %w", err)
 	}
 	err := e.appendRows(ctx, "demo_prices", func(add func(...driver.Value) error) error {
@@ -107,17 +84,38 @@ func (e *Engine) loadDemoPrices(ctx context.Context, prices []billing.ListPrice)
 	if err != nil {
 		return fmt.Errorf("demo prices: %w", err)
 	}
-	exprs := make([]string, len(priceColumns))
-	for i, c := range priceColumns {
-		exprs[i] = sqlIdent(c.Name)
-		if c.Kind == kindDecimal {
-			exprs[i] = "CAST(" + exprs[i] + " AS DECIMAL(38,18)) AS " + sqlIdent(c.Name)
-		}
-	}
-	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE loaded_list_prices AS SELECT "+strings.Join(exprs, ", ")+" FROM demo_prices"); err != nil {
+	if _, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE loaded_list_prices AS "+stagedSelect("demo_prices", priceColumns)); err != nil {
 		return fmt.Errorf("demo prices: %w", err)
 	}
 	return e.checkPrices(ctx)
+}
+
+// createStaging creates a table of the canonical columns cols for the
+// appender. Decimals are appended as their exact text and cast in
+// stagedSelect, so no digit passes through a float.
+func (e *Engine) createStaging(ctx context.Context, table string, cols []column) error {
+	defs := make([]string, len(cols))
+	for i, c := range cols {
+		typ := c.Kind.SQLType()
+		if c.Kind == kindDecimal {
+			typ = "VARCHAR"
+		}
+		defs[i] = sqlIdent(c.Name) + " " + typ
+	}
+	_, err := e.db.ExecContext(ctx, "CREATE OR REPLACE TEMP TABLE "+table+" ("+strings.Join(defs, ", ")+")")
+	return err
+}
+
+// stagedSelect reads a table createStaging made as the canonical columns.
+func stagedSelect(table string, cols []column) string {
+	exprs := make([]string, len(cols))
+	for i, c := range cols {
+		exprs[i] = sqlIdent(c.Name)
+		if c.Kind == kindDecimal {
+			exprs[i] = "CAST(" + exprs[i] + " AS " + c.Kind.SQLType() + ") AS " + sqlIdent(c.Name)
+		}
+	}
+	return "SELECT " + strings.Join(exprs, ", ") + " FROM " + table
 }
 
 // appendRows fills table through DuckDB's appender.
