@@ -93,6 +93,25 @@ func parseAsOf(s string) (time.Time, error) {
 	return t, nil
 }
 
+// asOfUsage is the help of the --as-of flag of build and backtest.
+const asOfUsage = "how far to read the data: a date YYYY-MM-DD (the whole day; today: up to the last full hour) or a UTC time YYYY-MM-DDTHH:MMZ (default: now's last full hour for demo and databricks, the end of the data for files)"
+
+// demoAsOf reads the --as-of of the commands that make the demo account,
+// at the clock now: the demo has no usage after now, so a later as-of is
+// refused; empty is now's last full hour.
+func demoAsOf(s string, now time.Time) (time.Time, error) {
+	asOf, err := pipeline.ParseAsOf(s, now)
+	switch {
+	case err != nil:
+		return time.Time{}, err
+	case asOf.IsZero():
+		return pipeline.Today(now), nil
+	case pipeline.Through(asOf).After(now):
+		return time.Time{}, fmt.Errorf("--as-of %s is after now (%s): the demo account has no usage after it", s, now.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return asOf, nil
+}
+
 // parseAsOfOrToday is parseAsOf with today (UTC) for an empty flag.
 func parseAsOfOrToday(s string) (time.Time, error) {
 	t, err := parseAsOf(s)
@@ -149,7 +168,7 @@ func (b *buildFlags) register(cmd *cobra.Command) {
 	f.StringVar(&b.opts.ContentDir, "content", "content", "the division's configuration directory")
 	f.StringVar(&b.templates, "templates", "site-templates", "templates directory; its files override the built-in ones of the same path")
 	f.StringVar(&b.opts.OutDir, "out", "public", "output directory, replaced as a whole; refused if it holds files the generator did not write")
-	f.StringVar(&b.asOf, "as-of", "", "report date YYYY-MM-DD (default: today for demo, the last usage date for files)")
+	f.StringVar(&b.asOf, "as-of", "", asOfUsage)
 	f.BoolVar(&b.opts.PDF, "pdf", false, "also print the leadership report to report/report.pdf with headless Chromium")
 	f.StringVar(&b.opts.Chromium, "chromium", "", "Chromium binary for --pdf (default: $CHROMIUM, then /usr/bin/chromium or chromium on PATH)")
 	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger and the databricks cache (keep it in CI's cache)")
@@ -163,14 +182,15 @@ func (b *buildFlags) register(cmd *cobra.Command) {
 // options completes the build options from the flags, once per build.
 func (b *buildFlags) options(cmd *cobra.Command, log *slog.Logger) (pipeline.BuildOptions, error) {
 	opts := b.opts
+	opts.Now = time.Now().UTC()
 	var err error
-	if opts.AsOf, err = parseAsOf(b.asOf); err != nil {
+	if opts.AsOf, err = pipeline.ParseAsOf(b.asOf, opts.Now); err != nil {
 		return opts, err
 	}
 	if opts.Templates, err = templatesFS(b.templates, cmd.Flags().Changed("templates")); err != nil {
 		return opts, err
 	}
-	opts.Log, opts.Now, opts.Engine = log, time.Now().UTC(), b.engine.options(log)
+	opts.Log, opts.Engine = log, b.engine.options(log)
 	if opts.RetentionMonths < 1 {
 		return opts, fmt.Errorf("--state-retention %d: want 1 month or more", opts.RetentionMonths)
 	}
@@ -313,11 +333,12 @@ how often the model's 80 % and 95 % ranges held the outcome. The site's
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := newLogger()
+			opts.Now = time.Now().UTC()
 			var err error
-			if opts.AsOf, err = parseAsOf(asOf); err != nil {
+			if opts.AsOf, err = pipeline.ParseAsOf(asOf, opts.Now); err != nil {
 				return err
 			}
-			opts.Log, opts.Now, opts.Engine = log, time.Now().UTC(), engine.options(log)
+			opts.Log, opts.Engine = log, engine.options(log)
 			rep, err := pipeline.Report(cmd.Context(), opts)
 			if err != nil {
 				return err
@@ -330,7 +351,7 @@ how often the model's 80 % and 95 % ranges held the outcome. The site's
 	registerSource(f, &opts, true)
 	f.StringVar(&opts.StateDir, "state", ".stellar-state", "state directory: the databricks source's cache")
 	f.StringVar(&opts.ContentDir, "content", "content", "the division's configuration directory")
-	f.StringVar(&asOf, "as-of", "", "last day of data to use, YYYY-MM-DD (default: today for demo, the last usage date for files)")
+	f.StringVar(&asOf, "as-of", "", asOfUsage)
 	engine.register(cmd)
 	return cmd
 }
@@ -358,7 +379,7 @@ make a large one for benchmarks with --rows.`,
 			if rows < 0 {
 				return fmt.Errorf("--rows %d: want 0 (natural size) or more", rows)
 			}
-			day, err := parseAsOfOrToday(asOf)
+			day, err := demoAsOf(asOf, time.Now())
 			if err != nil {
 				return err
 			}
@@ -389,7 +410,7 @@ make a large one for benchmarks with --rows.`,
 	fl.StringVar(&out, "out", "", "directory to write the export files into (required)")
 	fl.StringVar(&format, "format", "csv", "csv, jsonl or parquet")
 	fl.Int64Var(&rows, "rows", 0, "exact number of usage records (0: the demo's natural size)")
-	fl.StringVar(&asOf, "as-of", "", "last usage date YYYY-MM-DD (default: today)")
+	fl.StringVar(&asOf, "as-of", "", "how far the demo account's usage runs: a date YYYY-MM-DD (the whole day; today: up to the last full hour) or a UTC time YYYY-MM-DDTHH:MMZ (default: now's last full hour)")
 	fl.StringVar(&contentDir, "content", "content", "the division's configuration directory (categories and budgets)")
 	cmd.MarkFlagRequired("out")
 	engine.register(cmd)

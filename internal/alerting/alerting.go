@@ -12,7 +12,8 @@
 //     not undo it: the alert was raised that day.
 //  2. forecast: the first day of a month on which the month-end forecast
 //     made from the data through that day reached 100 % of the budget;
-//     once per month.
+//     once per month. A last day the data holds only in part is forecast
+//     as package forecast's MonthEndPartial says.
 //  3. anomaly: a day whose spend was far outside its expected range (see
 //     package anomaly); once per day.
 //
@@ -55,6 +56,11 @@ type Input struct {
 	Months     []time.Time // first days of the months shown, oldest first
 	Current    time.Time   // first day of the report's month: budgets are in force as of it
 	DataDay    time.Time   // the last day with data; nothing after it is judged
+	// PartialDay says the data ends partway through DataDay: its forecast
+	// leaves the day out of the model and counts its spend so far
+	// (forecast.Model.MonthEndPartial), so an export cut at any hour raises
+	// no forecast alert that the whole day would not.
+	PartialDay bool
 	Anomalies  []Anomaly
 }
 
@@ -139,7 +145,7 @@ func forecastAlerts(b Bucket, in Input) []budget.Alert {
 			if d.Before(series.Start) {
 				continue
 			}
-			f := forecast.MonthEnd(series, d, limit)
+			f := monthEnd(series, d, limit, in.PartialDay && d.Equal(in.DataDay))
 			if f.Value < limit {
 				continue
 			}
@@ -153,6 +159,16 @@ func forecastAlerts(b Bucket, in Input) []budget.Alert {
 		}
 	}
 	return out
+}
+
+// monthEnd is the month-end forecast from the data through day d; a
+// partial day is left out of the model and its spend so far added.
+func monthEnd(series forecast.Series, d time.Time, limit float64, partial bool) forecast.Result {
+	if !partial {
+		return forecast.MonthEnd(series, d, limit)
+	}
+	spent := series.Values[int(d.Sub(series.Start).Hours()/24)]
+	return forecast.Fit(series, d.AddDate(0, 0, -1)).MonthEndPartial(limit, spent)
 }
 
 // Reached reports whether spend has reached threshold % of a budget,

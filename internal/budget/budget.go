@@ -225,4 +225,9 @@ type Dataset struct {
 	// LastUsage is the latest usage_end_time read: how far the data
 	// reaches. Zero when the source cannot tell.
 	LastUsage time.Time
+	// FreshAt is the build's clock when no as-of was asked for: the
+	// data's freshness is then judged against it, so an export that ends
+	// in May, built in December, is behind. Zero judges it against the
+	// report's date.
+	FreshAt time.Time
 }

@@ -8,6 +8,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -94,6 +95,9 @@ type Input struct {
 	Usage      []string // files, directories or globs of system.billing.usage
 	ListPrices []string // files, directories or globs of system.billing.list_prices
 	TagValues  []string // configured categories' tag values
+	// Through leaves out usage whose usage_end_time is after it (an as-of
+	// before the end of the export); zero reads everything.
+	Through time.Time
 }
 
 // Result is what attribution produced.
@@ -128,7 +132,11 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	query, err := attribution.Query(canonical(usageTable, usageRels), "SELECT * FROM loaded_list_prices", in.TagValues)
+	usage := canonical(usageTable, usageRels)
+	if !in.Through.IsZero() {
+		usage = "SELECT * FROM (" + usage + ") WHERE usage_end_time <= " + timestampLiteral(in.Through)
+	}
+	query, err := attribution.Query(usage, "SELECT * FROM loaded_list_prices", in.TagValues)
 	if err != nil {
 		return Result{}, err
 	}
@@ -142,6 +150,9 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 		}
 		return Result{}, fmt.Errorf("usage %s: %w", paths(usageFiles), readError(err))
 	}
+	if read.Rows == 0 && !in.Through.IsZero() {
+		return Result{}, e.beforeData(ctx, in, usageRels)
+	}
 	if read.Rows == 0 {
 		return Result{}, fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
 	}
@@ -149,6 +160,29 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	res = read
 	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "took", time.Since(start).Round(time.Millisecond))
 	return res, nil
+}
+
+// ErrBeforeData is the error of an as-of before the first usage record.
+var ErrBeforeData = errors.New("as-of before the data")
+
+// beforeData says why a cut at in.Through left no usage: it names the
+// days the export covers.
+func (e *Engine) beforeData(ctx context.Context, in Input, rels []relation) error {
+	var first, last sql.NullString
+	err := e.db.QueryRowContext(ctx, "SELECT CAST(min(usage_date) AS VARCHAR), CAST(max(usage_date) AS VARCHAR) FROM ("+canonical(usageTable, rels)+")").Scan(&first, &last)
+	if err != nil {
+		return fmt.Errorf("usage %s: %w", strings.Join(in.Usage, ", "), readError(err))
+	}
+	if !first.Valid {
+		return fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
+	}
+	return fmt.Errorf("%w: usage %s runs from %s to %s, and nothing in it ends by %s",
+		ErrBeforeData, strings.Join(in.Usage, ", "), first.String, last.String, in.Through.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// timestampLiteral is t as a UTC TIMESTAMP literal.
+func timestampLiteral(t time.Time) string {
+	return "TIMESTAMP '" + t.UTC().Format("2006-01-02 15:04:05.999999") + "'"
 }
 
 // paths names the files an error could come from when DuckDB does not say.

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/demo"
@@ -30,6 +31,8 @@ type FilesSource struct {
 	Options    Options
 	Usage      []string
 	ListPrices []string
+	// Through leaves out usage that ends after it (zero: none).
+	Through time.Time
 }
 
 // Attribute implements attribution.Source.
@@ -39,7 +42,7 @@ func (s FilesSource) Attribute(ctx context.Context, tagValues []string) (Result,
 		return Result{}, err
 	}
 	defer e.Close()
-	return e.Attribute(ctx, Input{Usage: s.Usage, ListPrices: s.ListPrices, TagValues: tagValues})
+	return e.Attribute(ctx, Input{Usage: s.Usage, ListPrices: s.ListPrices, TagValues: tagValues, Through: s.Through})
 }
 
 var (

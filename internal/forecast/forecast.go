@@ -62,15 +62,40 @@ func Expected(history Series, day time.Time) Result {
 // zero. On the month's last day the total is known and the intervals
 // collapse to it.
 func (m *Model) MonthEnd(monthBudget float64) Result {
-	first, length := monthOf(m.through)
+	return m.monthEnd(m.through, monthBudget, 0)
+}
+
+// MonthEndPartial forecasts the total spend of the calendar month
+// containing the day after the model's last day, a day the data holds only
+// in part (it ends partway through it): partial dollars so far. The model
+// leaves that day out, since a part of a day is no day's spend; the day
+// then counts as the larger of its part and the model's expected spend for
+// the whole of it. So a cut early in the day moves no forecast, and one
+// late in a day that spent more than usual moves it by the excess alone,
+// as a whole day would. The intervals shift with the point and never go
+// below the spend known, the part included.
+func (m *Model) MonthEndPartial(monthBudget, partial float64) Result {
+	return m.monthEnd(m.through.AddDate(0, 0, 1), monthBudget, max(partial, 0))
+}
+
+// monthEnd forecasts the month containing day (the model's last day, or
+// the partial day after it holding partial dollars).
+func (m *Model) monthEnd(day time.Time, monthBudget, partial float64) Result {
+	first, length := monthOf(day)
 	toDate := 0.0
 	for i := max(daysBetween(m.start, first), 0); i < len(m.x); i++ {
 		toDate += m.x[i]
 	}
-	day := m.through.Day()
-	f := m.rest(toDate, length-day, func() errorSet { return m.monthEndErrors(day, length) })
+	elapsed := 0 // days of the month in the history
+	if !m.through.Before(first) {
+		elapsed = m.through.Day()
+	}
+	f := m.rest(toDate, length-elapsed, func() errorSet { return m.monthEndErrors(elapsed, length) })
+	if !day.Equal(m.through) {
+		f.shiftByPartial(m, partial)
+	}
 	switch {
-	case toDate > monthBudget:
+	case f.ToDate > monthBudget:
 		f.ProbabilityOverBudget = 1
 	case f.sd == 0:
 		if f.Value > monthBudget {
@@ -81,6 +106,22 @@ func (m *Model) MonthEnd(monthBudget float64) Result {
 		f.ProbabilityOverBudget = min(max(p, 1e-4), 1-1e-4)
 	}
 	return f.Result
+}
+
+// shiftByPartial puts a partial day's spend into a forecast whose first
+// day it is: the day counts as the larger of partial and the model's
+// expected spend for it, and the spend known grows by partial.
+func (f *prediction) shiftByPartial(m *Model, partial float64) {
+	expected := 0.0
+	if len(m.x) > 0 {
+		expected, _ = m.path(len(m.x)-1, 1)
+	}
+	shift := max(partial-max(expected, 0), 0)
+	f.ToDate += partial
+	f.mean += shift
+	for _, v := range []*float64{&f.Value, &f.Low80, &f.High80, &f.Low95, &f.High95} {
+		*v = max(*v+shift, f.ToDate)
+	}
 }
 
 // Burn forecasts the spend of the days days after the model's last day.

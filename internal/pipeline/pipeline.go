@@ -6,6 +6,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -43,8 +44,12 @@ type BuildOptions struct {
 	ContentDir string
 	Templates  fs.FS
 	OutDir     string
-	AsOf       time.Time // zero: today for demo, the last usage date for files
-	Now        time.Time // the build's clock
+	// AsOf is how far the build reads the data (see ParseAsOf): a UTC
+	// midnight date is the whole of that day, another instant the data up
+	// to it. Zero is the source's default: now's last full hour for demo
+	// and databricks, the end of the data for files.
+	AsOf time.Time
+	Now  time.Time // the build's clock
 	// PDF also prints the leadership report to report/report.pdf with
 	// headless Chromium (Chromium names its binary; empty finds one).
 	PDF      bool
@@ -245,9 +250,12 @@ func buildReport(ctx context.Context, opts BuildOptions, log *slog.Logger) (*rep
 	if err != nil {
 		return nil, budget.Dataset{}, err
 	}
-	rep, err := report.Build(div, data, asOf) // its errors say "build report"
+	rep, err := report.Build(div, data, billing.Date(asOf)) // its errors say "build report"
 	if err != nil {
 		return nil, budget.Dataset{}, err
+	}
+	for _, t := range rep.TagTypos {
+		log.Warn(filepath.Join(opts.ContentDir, "categories", t.Slug+".md") + ": " + t.String())
 	}
 	return rep, data, nil
 }
@@ -260,11 +268,15 @@ func (o BuildOptions) source(div budget.Division, asOf time.Time, log *slog.Logg
 	}
 	switch o.Source {
 	case SourceDemo:
-		return duckdb.DemoSource{Options: engine, Config: demo.Config{Division: div, AsOf: asOf}}
+		return duckdb.DemoSource{Options: engine, Config: demo.Config{Division: div, AsOf: billing.Date(asOf)}}
 	case SourceDatabricks:
-		return warehouse.Source{Config: o.Databricks, StateDir: o.StateDir, From: WindowStart(asOf), To: asOf, Now: o.Now, Log: log}
+		return warehouse.Source{Config: o.Databricks, StateDir: o.StateDir, From: WindowStart(asOf), To: billing.Date(asOf), Through: Through(asOf), Now: o.Now, Log: log}
 	}
-	return duckdb.FilesSource{Options: engine, Usage: o.Usage, ListPrices: o.ListPrices}
+	files := duckdb.FilesSource{Options: engine, Usage: o.Usage, ListPrices: o.ListPrices}
+	if !asOf.IsZero() {
+		files.Through = Through(asOf)
+	}
+	return files
 }
 
 // WindowStart is the first usage day a live source reads for a report as
@@ -275,13 +287,20 @@ func WindowStart(asOf time.Time) time.Time {
 }
 
 // readUsage gets attributed usage from the chosen source, and the as-of
-// date the report is for.
+// the report is for (a date, or an instant within its last day).
 func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log *slog.Logger) (budget.Dataset, time.Time, error) {
-	asOf := opts.AsOf
-	if asOf.IsZero() && (opts.Source == SourceDemo || opts.Source == SourceDatabricks) {
-		asOf = billing.Date(opts.Now)
+	asOf, given := opts.AsOf, !opts.AsOf.IsZero()
+	if !given && (opts.Source == SourceDemo || opts.Source == SourceDatabricks) {
+		asOf = Today(opts.Now)
+	}
+	if opts.Source == SourceDemo && Through(asOf).After(opts.Now) {
+		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s is after the build time %s: the demo account has no usage after it",
+			asOfText(asOf), opts.Now.UTC().Format("2006-01-02 15:04 UTC"))
 	}
 	res, err := opts.source(div, asOf, log).Attribute(ctx, div.TagValues())
+	if errors.Is(err, duckdb.ErrBeforeData) {
+		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s: %w", asOfText(asOf), err)
+	}
 	if err != nil {
 		return budget.Dataset{}, time.Time{}, err
 	}
@@ -294,8 +313,20 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 			data.LastDate = f.Date
 		}
 	}
-	if asOf.IsZero() {
+	if !given {
+		data.FreshAt = opts.Now // an old export built today is behind
+	}
+	switch {
+	case given && len(res.Facts) == 0:
+		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s: no usage up to it in the %s source", asOfText(asOf), opts.Source)
+	case given && billing.Date(asOf).Before(data.FirstDate):
+		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s is before the data, which runs from %s to %s",
+			asOfText(asOf), data.FirstDate.Format(time.DateOnly), data.LastDate.Format(time.DateOnly))
+	case asOf.IsZero():
 		asOf = data.LastDate
+		if !data.LastUsage.IsZero() {
+			asOf = AsOfAt(data.LastUsage)
+		}
 	}
 	return data, asOf, nil
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math/big"
 	"slices"
 	"time"
 
@@ -20,6 +21,30 @@ type period struct {
 	dataDays    int         // days of the month the data covers (see Report.DataDays)
 	dataDay     time.Time   // the last day with data, never after asOf; asOf when there is none
 	months      []time.Time // the HistoryMonths months ending with month, oldest first
+	// partial is true when the data ends partway through dataDay, at
+	// lastUsage: an export or a live account read during the day. Models
+	// (forecasts, anomalies, the backtest) leave that day out; what it
+	// spent still counts in every total (see modelOf).
+	partial   bool
+	lastUsage time.Time
+}
+
+// lastComplete is the last day the data holds whole: the data day, or the
+// day before it when the data ends partway through it.
+func (p period) lastComplete() time.Time {
+	if p.partial {
+		return p.dataDay.AddDate(0, 0, -1)
+	}
+	return p.dataDay
+}
+
+// partialShare is the share of the partial data day's 24 hours that the
+// data holds (0 when the last day is whole).
+func (p period) partialShare() *big.Rat {
+	if !p.partial {
+		return new(big.Rat)
+	}
+	return big.NewRat(int64(p.lastUsage.Sub(p.dataDay)/time.Second), 24*60*60)
 }
 
 // samePeriodLastMonth is the previous month's days 1 to the last data day
@@ -31,9 +56,10 @@ func (p period) samePeriodLastMonth() (from, to time.Time) {
 }
 
 // newPeriod is the calendar of a report as of asOf whose data ends on
-// dataDay (zero: no data at all).
-func newPeriod(asOf, dataDay time.Time) period {
-	p := period{asOf: asOf, month: monthOf(asOf), daysElapsed: asOf.Day()}
+// dataDay (zero: no data at all), at lastUsage (zero: the source cannot
+// tell, the day is taken as whole).
+func newPeriod(asOf, dataDay, lastUsage time.Time) period {
+	p := period{asOf: asOf, month: monthOf(asOf), daysElapsed: asOf.Day(), lastUsage: lastUsage.UTC()}
 	p.daysInMonth = daysIn(p.month)
 	p.dataDay = asOf
 	if !dataDay.IsZero() && dataDay.Before(asOf) {
@@ -50,6 +76,8 @@ func newPeriod(asOf, dataDay time.Time) period {
 	for i := HistoryMonths - 1; i >= 0; i-- {
 		p.months = append(p.months, addMonths(p.month, -i))
 	}
+	p.partial = !dataDay.IsZero() && !dataDay.After(asOf) && !p.lastUsage.IsZero() &&
+		dateOf(p.lastUsage).Equal(dataDay) && !p.lastUsage.Equal(dataDay)
 	return p
 }
 
@@ -98,7 +126,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	for _, days := range daily {
 		days.RoundCents()
 	}
-	p := newPeriod(asOf, dataDay(data))
+	p := newPeriod(asOf, dataDay(data), data.LastUsage)
 	r := &Report{
 		Title:       div.Title,
 		Division:    div.Name,
@@ -111,7 +139,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		Thresholds:  div.Thresholds,
 		StatusRules: div.Status,
 		Recipients:  div.Recipients,
-		Source:      sourceOf(data, asOf, div.StaleAfterDays),
+		Source:      sourceOf(data, p, div.StaleAfterDays),
 
 		Narrative:       div.Narrative,
 		ReportTitle:     div.ReportTitle,
@@ -121,6 +149,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		r.Categories = append(r.Categories, buildCategory(c, byCat[c.TagValue], daily[c.TagValue], p, div.Thresholds, div.Status))
 	}
 	r.Unattributed = unattributedOf(byCat[budget.Unattributed], daily[budget.Unattributed], p)
+	r.TagTypos = tagTypos(r.Categories, byCat, r.Unattributed.UnknownValues)
 	r.Unpriced = unpricedOf(all, p)
 	division := divisionDays(daily)
 	r.Totals = totals(r.Categories, r.Unattributed, all, p)
@@ -142,7 +171,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 // alertInput is what package alerting judges: each category's rounded
 // days over the months shown.
 func alertInput(div budget.Division, daily map[string]budget.Daily, found []anomaly.Anomaly, p period) alerting.Input {
-	in := alerting.Input{Thresholds: div.Thresholds, Months: p.months, Current: p.month, DataDay: p.dataDay}
+	in := alerting.Input{Thresholds: div.Thresholds, Months: p.months, Current: p.month, DataDay: p.dataDay, PartialDay: p.partial}
 	for _, a := range found {
 		in.Anomalies = append(in.Anomalies, alerting.Anomaly{
 			Category: a.Category, Day: a.Day, Actual: a.Actual, Expected: a.Expected, Reason: cause(a),
@@ -155,17 +184,20 @@ func alertInput(div budget.Division, daily map[string]budget.Daily, found []anom
 }
 
 // anomalies finds the unusual days of each configured category in the
-// months shown (package anomaly), with their top contributors.
+// months shown (package anomaly), with their top contributors. A day the
+// data holds only in part is left out: its spend so far is no day's spend,
+// and it is judged whole by the first build after it ends.
 func anomalies(div budget.Division, byCat map[string][]budget.Fact, daily map[string]budget.Daily, p period) []anomaly.Anomaly {
 	var inputs []anomaly.Input
+	through := p.lastComplete()
 	for _, c := range div.Categories {
-		series, ok := forecast.SeriesOf(daily[c.TagValue], p.dataDay)
+		series, ok := forecast.SeriesOf(daily[c.TagValue], through)
 		if !ok {
 			continue
 		}
 		inputs = append(inputs, anomaly.Input{Category: c.TagValue, Daily: series, Facts: byCat[c.TagValue]})
 	}
-	return anomaly.Detect(inputs, p.months[0], p.dataDay)
+	return anomaly.Detect(inputs, p.months[0], through)
 }
 
 // AnomaliesOf lists a category's unusual days, newest first.
@@ -266,7 +298,7 @@ func dataDay(data budget.Dataset) time.Time {
 	return dateOf(data.LastDate)
 }
 
-func sourceOf(data budget.Dataset, asOf time.Time, staleAfterDays int) Source {
+func sourceOf(data budget.Dataset, p period, staleAfterDays int) Source {
 	s := Source{
 		Kind:           data.Source,
 		Inputs:         data.Inputs,
@@ -276,13 +308,22 @@ func sourceOf(data budget.Dataset, asOf time.Time, staleAfterDays int) Source {
 		LastDate:       data.LastDate,
 		LastUsage:      data.LastUsage,
 		DataThrough:    dataDay(data),
+		PartialDay:     p.partial,
 		StaleAfterDays: staleAfterDays,
 	}
 	if s.LastUsage.IsZero() && !s.DataThrough.IsZero() {
 		s.LastUsage = s.DataThrough.AddDate(0, 0, 1)
 	}
-	if !s.DataThrough.IsZero() && s.DataThrough.Before(asOf) {
-		s.DaysBehind = int(asOf.Sub(s.DataThrough).Hours() / 24)
+	s.JudgedOn, s.ByClock = p.asOf, !data.FreshAt.IsZero()
+	switch {
+	case s.DataThrough.IsZero():
+	case s.ByClock:
+		// Whole days from the last usage to the build: data read at
+		// 00:30 that ends at midnight is not a day behind.
+		s.JudgedOn = dateOf(data.FreshAt)
+		s.DaysBehind = max(int(data.FreshAt.Sub(s.LastUsage).Hours()/24), 0)
+	case s.DataThrough.Before(s.JudgedOn):
+		s.DaysBehind = int(s.JudgedOn.Sub(s.DataThrough).Hours() / 24)
 	}
 	s.Behind = !s.DataThrough.IsZero() && s.DaysBehind > staleAfterDays
 	return s

@@ -20,6 +20,9 @@ const (
 	StatusProjectedOver Status = "projected_over" // likely to end the month over budget
 	StatusWatch         Status = "watch"          // a real chance of ending over, or past the first threshold
 	StatusOnTrack       Status = "on_track"       // none of the above
+	// StatusNoData: the data ends before the as-of month (an as-of after
+	// an export's last day), so nothing can be said of the month yet.
+	StatusNoData Status = "no_data"
 )
 
 // Category is one configured category's figures.
@@ -71,8 +74,11 @@ func (c Category) BudgetFor(month time.Time) budget.Decimal {
 }
 
 // StatusLabel is the status as a reader sees it: "over budget",
-// "projected over", "watch" or "on track".
+// "projected over", "watch", "on track" or "no data this month".
 func (c Category) StatusLabel() string {
+	if c.Status == StatusNoData {
+		return "no data this month"
+	}
 	return strings.ReplaceAll(string(c.Status), "_", " ")
 }
 
@@ -145,6 +151,9 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, p
 	out.ProjectedUtilization = percentOf(out.Forecast.Value, out.Budget)
 	out.ThresholdReached = highestReached(out.MonthToDate, out.Budget, thresholds)
 	out.Status = status(out, rules)
+	if p.dataDays == 0 {
+		out.Status = StatusNoData
+	}
 	out.Driver = driver(facts, p, out.MonthToDate)
 
 	out.ByResource = resourceLines(facts, p, out.MonthToDate)

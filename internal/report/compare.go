@@ -18,7 +18,9 @@ type Comparison struct {
 	MonthToDate budget.Decimal
 	// SamePeriodLastMonth is the spend of the previous month's days 1 to
 	// the last data day of this month (or to its last day, when it is
-	// shorter).
+	// shorter). When the data ends partway through its last day, that
+	// day of the previous month counts pro rata to the hours the data
+	// holds, so an export read at 08:00 is not "down" on last month.
 	SamePeriodLastMonth budget.Decimal
 	Change              budget.Decimal // MonthToDate - SamePeriodLastMonth
 	ChangePct           Percent        // Change / SamePeriodLastMonth
@@ -37,13 +39,29 @@ func comparison(name, slug string, daily budget.Daily, monthlyBudget, forecast b
 		Name: name, Slug: slug, Budget: monthlyBudget, Forecast: forecast,
 		MonthToDate:         daily.Sum(p.month, p.asOf).Cost,
 		LastMonth:           daily.Sum(last, p.month.AddDate(0, 0, -1)).Cost,
-		SamePeriodLastMonth: daily.Sum(last, samePeriodEnd).Cost,
+		SamePeriodLastMonth: samePeriod(daily, last, samePeriodEnd, p),
 	}
 	monthBefore := daily.Sum(before, last.AddDate(0, 0, -1)).Cost
 	c.Change = c.MonthToDate.Sub(c.SamePeriodLastMonth)
 	c.ChangePct = percentOf(c.Change, c.SamePeriodLastMonth)
 	c.MonthOverMonth = percentOf(c.LastMonth.Sub(monthBefore), monthBefore)
 	return c
+}
+
+// samePeriod is the spend of days from to to, the last of them pro rata
+// to the hours of the partial data day when it is the same day of its
+// month (a shorter month's last day counts whole).
+func samePeriod(daily budget.Daily, from, to time.Time, p period) budget.Decimal {
+	if !p.partial || to.Day() != p.dataDay.Day() {
+		return daily.Sum(from, to).Cost
+	}
+	whole := daily.Sum(from, to.AddDate(0, 0, -1)).Cost
+	share := new(big.Rat).Mul(daily[to].Cost.Rat(), p.partialShare())
+	part, err := fromRat(share, 2)
+	if err != nil {
+		return daily.Sum(from, to).Cost
+	}
+	return whole.Add(part)
 }
 
 // comparisons lists each category, then unattributed, then the division.
@@ -97,8 +115,13 @@ func summary(r *Report) []string {
 		s = append(s, fmt.Sprintf("In %s to date (%d of %d days) the division has spent %s of its %s monthly budget (%s %%).",
 			month, r.DaysElapsed, r.DaysInMonth, usd(t.MonthToDate), usd(t.Budget), t.Utilization.String()))
 	}
-	s = append(s, fmt.Sprintf("The forecast for the month end is %s (80 %% range %s to %s), %s %% of budget.",
-		usd(t.Forecast.Value), usd(t.Forecast.Low), usd(t.Forecast.High), t.ProjectedUtilization.String()))
+	if r.DataDays == 0 {
+		s = append(s, fmt.Sprintf("No usage data falls in %s yet, so there is no forecast for it: the data ends on %s.",
+			month, r.Source.DataThrough.Format("2 January 2006")))
+	} else {
+		s = append(s, fmt.Sprintf("The forecast for the month end is %s (80 %% range %s to %s), %s %% of budget.",
+			usd(t.Forecast.Value), usd(t.Forecast.Low), usd(t.Forecast.High), t.ProjectedUtilization.String()))
+	}
 
 	described := func(slugs []string) []string {
 		var out []string

@@ -28,7 +28,7 @@ type OwnerOutlook struct {
 	MonthToDate budget.Decimal
 	Forecast    Forecast // month end
 	// Burn is the spend predicted over the BurnDays days after the last
-	// data day, with its 80 % interval.
+	// whole data day (a partial last day is the first of them), with its 80 % interval.
 	Burn Forecast
 }
 
@@ -70,11 +70,51 @@ func maxDecimal(a, b budget.Decimal) budget.Decimal {
 // (zero), said so by its method.
 func monthForecast(days budget.Daily, p period, monthBudget budget.Decimal) Forecast {
 	mtd := days.Sum(p.month, p.asOf).Cost
-	series, ok := forecast.SeriesOf(days, p.dataDay)
+	m, ok := p.modelOf(days)
 	if !ok || p.dataDays == 0 {
 		return Forecast{Value: mtd, Low: mtd, High: mtd, Low95: mtd, High95: mtd, Method: ForecastNoData}
 	}
-	return fromResult(forecast.MonthEnd(series, p.dataDay, monthBudget.Float64()))
+	return fromResult(m.monthEnd(monthBudget.Float64()))
+}
+
+// fitted is a bucket's forecasting model with the partial day after it.
+type fitted struct {
+	*forecast.Model
+	partial    bool
+	partialUSD float64 // what the partial day spent so far
+}
+
+// monthEnd forecasts the month of the last data day.
+func (m fitted) monthEnd(monthBudget float64) forecast.Result {
+	if m.partial {
+		return m.MonthEndPartial(monthBudget, m.partialUSD)
+	}
+	return m.MonthEnd(monthBudget)
+}
+
+// modelOf fits the forecasting model on a bucket's days through the last
+// whole data day. When the data ends partway through its last day, that
+// day is left out of the model and its spend so far enters the month-end
+// forecast as forecast.Model.MonthEndPartial says: the day counts as the
+// larger of that spend and the model's expectation for the whole day, so
+// an export cut at any hour forecasts what the same export cut at the
+// midnight before does, unless the day already spent more. ok is false
+// when no day of spend lies up to the last data day.
+func (p period) modelOf(days budget.Daily) (fitted, bool) {
+	through := p.lastComplete()
+	if series, ok := forecast.SeriesOf(days, through); ok {
+		m := fitted{Model: forecast.Fit(series, through), partial: p.partial}
+		if p.partial {
+			m.partialUSD = days[p.dataDay].Cost.Float64()
+		}
+		return m, true
+	}
+	// Nothing before the partial day: it is all there is to project from.
+	series, ok := forecast.SeriesOf(days, p.dataDay)
+	if !ok {
+		return fitted{}, false
+	}
+	return fitted{Model: forecast.Fit(series, p.dataDay)}, true
 }
 
 // TopOwners are the owners the pages list by their outlook: the
@@ -97,12 +137,11 @@ func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
 	for owner, days := range byOwner {
 		days.RoundCents()
 		o := OwnerOutlook{Owner: owner, MonthToDate: days.Sum(p.month, p.asOf).Cost}
-		series, ok := forecast.SeriesOf(days, p.dataDay)
+		model, ok := p.modelOf(days)
 		if !ok || p.dataDays == 0 {
 			continue // no spend up to the last data day, or none this month to project
 		}
-		model := forecast.Fit(series, p.dataDay)
-		o.Forecast = fromResult(model.MonthEnd(math.Inf(1)))
+		o.Forecast = fromResult(model.monthEnd(math.Inf(1)))
 		o.Forecast.ProbabilityOverBudget = 0 // owners have no budget
 		o.Burn = fromResult(model.Burn(BurnDays))
 		out = append(out, o)
@@ -120,12 +159,13 @@ func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
 // division's, the figures the site publishes with the forecasts.
 func forecastQuality(cats []Category, daily map[string]budget.Daily, division budget.Daily, p period) forecast.Report {
 	series := map[string]forecast.Series{}
+	through := p.lastComplete() // a partial day is no day's outcome
 	for _, c := range cats {
-		if s, ok := forecast.SeriesOf(daily[c.TagValue], p.dataDay); ok {
+		if s, ok := forecast.SeriesOf(daily[c.TagValue], through); ok {
 			series[c.TagValue] = s
 		}
 	}
-	if s, ok := forecast.SeriesOf(division, p.dataDay); ok {
+	if s, ok := forecast.SeriesOf(division, through); ok {
 		series["division"] = s
 	}
 	return forecast.Backtest(series, nil)

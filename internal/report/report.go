@@ -92,6 +92,9 @@ type Report struct {
 	Categories    []Category // in configuration order
 	Unattributed  Unattributed
 	Unpriced      Unpriced // the whole division, unattributed included
+	// TagTypos are categories with no spend whose tag_value looks
+	// mistyped: an unknown value a few edits from it carries spend.
+	TagTypos []TagTypo
 	// Anomalies are the unusual days of the categories in the months
 	// shown, by day, with their top contributors.
 	Anomalies []anomaly.Anomaly
@@ -121,8 +124,17 @@ type Source struct {
 	LastUsage time.Time
 	// DataThrough is the last day the data covers: the day of LastUsage.
 	DataThrough time.Time
-	// DaysBehind is the number of days from DataThrough to the as-of date;
-	// 0 when the data reaches (or passes) the as-of date or is empty.
+	// PartialDay is true when the data ends partway through DataThrough
+	// (at LastUsage, say 08:00 UTC), as an export or a live account read
+	// during the day does: pages say "data through 08:00 UTC", and
+	// forecasts and anomalies leave the day out of their models.
+	PartialDay bool
+	// JudgedOn is the day freshness is judged on: the build's (ByClock)
+	// when no as-of was given (budget.Dataset.FreshAt), else the as-of
+	// date. DaysBehind is the number of days from DataThrough to it; 0
+	// when the data reaches (or passes) it or is empty.
+	JudgedOn   time.Time
+	ByClock    bool
 	DaysBehind int
 	// Behind is true when DaysBehind exceeds StaleAfterDays: every page
 	// then says so.

@@ -38,16 +38,24 @@ func month(t time.Time) string { return t.UTC().Format("Jan 2006") }
 
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-// freshness says how far the data lags the as-of date, in words.
-func freshness(daysBehind int) string {
+// freshness says how far the data lags the day it is judged against, in
+// words: the build's (byClock) or the as-of date.
+func freshness(daysBehind int, byClock bool) string {
+	against := "the as-of date"
+	if byClock {
+		against = "the build"
+	}
 	switch daysBehind {
 	case 0:
 		return "up to date"
 	case 1:
-		return "1 day behind the as-of date"
+		return "1 day behind " + against
 	}
-	return fmt.Sprintf("%d days behind the as-of date", daysBehind)
+	return fmt.Sprintf("%d days behind %s", daysBehind, against)
 }
+
+// hourUTC is the time of day of t: "08:00 UTC".
+func hourUTC(t time.Time) string { return t.UTC().Format("15:04 UTC") }
 
 // days writes a number of days: "1 day", "3 days".
 func days(n int) string {

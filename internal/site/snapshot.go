@@ -26,9 +26,10 @@ type Snapshot struct {
 	GeneratedAt   string `json:"generated_at"` // RFC 3339, UTC
 	AsOf          string `json:"as_of"`        // ISO date
 	// DataThrough is the last usage_end_time in the data (RFC 3339, UTC;
-	// "" when there is none) and DaysBehind the days from its day to the
-	// as-of date; DataBehind is true when that exceeds the configured
-	// stale_after_days, and the pages then say so.
+	// "" when there is none) and DaysBehind the whole days from it to the
+	// build's time, or from its day to the as-of date when one was given
+	// (source.fresh_against); DataBehind is true when that exceeds the
+	// configured stale_after_days, and the pages then say so.
 	DataThrough  string               `json:"data_through"`
 	DaysBehind   int                  `json:"days_behind"`
 	DataBehind   bool                 `json:"data_behind"`
@@ -47,6 +48,16 @@ type Snapshot struct {
 	// Compliance is the compliance page's headline; null when the build
 	// made none.
 	Compliance *SnapshotCompliance `json:"compliance"`
+	// TagTypos are categories with no spend whose tag_value is a few
+	// edits from an unknown value that carries spend.
+	TagTypos []SnapshotTagTypo `json:"tag_typos"`
+}
+
+// SnapshotTagTypo is a category whose tag_value looks mistyped.
+type SnapshotTagTypo struct {
+	Category string `json:"category"` // its configured tag_value
+	Value    string `json:"value"`    // the near value in the data, normalised
+	Cost     string `json:"value_usd"`
 }
 
 // SnapshotAlert is one alert.
@@ -80,6 +91,12 @@ type SnapshotSource struct {
 	ReadAt        string   `json:"read_at"`         // RFC 3339, UTC
 	LastUsageDate string   `json:"last_usage_date"` // ISO date, "" when no data
 	FreshnessDays int      `json:"freshness_days"`  // the same as days_behind
+	// PartialDay is true when the data ends partway through its last day
+	// (data_through is then not a midnight).
+	PartialDay bool `json:"partial_day"`
+	// FreshAgainst says what days_behind counts to: "build" (the build's
+	// clock, no as-of given) or "as_of".
+	FreshAgainst string `json:"fresh_against"`
 }
 
 // SnapshotTotals are the division's month-to-date figures.
@@ -125,7 +142,7 @@ type SnapshotCategory struct {
 	ForecastHigh95       string         `json:"forecast_high95_usd"`
 	ProbabilityOver      string         `json:"probability_over_budget"` // 0..1, 2 decimals
 	ThresholdReached     int            `json:"threshold_reached"`       // 0 when none
-	Status               string         `json:"status"`                  // on_track, watch, projected_over, over_budget
+	Status               string         `json:"status"`                  // on_track, watch, projected_over, over_budget, no_data
 	Driver               string         `json:"driver"`                  // what drives the month, in a few words
 	OnBreach             SnapshotBreach `json:"on_breach"`
 	Policy               SnapshotPolicy `json:"policy"`
@@ -196,6 +213,13 @@ func usageDate(t time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
+func freshAgainst(byClock bool) string {
+	if byClock {
+		return "build"
+	}
+	return "as_of"
+}
+
 // snapshotOf turns a report into its snapshot. Lists are never null, so a
 // reader can range over them without a check.
 func snapshotOf(r *report.Report, now time.Time) Snapshot {
@@ -212,6 +236,8 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 			ReadAt:        r.Source.ReadAt.UTC().Format(time.RFC3339),
 			LastUsageDate: usageDate(r.Source.LastDate),
 			FreshnessDays: r.Source.DaysBehind,
+			PartialDay:    r.Source.PartialDay,
+			FreshAgainst:  freshAgainst(r.Source.ByClock),
 		},
 		Thresholds: nonNil(r.Thresholds),
 		Totals: SnapshotTotals{
@@ -244,6 +270,10 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 		Owners:     []SnapshotOwner{},
 		Alerts:     []SnapshotAlert{},
 		Compliance: snapshotCompliance(r.Governance),
+		TagTypos:   []SnapshotTagTypo{},
+	}
+	for _, t := range r.TagTypos {
+		s.TagTypos = append(s.TagTypos, SnapshotTagTypo{Category: t.TagValue, Value: t.Value, Cost: money(t.Cost)})
 	}
 	for _, a := range r.Tables.Alerts {
 		s.Alerts = append(s.Alerts, SnapshotAlert{

@@ -44,6 +44,7 @@ var funcs = template.FuncMap{
 	"month":         month,
 	"timestamp":     timestamp,
 	"freshness":     freshness,
+	"hourUTC":       hourUTC,
 	"days":          days,
 	"pctOf":         func(p float64) string { return fmt.Sprintf("%.0f %%", p*100) },
 	"mul100":        func(v float64) float64 { return 100 * v },

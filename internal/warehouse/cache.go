@@ -34,8 +34,12 @@ type cache struct {
 	Watermark string `json:"watermark"`
 	// From and To bound the usage days the cache holds completely: every
 	// day between them was pulled (a day without usage has no rows).
-	From     string    `json:"from"`
-	To       string    `json:"to"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	// Through is the cut the last pull applied (RFC 3339; "" for none):
+	// usage ending after it was left out, so the day it falls in holds
+	// only the hours before it.
+	Through  string    `json:"through,omitempty"`
 	PulledAt time.Time `json:"pulled_at"`
 	// Days holds each usage day's result rows (ResultColumns order, null
 	// as empty text).

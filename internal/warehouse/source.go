@@ -54,6 +54,10 @@ type Source struct {
 	StateDir string
 	// From and To are the report window, usage dates included.
 	From, To time.Time
+	// Through leaves out usage that ends after it: an as-of partway
+	// through To (zero: none). A live account has no usage after now
+	// anyway; an as-of in the past needs the cut.
+	Through time.Time
 	// Now is the build's clock, recorded as the cache's pull time.
 	Now time.Time
 	Log *slog.Logger
@@ -197,6 +201,10 @@ func (s Source) pull(ctx context.Context, old *cache, fp string, tagValues []str
 
 	reason := s.reuse(old, fp, host)
 	pulls, next := s.plan(old, reason)
+	for i := range pulls {
+		pulls[i].Through = s.Through
+	}
+	next.Through = throughText(s.Through)
 	next.Format, next.Fingerprint, next.Host, next.WarehouseID = cacheFormat, fp, host, s.WarehouseID
 	next.Watermark, next.PulledAt = mark, s.Now
 	kind := "in full"
@@ -276,12 +284,23 @@ func (s Source) plan(old *cache, reason string) ([]pull, *cache) {
 	have, _ := time.Parse(time.DateOnly, old.From)
 	haveTo, _ := time.Parse(time.DateOnly, old.To)
 	to := s.To
-	if haveTo.After(to) {
+	if haveTo.After(to) && s.Through.IsZero() {
 		to = haveTo
 	}
+	// A day an earlier cut or this one ends partway through holds other
+	// hours than this build reads: it and the days after it are pulled
+	// again, as days the cache lacks. Cached days after a cut are dropped.
+	if old.Through != throughText(s.Through) {
+		for _, cut := range []time.Time{cutTime(old.Through), s.Through} {
+			if !cut.IsZero() {
+				haveTo = earlier(haveTo, day0(cut.Add(-time.Nanosecond)).AddDate(0, 0, -1))
+			}
+		}
+	}
+	haveTo = earlier(haveTo, to)
 	next := &cache{From: day(s.From), To: day(to), Days: map[string][][]string{}}
 	for d, rows := range old.Days {
-		if d >= next.From && d <= next.To {
+		if d >= next.From && d <= day(haveTo) {
 			next.Days[d] = rows
 		}
 	}
@@ -308,6 +327,26 @@ func (s Source) plan(old *cache, reason string) ([]pull, *cache) {
 		pulls = append(pulls, months(haveTo.AddDate(0, 0, 1), to)...)
 	}
 	return pulls, next
+}
+
+// throughText is a cut as the cache records it ("" for none).
+func throughText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// cutTime reads a cut the cache recorded (zero for none).
+func cutTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339, s)
+	return t
+}
+
+// day0 is t's UTC day.
+func day0(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
 
 // maxJoinedDays is how many days the cache lacks may go in the statement

@@ -76,11 +76,18 @@ type pull struct {
 	From, To     time.Time
 	Since        time.Time
 	Have, HaveTo time.Time
+	// Through leaves out usage that ends after it (zero: none). Like
+	// usage_date and hour(), the TIMESTAMP literal is read in the session
+	// time zone, which the attribution takes to be UTC (the default).
+	Through time.Time
 }
 
 // where is the usage relation's filter for p.
 func (p pull) where() string {
 	w := "  WHERE usage_date BETWEEN " + dateLiteral(p.From) + " AND " + dateLiteral(p.To)
+	if !p.Through.IsZero() {
+		w += " AND usage_end_time <= TIMESTAMP '" + p.Through.UTC().Format("2006-01-02 15:04:05") + "'"
+	}
 	if p.Since.IsZero() {
 		return w
 	}
