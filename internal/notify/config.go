@@ -43,6 +43,14 @@ type Config struct {
 	// slug of its page (budget.Category.Slug); see SlugsOf. A category
 	// without a slug gets no link.
 	Slugs map[string]string
+	// AsOf is the build's as-of date: messages write dates of its year
+	// without the year ("1 Dec"). Zero: every date carries its year.
+	AsOf time.Time
+	// Current maps a category's tag_value to its figures as the build
+	// reads them, so a message gives today's figure beside the one an
+	// alert fired at. A category without one gets the alert's figures
+	// only.
+	Current map[string]Current
 }
 
 // SMTPConfig is the SMTP server email goes through.
@@ -190,9 +198,10 @@ func (s SlackConfig) GoString() string { return s.String() }
 func (s SlackConfig) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Integrations returns the configured notifiers, email first, each with
-// the batching the pipeline uses for it: one email per alert (four
-// connections at once), up to ten alerts per Slack post. now dates the
-// emails. With neither configured it returns ErrNotConfigured.
+// the batching the pipeline uses for it: one email per category with all
+// its alerts due (four connections at once), one Slack post per category
+// with up to ten of its alerts. now dates the emails. With neither
+// configured it returns ErrNotConfigured.
 func Integrations(cfg Config, now func() time.Time) ([]Integration, error) {
 	if !cfg.Configured() {
 		return nil, ErrNotConfigured
@@ -209,14 +218,14 @@ func Integrations(cfg Config, now func() time.Time) ([]Integration, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Integration{Name: ChannelEmail, Notifier: e, Batch: 1, Parallel: 4})
+		out = append(out, Integration{Name: ChannelEmail, Notifier: e, Group: ByCategory, Parallel: 4})
 	}
 	if cfg.Slack.WebhookURL != "" {
 		s, err := NewSlack(cfg)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Integration{Name: ChannelSlack, Notifier: s, Batch: maxSlackAlerts, Parallel: 1})
+		out = append(out, Integration{Name: ChannelSlack, Notifier: s, Group: ByCategory, Batch: maxSlackAlerts, Parallel: 1})
 	}
 	return out, nil
 }

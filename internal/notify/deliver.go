@@ -106,7 +106,7 @@ func pipeline(in Integration, run *ledger.Run, asOf time.Time, opts Options) Sta
 		}))
 	}
 	return append(ms, BatchStage{
-		Size: in.Batch, Parallel: in.Parallel,
+		Size: in.Batch, Parallel: in.Parallel, Group: in.Group,
 		Send:   RetryStage{Integration: in, Backoff: opts.Backoff, Sleep: opts.Sleep},
 		Record: RecordStage{Run: run, Channel: in.Name},
 	})

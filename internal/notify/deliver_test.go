@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"os"
@@ -60,9 +61,12 @@ func TestDeliverFirstRun(t *testing.T) {
 		t.Errorf("ledger has %d entries, want %d (not-sent ones included)", len(f.Entries), len(alerts))
 	}
 
+	if n := srv.attempts(); n != 2 {
+		t.Errorf("first run: %d messages, want 2, one per category", n)
+	}
 	out, rep = deliver(t, ints, alerts, testOptions(dir))
-	if rep.Sent != 0 || srv.attempts() != 4 {
-		t.Errorf("second run sent %d (server saw %d messages in all, want 4)", rep.Sent, srv.attempts())
+	if rep.Sent != 0 || srv.attempts() != 2 {
+		t.Errorf("second run sent %d (server saw %d messages in all, want 2)", rep.Sent, srv.attempts())
 	}
 	if got := statuses(out); !maps.Equal(got, want) {
 		t.Errorf("second run statuses\n got %v\nwant %v", got, want)
@@ -168,30 +172,16 @@ func TestDeliverServerRecovers(t *testing.T) {
 	}
 }
 
+// slackCounts is how many posts each alert key was in, by the block IDs
+// of the posts' sections.
 func slackCounts(w *webhook) map[string]int {
 	m := map[string]int{}
 	for _, p := range w.accepted() {
-		for _, a := range allKeys(p.Text) {
-			m[a]++
+		for _, k := range postKeys(p) {
+			m[k]++
 		}
 	}
 	return m
-}
-
-// allKeys finds the alert keys a Slack post's text stands for, by their
-// headlines (the tests' alerts have distinct ones).
-func allKeys(text string) []string {
-	var out []string
-	for _, a := range testAlertsByHeadline() {
-		if strings.Contains(text, Headline(a)) {
-			out = append(out, a.Key())
-		}
-	}
-	return out
-}
-
-func testAlertsByHeadline() []budget.Alert {
-	return append(novAlerts(), threshold(nov, 100), threshold(oct, 90))
 }
 
 // TestDeliverGivesUpAfterMaxTries: five builds that fail leave the alert
@@ -429,11 +419,14 @@ func TestDeliverConcurrentGoroutines(t *testing.T) {
 	}
 }
 
-// manyAlerts are n threshold alerts of the as-of month.
+// manyAlerts are n threshold alerts of the as-of month, each of its own
+// category, so each is a message of its own.
 func manyAlerts(n int) []budget.Alert {
 	out := make([]budget.Alert, n)
 	for i := range out {
-		out[i] = threshold(nov, i+1)
+		a := threshold(nov, 90)
+		a.Category, a.Title = fmt.Sprintf("CATEGORY_%03d", i+1), fmt.Sprintf("Category %d", i+1)
+		out[i] = a
 	}
 	return out
 }

@@ -15,12 +15,14 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// AlertHeader carries the alert's key in every email, so a mailbox rule or
-// a test can tell alerts apart.
+// AlertHeader carries the keys of the alerts an email tells of, comma
+// separated in the order the body lists them, so a mailbox rule or a test
+// can tell alerts apart.
 const AlertHeader = "X-Stellar-Budget-Alert"
 
-// Email sends one message per alert over SMTP, to the category's owners
-// and the division's recipients, with a text and an HTML part.
+// Email sends one message per category over SMTP, to the category's owners
+// and the division's recipients, with a text and an HTML part: its alerts
+// in the order they happened, each with the figure it fired at and today's.
 type Email struct {
 	cfg Config
 	now func() time.Time
@@ -39,19 +41,19 @@ func NewEmail(cfg Config, now func() time.Time) (*Email, error) {
 	return &Email{cfg: cfg, now: now}, nil
 }
 
-// Notify sends each alert as its own message over one connection. It
-// succeeds only when every message was accepted; the pipeline gives it one
-// alert at a time (Integration.Batch 1), so a retry never repeats a
-// message that got through. Temporary answers (4xx) and lost connections
-// are worth a retry; permanent ones (5xx) and messages that cannot be
-// built are not; a connection lost after the whole message was sent and
-// before the server answered wraps ErrMaybeDelivered.
+// Notify sends the alerts of each category as one message, all over one
+// connection. It succeeds only when every message was accepted; the
+// pipeline gives it one category at a time (Integration.Group), so a retry
+// never repeats a message that got through. Temporary answers (4xx) and
+// lost connections are worth a retry; permanent ones (5xx) and messages
+// that cannot be built are not; a connection lost after the whole message
+// was sent and before the server answered wraps ErrMaybeDelivered.
 func (e *Email) Notify(ctx context.Context, alerts []budget.Alert) (bool, error) {
-	msgs := make([]*mail.Msg, 0, len(alerts))
-	for _, a := range alerts {
-		m, err := e.message(a)
+	var msgs []*mail.Msg
+	for _, g := range groups(alerts, ByCategory) {
+		m, err := e.message(g)
 		if err != nil {
-			return false, fmt.Errorf("email %s: %w", a.Key(), err)
+			return false, fmt.Errorf("email %s: %w", strings.Join(keys(g), ", "), err)
 		}
 		msgs = append(msgs, m)
 	}
@@ -161,12 +163,16 @@ func (e *Email) client() (*mail.Client, error) {
 	return mail.NewClient(s.Host, opts...)
 }
 
-// Recipients are who an alert's email goes to: the category's owners,
+// recipients are who the email of alerts goes to: the category's owners,
 // then the division's recipients, each address once.
-func (c Config) recipients(a budget.Alert) []string {
+func (c Config) recipients(alerts []budget.Alert) []string {
+	var all []string
+	for _, a := range alerts {
+		all = append(all, a.Owners...)
+	}
 	var out []string
 	seen := map[string]bool{}
-	for _, r := range append(append([]string{}, a.Owners...), c.Recipients...) {
+	for _, r := range append(all, c.Recipients...) {
 		r = strings.TrimSpace(r)
 		if r == "" || seen[strings.ToLower(r)] {
 			continue
@@ -177,11 +183,13 @@ func (c Config) recipients(a budget.Alert) []string {
 	return out
 }
 
-func (e *Email) message(a budget.Alert) (*mail.Msg, error) {
-	to := e.cfg.recipients(a)
+// message is the email of alerts of one category.
+func (e *Email) message(alerts []budget.Alert) (*mail.Msg, error) {
+	to := e.cfg.recipients(alerts)
 	if len(to) == 0 {
-		return nil, fmt.Errorf("no recipients: the category %s has no owners and the division no recipients (content/)", a.Category)
+		return nil, fmt.Errorf("no recipients: the category %s has no owners and the division no recipients (content/)", alerts[0].Category)
 	}
+	msg := e.cfg.compose(alerts)
 	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := m.From(e.cfg.SMTP.From); err != nil {
 		return nil, fmt.Errorf("sender %q: %w", e.cfg.SMTP.From, err)
@@ -189,12 +197,12 @@ func (e *Email) message(a budget.Alert) (*mail.Msg, error) {
 	if err := m.To(to...); err != nil {
 		return nil, fmt.Errorf("recipients: %w", err)
 	}
-	m.Subject(Subject(a))
+	m.Subject(subjectPrefix + msg.Headline)
 	m.SetDateWithValue(e.now())
 	m.SetMessageID()
 	m.SetUserAgent("Stellar Budget")
-	m.SetGenHeader(mail.Header(AlertHeader), a.Key())
-	text, html, err := e.cfg.bodies(a)
+	m.SetGenHeader(mail.Header(AlertHeader), msg.Keys...)
+	text, html, err := msg.bodies()
 	if err != nil {
 		return nil, err
 	}
@@ -203,31 +211,47 @@ func (e *Email) message(a budget.Alert) (*mail.Msg, error) {
 	return m, nil
 }
 
-// bodies renders the text and HTML parts of an alert's email.
-func (c Config) bodies(a budget.Alert) (text, html string, err error) {
-	figs := figures(a)
-	link := c.link(a)
-	foot := "Sent once by Stellar Budget to the category's owners and the division's alert recipients. Alert " + a.Key() + "."
+// bodies renders the text and HTML parts of the email.
+func (m message) bodies() (text, html string, err error) {
+	foot := "Sent once by Stellar Budget to the category's owners and the division's alert recipients. "
+	if len(m.Keys) == 1 {
+		foot += "Alert " + m.Keys[0] + "."
+	} else {
+		foot += "Alerts " + strings.Join(m.Keys, ", ") + "."
+	}
 
 	var t strings.Builder
-	t.WriteString(Headline(a) + ".\n\n")
-	width := 0
-	for _, f := range figs {
-		width = max(width, len(f.Label)+1)
+	t.WriteString(m.Headline + ".\n")
+	for i, it := range m.Items {
+		line, indent := it.Sentence+".", ""
+		if len(m.Items) > 1 {
+			line, indent = fmt.Sprintf("%d. %s", i+1, line), "   "
+		}
+		t.WriteString("\n" + line + "\n")
+		if it.Reason != "" {
+			t.WriteString(indent + "Reason: " + it.Reason + "\n")
+		}
 	}
-	for _, f := range figs {
-		fmt.Fprintf(&t, "%-*s %s\n", width, f.Label+":", f.Value)
+	if len(m.Today) > 0 {
+		t.WriteString("\n" + m.AsOf + ":\n")
+		width := 0
+		for _, f := range m.Today {
+			width = max(width, len(f.Label)+1)
+		}
+		for _, f := range m.Today {
+			fmt.Fprintf(&t, "%-*s %s\n", width, f.Label+":", f.Value)
+		}
 	}
-	if link != "" {
-		fmt.Fprintf(&t, "\nCategory page: %s\n", link)
+	if m.Link != "" {
+		fmt.Fprintf(&t, "\nCategory page: %s\n", m.Link)
 	}
 	t.WriteString("\n-- \n" + foot + "\n")
 
 	var h bytes.Buffer
 	err = htmlBody.Execute(&h, struct {
-		Headline, Title, Link, Foot string
-		Figures                     []figure
-	}{Headline(a), title(a), link, foot, figs})
+		message
+		Foot string
+	}{m, foot})
 	if err != nil {
 		return "", "", fmt.Errorf("render email: %w", err)
 	}
@@ -238,11 +262,28 @@ var htmlBody = htmltemplate.Must(htmltemplate.New("alert").Parse(`<!DOCTYPE html
 <html><head><meta charset="utf-8"><title>{{.Headline}}</title></head>
 <body style="font-family:system-ui,sans-serif;color:#1b1f24">
 <p style="font-size:1.1em"><strong>{{.Headline}}.</strong></p>
+{{- if eq (len .Items) 1}}
+{{- with index .Items 0}}
+<p>{{.Sentence}}.</p>
+{{- with .Reason}}
+<p style="color:#555">Reason: {{.}}</p>
+{{- end}}
+{{- end}}
+{{- else}}
+<ol>
+{{- range .Items}}
+<li><p>{{.Sentence}}.</p>{{with .Reason}}<p style="color:#555">Reason: {{.}}</p>{{end}}</li>
+{{- end}}
+</ol>
+{{- end}}
+{{- with .Today}}
 <table style="border-collapse:collapse">
-{{- range .Figures}}
+<caption style="text-align:left;font-weight:bold;padding:8px 0 4px">{{$.AsOf}}</caption>
+{{- range .}}
 <tr><th style="text-align:left;padding:2px 16px 2px 0;font-weight:normal;color:#555">{{.Label}}</th><td style="padding:2px 0">{{.Value}}</td></tr>
 {{- end}}
 </table>
+{{- end}}
 {{- with .Link}}
 <p><a href="{{.}}">Open the {{$.Title}} page</a></p>
 {{- end}}

@@ -11,9 +11,10 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// TestEmailThroughSMTP sends alerts through a real SMTP server on
-// loopback in each TLS mode and reads back what it accepted: recipients,
-// subject, the text and HTML parts, the figures and the link.
+// TestEmailThroughSMTP sends alerts of two categories through a real SMTP
+// server on loopback in each TLS mode and reads back what it accepted: one
+// message per category, its recipients, subject, the text and HTML parts,
+// the figures and the link.
 func TestEmailThroughSMTP(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -46,17 +47,21 @@ func TestEmailThroughSMTP(t *testing.T) {
 				t.Error("the client did not authenticate")
 			}
 			msgs := srv.messages()
-			if len(msgs) != 4 {
-				t.Fatalf("server accepted %d messages, want 4", len(msgs))
+			if len(msgs) != 2 {
+				t.Fatalf("server accepted %d messages, want one per category", len(msgs))
 			}
-			byKey := map[string]received{}
+			byCategory := map[string]received{}
 			for _, m := range msgs {
-				byKey[m.Key] = m
+				byCategory[strings.Split(m.Keys[0], "/")[1]] = m
 			}
 
-			m, ok := byKey["threshold/EXPLORATORY_MISSIONS/2026-11/90"]
+			m, ok := byCategory[exploratory]
 			if !ok {
-				t.Fatalf("no message for the 90 %% threshold; got keys %v", srv.counts())
+				t.Fatalf("no message for %s; got keys %v", exploratory, srv.counts())
+			}
+			wantKeys := []string{"threshold/EXPLORATORY_MISSIONS/2026-11/50", "threshold/EXPLORATORY_MISSIONS/2026-11/90", "anomaly/EXPLORATORY_MISSIONS/2026-11-14"}
+			if !slices.Equal(m.Keys, wantKeys) {
+				t.Errorf("%s: %v, want %v", AlertHeader, m.Keys, wantKeys)
 			}
 			wantRcpt := []string{owners[0], owners[1], division} // the owner listed again in upper case comes once
 			if !slices.Equal(m.To, wantRcpt) {
@@ -66,7 +71,7 @@ func TestEmailThroughSMTP(t *testing.T) {
 			if !slices.Equal(p.To, wantRcpt) {
 				t.Errorf("To: = %v, want %v", p.To, wantRcpt)
 			}
-			if want := "[Stellar Budget] Exploratory Missions reached 90 % of its November 2026 budget"; p.Subject != want {
+			if want := "[Stellar Budget] Exploratory Missions reached 90 % of its November budget (and 2 more alerts)"; p.Subject != want {
 				t.Errorf("subject %q, want %q", p.Subject, want)
 			}
 			if m.From != "stellar-budget@novadynamics.test" {
@@ -77,50 +82,48 @@ func TestEmailThroughSMTP(t *testing.T) {
 			}
 			link := "https://budget.novadynamics.test/categories/exploratory-missions/"
 			for _, want := range []string{
-				"Exploratory Missions reached 90 % of its November 2026 budget.",
-				"Month to date on 12 November 2026: $9,050.00",
-				"Budget for November 2026:",
-				"$10,000.00",
-				"Budget used:",
-				"90.5 %",
-				"$11,200.50 (112.0 % of budget)",
-				"job 4411 (nightly-orbit-fit) doubled its runs",
-				"Category page: " + link,
+				"Exploratory Missions reached 90 % of its November budget (and 2 more alerts).\n",
+				"\n1. Exploratory Missions reached 50 % of its budget on 8 Nov at $5,050.00 month to date; today $9,420.10, 94.2 % of its $10,000.00 budget.\n",
+				"\n   Reason: job 4411 (nightly-orbit-fit) doubled its runs\n",
+				"\n3. Exploratory Missions spent $1,830.25 on 14 Nov, against $310.00 expected.\n",
+				"\nAs of 20 Nov:\n",
+				"\nProjected month end: $11,873.35 (118.7 % of budget)\n",
+				"\nCategory page: " + link + "\n",
 			} {
 				if !strings.Contains(p.Text, want) {
 					t.Errorf("text part lacks %q:\n%s", want, p.Text)
 				}
 			}
 			for _, want := range []string{
-				"<strong>Exploratory Missions reached 90 % of its November 2026 budget.</strong>",
+				"<strong>Exploratory Missions reached 90 % of its November budget (and 2 more alerts).</strong>",
+				"<li><p>Exploratory Missions reached 90 % of its budget on 12 Nov at $9,050.00 month to date; today $9,420.10, 94.2 % of its $10,000.00 budget.</p>",
 				`<a href="` + link + `">Open the Exploratory Missions page</a>`,
-				"$9,050.00", "90.5 %", "$11,200.50 (112.0 % of budget)",
+				"As of 20 Nov</caption>",
+				"$11,873.35 (118.7 % of budget)",
 			} {
 				if !strings.Contains(p.HTML, want) {
 					t.Errorf("HTML part lacks %q:\n%s", want, p.HTML)
 				}
 			}
 
-			a := byKey["anomaly/EXPLORATORY_MISSIONS/2026-11-14"]
-			pa := parseMessage(t, a.Data)
-			if want := "[Stellar Budget] Exploratory Missions spent unusually much on 14 November 2026 (anomaly)"; pa.Subject != want {
-				t.Errorf("anomaly subject %q, want %q", pa.Subject, want)
-			}
-			for _, want := range []string{"Spent on 14 November 2026:", "$1,830.25", "Expected for the day:", "$310.00"} {
-				if !strings.Contains(pa.Text, want) {
-					t.Errorf("anomaly text lacks %q:\n%s", want, pa.Text)
-				}
-			}
-			f := byKey["forecast/NAVIGATION_SYSTEMS/2026-11"]
+			f := byCategory[navigation]
 			pf := parseMessage(t, f.Data)
-			if want := "[Stellar Budget] Navigation Systems is forecast to reach 100 % of its November 2026 budget"; pf.Subject != want {
+			if want := "[Stellar Budget] Navigation Systems is forecast to reach 100 % of its November budget"; pf.Subject != want {
 				t.Errorf("forecast subject %q, want %q", pf.Subject, want)
 			}
 			if want := []string{"ethan.brooks@novadynamics.test", division, "CHLOE.DUBOIS@novadynamics.test"}; !slices.Equal(pf.To, want) {
 				t.Errorf("forecast To: %v, want %v", pf.To, want)
 			}
-			if !strings.Contains(pf.Text, "https://budget.novadynamics.test/categories/navigation-systems/") {
-				t.Errorf("forecast text has no link:\n%s", pf.Text)
+			for _, want := range []string{
+				"\nNavigation Systems first projected over budget on 10 Nov at $5,400.00, 108.0 % of its $5,000.00 budget.\n",
+				"https://budget.novadynamics.test/categories/navigation-systems/",
+			} {
+				if !strings.Contains(pf.Text, want) {
+					t.Errorf("forecast text lacks %q:\n%s", want, pf.Text)
+				}
+			}
+			if strings.Contains(pf.Text, "As of") {
+				t.Errorf("a category without current figures has today's:\n%s", pf.Text)
 			}
 		})
 	}
@@ -130,7 +133,7 @@ func TestEmailThroughSMTP(t *testing.T) {
 func TestEmailWithoutBaseURLHasNoLink(t *testing.T) {
 	cfg := messageConfig()
 	cfg.BaseURL = ""
-	text, html, err := cfg.bodies(threshold(nov, 90))
+	text, html, err := cfg.compose([]budget.Alert{threshold(nov, 90)}).bodies()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +252,8 @@ func TestEmailNoRecipients(t *testing.T) {
 	}
 }
 
-// TestHeadline covers each kind's sentence.
+// TestHeadline covers each kind's sentence, and the year shown only
+// outside the as-of year.
 func TestHeadline(t *testing.T) {
 	low := anomalyAlert(time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC))
 	low.Value = budget.MustDecimal("12")
@@ -258,17 +262,21 @@ func TestHeadline(t *testing.T) {
 	tests := []struct {
 		name string
 		a    budget.Alert
+		asOf time.Time
 		want string
 	}{
-		{"threshold", threshold(nov, 90), "Exploratory Missions reached 90 % of its November 2026 budget"},
-		{"forecast", forecastAlert(nov), "Navigation Systems is forecast to reach 100 % of its November 2026 budget"},
-		{"anomaly high", anomalyAlert(time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC)), "Exploratory Missions spent unusually much on 14 November 2026 (anomaly)"},
-		{"anomaly low", low, "Exploratory Missions spent unusually little on 3 November 2026 (anomaly)"},
-		{"no title", untitled, "EXPLORATORY_MISSIONS reached 75 % of its October 2026 budget"},
+		{"threshold", threshold(nov, 90), asOf, "Exploratory Missions reached 90 % of its November budget"},
+		{"forecast", forecastAlert(nov), asOf, "Navigation Systems is forecast to reach 100 % of its November budget"},
+		{"anomaly high", anomalyAlert(time.Date(2026, 11, 14, 0, 0, 0, 0, time.UTC)), asOf, "Exploratory Missions spent unusually much on 14 Nov (anomaly)"},
+		{"anomaly low", low, asOf, "Exploratory Missions spent unusually little on 3 Nov (anomaly)"},
+		{"no title", untitled, asOf, "EXPLORATORY_MISSIONS reached 75 % of its October budget"},
+		{"threshold of another year", threshold(month(2025, 12), 90), asOf, "Exploratory Missions reached 90 % of its December 2025 budget"},
+		{"anomaly of another year", anomalyAlert(time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)), month(2026, 1), "Exploratory Missions spent unusually much on 31 Dec 2025 (anomaly)"},
+		{"no as-of date", threshold(nov, 90), time.Time{}, "Exploratory Missions reached 90 % of its November 2026 budget"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := Headline(tc.a); got != tc.want {
+			if got := Headline(tc.a, tc.asOf); got != tc.want {
 				t.Errorf("Headline = %q, want %q", got, tc.want)
 			}
 		})

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -33,12 +34,14 @@ const (
 
 var owners = []string{"chloe.dubois@novadynamics.test", "samir.haddad@novadynamics.test"}
 
-// threshold is an Exploratory Missions threshold alert of month m.
+// threshold is an Exploratory Missions threshold alert of month m: pct %
+// of its $10,000 budget reached on day pct/10+3 at $pct×100+50 (90 %: on
+// the 12th at $9,050.00).
 func threshold(m time.Time, pct int) budget.Alert {
 	return budget.Alert{
 		Category: exploratory, Title: "Exploratory Missions", Kind: budget.AlertThreshold,
-		Month: m, Time: m.AddDate(0, 0, 11), Threshold: pct,
-		Value: budget.MustDecimal("9050"), Budget: budget.MustDecimal("10000"),
+		Month: m, Time: m.AddDate(0, 0, pct/10+2), Threshold: pct,
+		Value: budget.MustDecimal(fmt.Sprint(pct*100 + 50)), Budget: budget.MustDecimal("10000"),
 		Forecast: budget.MustDecimal("11200.5"),
 		Reason:   "job 4411 (nightly-orbit-fit) doubled its runs",
 		Owners:   owners,
@@ -74,12 +77,25 @@ func novAlerts() []budget.Alert {
 	}
 }
 
-// messageConfig is a Config without notifiers: recipients, links.
+// exploratoryNow is Exploratory Missions as the build on the as-of date
+// reads it; Navigation Systems has no current figures in messageConfig.
+func exploratoryNow() Current {
+	return Current{
+		Month: nov, MonthToDate: budget.MustDecimal("9420.1"), Budget: budget.MustDecimal("10000"),
+		Utilization: budget.MustDecimal("94.201"), Forecast: budget.MustDecimal("11873.35"),
+		ProjectedUtilization: budget.MustDecimal("118.7335"), Status: "projected over",
+	}
+}
+
+// messageConfig is a Config without notifiers: recipients, links, the
+// as-of date and current figures.
 func messageConfig() Config {
 	return Config{
 		Recipients: []string{division, "CHLOE.DUBOIS@novadynamics.test"},
 		BaseURL:    baseURL,
 		Slugs:      map[string]string{exploratory: "exploratory-missions", navigation: "navigation-systems"},
+		AsOf:       asOf,
+		Current:    map[string]Current{exploratory: exploratoryNow()},
 	}
 }
 

@@ -23,6 +23,15 @@
 // failed) but not doubled. The one window is the send itself: a server
 // that accepted a message and then lost the connection before answering
 // leaves the alert in-doubt, not pending, for that reason.
+//
+// The send stage takes the claimed alerts in groups (Integration.Group):
+// email and Slack group by category, so the alerts of one category due in
+// one build (a first build mid-month finds several) arrive as one message
+// that lists them in the order they happened, each with the figure it
+// fired at and, from the build's report (Config.Current), today's. A group
+// is one send: all its alerts are claimed before it and recorded together
+// after it, so a failure leaves each of them pending, failed or in-doubt
+// as one alert alone would be, and a retry resends the whole message.
 package notify
 
 import (
@@ -69,13 +78,19 @@ var ErrMaybeDelivered = errors.New("it may have been delivered")
 type Integration struct {
 	Name     string // the channel deliveries are recorded under: ChannelEmail, ChannelSlack
 	Notifier Notifier
-	// Batch is the most alerts one Notify call gets; 0: all. A Notify call
-	// succeeds or fails as a whole, so a notifier that sends each alert
-	// separately (email) takes batches of one: a retry never repeats an
-	// alert that got through.
+	// Group keys the alerts that may share a Notify call: only alerts of
+	// one key go in one call. nil: any alerts may. A Notify call succeeds
+	// or fails as a whole, so a notifier that sends one message per group
+	// (email: per category) takes one group a call: a retry never repeats
+	// a message that got through.
+	Group func(budget.Alert) string
+	// Batch is the most alerts one Notify call gets; 0: all (of a group).
 	Batch    int
 	Parallel int // Notify calls at once; 0: 1
 }
+
+// ByCategory groups alerts by category, for Integration.Group.
+func ByCategory(a budget.Alert) string { return a.Category }
 
 // MultiStage runs stages in order, each on what the one before returned,
 // until one returns no alerts. Errors are joined.
@@ -118,27 +133,31 @@ func (fs FanoutStage) Exec(ctx context.Context, alerts []budget.Alert) ([]budget
 }
 
 // BatchStage splits alerts into batches of Size (0: one batch) and runs
-// Send on each, Parallel at a time (0: one). As batches finish, Record
-// runs on all those finished since it last ran, one run at a time: the
-// senders never wait for the ledger, and each outcome is recorded moments
-// after its send, not at the end. The output is in the order the batches
-// were recorded.
+// Send on each, Parallel at a time (0: one). With Group, each batch holds
+// alerts of one group key only (groups in the order their first alert
+// comes, each split by Size). As batches finish, Record runs on all those
+// finished since it last ran, one run at a time: the senders never wait
+// for the ledger, and each outcome is recorded moments after its send, not
+// at the end. The output is in the order the batches were recorded.
 type BatchStage struct {
 	Size     int
 	Parallel int
+	Group    func(budget.Alert) string // nil: one group
 	Send     Stage
 	Record   Stage // nil: the Send outputs are returned as they are
 }
 
 // Exec sends the batches and records them as they finish.
 func (s BatchStage) Exec(ctx context.Context, alerts []budget.Alert) ([]budget.Alert, error) {
-	size := s.Size
-	if size <= 0 {
-		size = len(alerts)
-	}
 	var batches [][]budget.Alert
-	for i := 0; i < len(alerts); i += size {
-		batches = append(batches, alerts[i:min(i+size, len(alerts))])
+	for _, g := range groups(alerts, s.Group) {
+		size := s.Size
+		if size <= 0 {
+			size = len(g)
+		}
+		for i := 0; i < len(g); i += size {
+			batches = append(batches, g[i:min(i+size, len(g))])
+		}
 	}
 	type result struct {
 		out []budget.Alert
@@ -187,6 +206,30 @@ func (s BatchStage) Exec(ctx context.Context, alerts []budget.Alert) ([]budget.A
 		errs = append(errs, err)
 	}
 	return all, errors.Join(errs...)
+}
+
+// groups splits alerts by key, in the order each key first comes, keeping
+// the order within a group; nil key: one group.
+func groups(alerts []budget.Alert, key func(budget.Alert) string) [][]budget.Alert {
+	if key == nil {
+		if len(alerts) == 0 {
+			return nil
+		}
+		return [][]budget.Alert{alerts}
+	}
+	var out [][]budget.Alert
+	index := map[string]int{}
+	for _, a := range alerts {
+		k := key(a)
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], a)
+	}
+	return out
 }
 
 // Muter says whether an alert must not be sent. A muted alert does not

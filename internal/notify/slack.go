@@ -16,11 +16,12 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// maxSlackAlerts is the most alerts in one post: a section and a divider
-// each, well under Slack's 50 blocks.
+// maxSlackAlerts is the most alerts in one post: a section each, with
+// the headline's and today's, well under Slack's 50 blocks.
 const maxSlackAlerts = 10
 
-// Slack posts alerts to an incoming webhook, several to a post.
+// Slack posts alerts to an incoming webhook, one post per category with
+// its alerts in the order they happened.
 type Slack struct {
 	cfg    Config
 	client *http.Client
@@ -40,13 +41,22 @@ func NewSlack(cfg Config) (*Slack, error) {
 	return &Slack{cfg: cfg, client: client}, nil
 }
 
-// Notify posts the alerts in one message. 429 and 5xx answers and network
+// Notify posts the alerts of each category in one message; the pipeline
+// gives it one category at a time (Integration.Group), so a retry never
+// repeats a post that got through. 429 and 5xx answers and network
 // errors before the request was sent are worth a retry; other 4xx answers
 // are not; a request sent whose answer never came wraps ErrMaybeDelivered.
 func (s *Slack) Notify(ctx context.Context, alerts []budget.Alert) (bool, error) {
-	if len(alerts) == 0 {
-		return false, nil
+	for _, g := range groups(alerts, ByCategory) {
+		if retry, err := s.post(ctx, s.message(g)); err != nil {
+			return retry, err
+		}
 	}
+	return false, nil
+}
+
+// post sends one message and classifies its failure.
+func (s *Slack) post(ctx context.Context, msg *slack.WebhookMessage) (bool, error) {
 	var wrote atomic.Bool
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
@@ -55,7 +65,7 @@ func (s *Slack) Notify(ctx context.Context, alerts []budget.Alert) (bool, error)
 			}
 		},
 	})
-	err := slack.PostWebhookCustomHTTPContext(ctx, s.cfg.Slack.WebhookURL, s.client, s.message(alerts))
+	err := slack.PostWebhookCustomHTTPContext(ctx, s.cfg.Slack.WebhookURL, s.client, msg)
 	if err == nil {
 		return false, nil
 	}
@@ -109,39 +119,37 @@ func (e rateLimited) Error() string {
 // RetryAfter is the wait Slack asked for; RetryStage honours it.
 func (e rateLimited) RetryAfter() time.Duration { return e.after }
 
-// message is one post: a section per alert, with a divider between, and
-// a plain-text fallback for notifications.
+// message is one post of alerts of one category: the headline (a link to
+// the category page when there is one), a section per alert in the order
+// they happened (its block ID the alert's key), the category's figures as
+// of the build, and the headline again as the plain-text fallback for
+// notifications.
 func (s *Slack) message(alerts []budget.Alert) *slack.WebhookMessage {
-	var blocks []slack.Block
-	heads := make([]string, len(alerts))
-	for i, a := range alerts {
-		heads[i] = Headline(a)
-		if i > 0 {
-			blocks = append(blocks, slack.NewDividerBlock())
+	m := s.cfg.compose(alerts)
+	section := func(text string, opts ...slack.SectionBlockOption) slack.Block {
+		return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil, opts...)
+	}
+	head := escapeMrkdwn(m.Headline)
+	if m.Link != "" {
+		head = "<" + m.Link + "|" + head + ">"
+	}
+	blocks := []slack.Block{section("*" + head + "*")}
+	for _, it := range m.Items {
+		text := escapeMrkdwn(it.Sentence) + "."
+		if it.Reason != "" {
+			text += "\nReason: " + escapeMrkdwn(it.Reason)
 		}
-		blocks = append(blocks, slack.NewSectionBlock(
-			slack.NewTextBlockObject(slack.MarkdownType, s.mrkdwn(a), false, false), nil, nil))
+		blocks = append(blocks, section(text, slack.SectionBlockOptionBlockID(it.Key)))
 	}
-	text := heads[0]
-	if len(alerts) > 1 {
-		text = fmt.Sprintf("%d budget alerts: %s", len(alerts), strings.Join(heads, "; "))
+	if len(m.Today) > 0 {
+		var b strings.Builder
+		b.WriteString("*" + escapeMrkdwn(m.AsOf) + "*")
+		for _, f := range m.Today {
+			fmt.Fprintf(&b, "\n%s: %s", escapeMrkdwn(f.Label), escapeMrkdwn(f.Value))
+		}
+		blocks = append(blocks, section(b.String()))
 	}
-	return &slack.WebhookMessage{Text: text, Blocks: &slack.Blocks{BlockSet: blocks}}
-}
-
-// mrkdwn is one alert in Slack's markup: the headline (a link to the
-// category page when there is one) and its figures.
-func (s *Slack) mrkdwn(a budget.Alert) string {
-	var b strings.Builder
-	head := escapeMrkdwn(Headline(a))
-	if link := s.cfg.link(a); link != "" {
-		head = "<" + link + "|" + head + ">"
-	}
-	b.WriteString("*" + head + "*")
-	for _, f := range figures(a) {
-		fmt.Fprintf(&b, "\n%s: %s", escapeMrkdwn(f.Label), escapeMrkdwn(f.Value))
-	}
-	return b.String()
+	return &slack.WebhookMessage{Text: m.Headline, Blocks: &slack.Blocks{BlockSet: blocks}}
 }
 
 // escapeMrkdwn escapes the three characters Slack's markup reserves.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -96,9 +97,38 @@ func slackIntegrations(t testing.TB, w *webhook) []Integration {
 	return ints
 }
 
-// TestSlackPayload delivers alerts to an httptest webhook and checks the
-// post: several alerts in one, a section each with the headline linked to
-// the category page and the figures, and a plain-text fallback.
+// postKeys are the alert keys of a post's sections, in order.
+func postKeys(p slack.WebhookMessage) []string {
+	var out []string
+	for _, b := range p.Blocks.BlockSet {
+		if s, ok := b.(*slack.SectionBlock); ok && s.BlockID != "" {
+			out = append(out, s.BlockID)
+		}
+	}
+	return out
+}
+
+// sectionTexts are the texts of a post's sections, in order.
+func sectionTexts(t *testing.T, p slack.WebhookMessage) []string {
+	t.Helper()
+	var out []string
+	for _, b := range p.Blocks.BlockSet {
+		s, ok := b.(*slack.SectionBlock)
+		if !ok {
+			t.Fatalf("a %s block; every block is a section", b.BlockType())
+		}
+		if s.Text.Type != slack.MarkdownType {
+			t.Errorf("section text type %q", s.Text.Type)
+		}
+		out = append(out, s.Text.Text)
+	}
+	return out
+}
+
+// TestSlackPayload delivers alerts of two categories to an httptest
+// webhook: one post per category, the headline linked to the category
+// page, a section per alert in the order they happened with the figure it
+// fired at and today's, today's figures, and a plain-text fallback.
 func TestSlackPayload(t *testing.T) {
 	w := startWebhook(t, nil)
 	out, rep := deliver(t, slackIntegrations(t, w), novAlerts(), testOptions(t.TempDir()))
@@ -111,41 +141,58 @@ func TestSlackPayload(t *testing.T) {
 		}
 	}
 	posts := w.accepted()
-	if len(posts) != 1 {
-		t.Fatalf("%d posts, want the four alerts in one", len(posts))
+	if len(posts) != 2 {
+		t.Fatalf("%d posts, want one per category", len(posts))
 	}
-	p := posts[0]
-	if !strings.HasPrefix(p.Text, "4 budget alerts: Exploratory Missions reached 50 % of its November 2026 budget; ") {
-		t.Errorf("fallback text %q", p.Text)
+	tests := []struct {
+		name     string
+		post     slack.WebhookMessage
+		text     string
+		keys     []string
+		sections []string
+	}{
+		{
+			name: "three alerts of a category with today's figures",
+			post: posts[0],
+			text: "Exploratory Missions reached 90 % of its November budget (and 2 more alerts)",
+			keys: []string{"threshold/EXPLORATORY_MISSIONS/2026-11/50", "threshold/EXPLORATORY_MISSIONS/2026-11/90", "anomaly/EXPLORATORY_MISSIONS/2026-11-14"},
+			sections: []string{
+				"*<https://budget.novadynamics.test/categories/exploratory-missions/|Exploratory Missions reached 90 % of its November budget (and 2 more alerts)>*",
+				"Exploratory Missions reached 50 % of its budget on 8 Nov at $5,050.00 month to date; today $9,420.10, 94.2 % of its $10,000.00 budget.\nReason: job 4411 (nightly-orbit-fit) doubled its runs",
+				"Exploratory Missions reached 90 % of its budget on 12 Nov at $9,050.00 month to date; today $9,420.10, 94.2 % of its $10,000.00 budget.\nReason: job 4411 (nightly-orbit-fit) doubled its runs",
+				"Exploratory Missions spent $1,830.25 on 14 Nov, against $310.00 expected.\nReason: cluster 0412-bx9 (i3.8xlarge, 40 workers) ran 19 h",
+				"*As of 20 Nov*\nMonth to date: $9,420.10 (94.2 % of budget)\nBudget for November: $10,000.00\nProjected month end: $11,873.35 (118.7 % of budget)\nStatus: projected over",
+			},
+		},
+		{
+			name: "one alert of a category without current figures",
+			post: posts[1],
+			text: "Navigation Systems is forecast to reach 100 % of its November budget",
+			keys: []string{"forecast/NAVIGATION_SYSTEMS/2026-11"},
+			sections: []string{
+				"*<https://budget.novadynamics.test/categories/navigation-systems/|Navigation Systems is forecast to reach 100 % of its November budget>*",
+				"Navigation Systems first projected over budget on 10 Nov at $5,400.00, 108.0 % of its $5,000.00 budget.\nReason: weekday spend up 18 % since the 3rd",
+			},
+		},
 	}
-	var sections []string
-	for _, b := range p.Blocks.BlockSet {
-		if s, ok := b.(*slack.SectionBlock); ok {
-			if s.Text.Type != slack.MarkdownType {
-				t.Errorf("section text type %q", s.Text.Type)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.post.Text != tc.text {
+				t.Errorf("fallback text %q, want %q", tc.post.Text, tc.text)
 			}
-			sections = append(sections, s.Text.Text)
-		}
-	}
-	if len(sections) != 4 || len(p.Blocks.BlockSet) != 7 {
-		t.Fatalf("%d sections in %d blocks, want 4 in 7 (with dividers)", len(sections), len(p.Blocks.BlockSet))
-	}
-	for _, want := range []string{
-		"*<https://budget.novadynamics.test/categories/exploratory-missions/|Exploratory Missions reached 90 % of its November 2026 budget>*",
-		"Month to date on 12 November 2026: $9,050.00",
-		"Budget used: 90.5 %",
-		"Forecast for the month: $11,200.50 (112.0 % of budget)",
-		"Reason: job 4411 (nightly-orbit-fit) doubled its runs",
-	} {
-		if !strings.Contains(sections[1], want) {
-			t.Errorf("second section lacks %q:\n%s", want, sections[1])
-		}
-	}
-	if !strings.Contains(sections[2], "<https://budget.novadynamics.test/categories/navigation-systems/|Navigation Systems is forecast to reach 100 % of its November 2026 budget>") {
-		t.Errorf("forecast section:\n%s", sections[2])
-	}
-	if !strings.Contains(sections[3], "Expected for the day: $310.00") {
-		t.Errorf("anomaly section:\n%s", sections[3])
+			if got := postKeys(tc.post); !slices.Equal(got, tc.keys) {
+				t.Errorf("alert sections %v, want %v", got, tc.keys)
+			}
+			got := sectionTexts(t, tc.post)
+			if len(got) != len(tc.sections) {
+				t.Fatalf("%d sections, want %d:\n%s", len(got), len(tc.sections), strings.Join(got, "\n---\n"))
+			}
+			for i := range got {
+				if got[i] != tc.sections[i] {
+					t.Errorf("section %d:\n got %q\nwant %q", i, got[i], tc.sections[i])
+				}
+			}
+		})
 	}
 }
 
@@ -158,35 +205,39 @@ func TestSlackEscapesMarkup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := s.mrkdwn(a)
-	if !strings.Contains(got, "Reason: cluster &lt;!channel&gt; &amp; &lt;https://evil.test|click&gt;") {
-		t.Errorf("reason not escaped:\n%s", got)
+	texts := sectionTexts(t, *s.message([]budget.Alert{a}))
+	if len(texts) != 2 || !strings.HasSuffix(texts[1], "\nReason: cluster &lt;!channel&gt; &amp; &lt;https://evil.test|click&gt;") {
+		t.Errorf("reason not escaped:\n%s", strings.Join(texts, "\n---\n"))
 	}
 }
 
-// TestSlackBatches: more alerts than one post carries go in several.
+// TestSlackBatches: a post carries one category's alerts, ten at most;
+// more go in several posts.
 func TestSlackBatches(t *testing.T) {
 	w := startWebhook(t, nil)
 	var alerts []budget.Alert
 	for pct := 1; pct <= 23; pct++ {
 		alerts = append(alerts, threshold(nov, pct))
+		if pct == 5 {
+			alerts = append(alerts, forecastAlert(nov))
+		}
 	}
 	_, rep := deliver(t, slackIntegrations(t, w), alerts, testOptions(t.TempDir()))
-	if rep.Sent != 23 || rep.Err() != nil {
+	if rep.Sent != 24 || rep.Err() != nil {
 		t.Fatalf("report %v: %v", rep, rep.Err())
 	}
 	var sizes []int
 	for _, p := range w.accepted() {
-		n := 0
-		for _, b := range p.Blocks.BlockSet {
-			if _, ok := b.(*slack.SectionBlock); ok {
-				n++
+		keys := postKeys(p)
+		for _, k := range keys {
+			if strings.Contains(k, navigation) != strings.Contains(keys[0], navigation) {
+				t.Errorf("a post mixes categories: %v", keys)
 			}
 		}
-		sizes = append(sizes, n)
+		sizes = append(sizes, len(keys))
 	}
-	if len(sizes) != 3 || sizes[0] != 10 || sizes[1] != 10 || sizes[2] != 3 {
-		t.Errorf("post sizes %v, want [10 10 3]", sizes)
+	if !slices.Equal(sizes, []int{10, 10, 3, 1}) {
+		t.Errorf("post sizes %v, want [10 10 3 1]", sizes)
 	}
 }
 

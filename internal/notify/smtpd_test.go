@@ -50,7 +50,7 @@ type received struct {
 	From string
 	To   []string
 	Data []byte
-	Key  string // the X-Stellar-Budget-Alert header
+	Keys []string // the X-Stellar-Budget-Alert header's
 	At   time.Time
 }
 
@@ -122,7 +122,9 @@ func (s *smtpServer) messages() []received {
 func (s *smtpServer) counts() map[string]int {
 	m := map[string]int{}
 	for _, r := range s.messages() {
-		m[r.Key]++
+		for _, k := range r.Keys {
+			m[k]++
+		}
 	}
 	return m
 }
@@ -197,7 +199,7 @@ func (se *smtpSession) Data(r io.Reader) error {
 	}
 	m := received{From: se.from, To: append([]string(nil), se.to...), Data: b, At: time.Now()}
 	if msg, err := mail.ReadMessage(bytes.NewReader(b)); err == nil {
-		m.Key = msg.Header.Get(AlertHeader)
+		m.Keys = strings.Split(msg.Header.Get(AlertHeader), ", ")
 	}
 	se.s.mu.Lock()
 	se.s.msgs = append(se.s.msgs, m)
@@ -306,11 +308,11 @@ func parseMessage(t testing.TB, data []byte) parsed {
 		if err != nil {
 			t.Fatal(err)
 		}
-		switch mt {
+		switch mt { // line ends as the bodies were written
 		case "text/plain":
-			p.Text = string(b)
+			p.Text = strings.ReplaceAll(string(b), "\r\n", "\n")
 		case "text/html":
-			p.HTML = string(b)
+			p.HTML = strings.ReplaceAll(string(b), "\r\n", "\n")
 		}
 	}
 	walk(msg.Header.Get("Content-Type"), msg.Body)

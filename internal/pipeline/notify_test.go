@@ -17,12 +17,12 @@ import (
 )
 
 // mailbox is a real SMTP server on 127.0.0.1 keeping the alert keys of
-// the messages it accepts.
+// the messages it accepts, a list per message.
 type mailbox struct {
 	host string
 	port int
 	mu   sync.Mutex
-	keys []string
+	msgs [][]string
 }
 
 func startMailbox(t *testing.T) *mailbox {
@@ -42,10 +42,19 @@ func startMailbox(t *testing.T) *mailbox {
 	return m
 }
 
+// received are the alert keys of every message, in the order accepted.
 func (m *mailbox) received() []string {
+	var all []string
+	for _, keys := range m.messages() {
+		all = append(all, keys...)
+	}
+	return all
+}
+
+func (m *mailbox) messages() [][]string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]string(nil), m.keys...)
+	return append([][]string(nil), m.msgs...)
 }
 
 type session struct{ m *mailbox }
@@ -61,7 +70,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	io.Copy(io.Discard, msg.Body)
 	s.m.mu.Lock()
-	s.m.keys = append(s.m.keys, msg.Header.Get(notify.AlertHeader))
+	s.m.msgs = append(s.m.msgs, strings.Split(msg.Header.Get(notify.AlertHeader), ", "))
 	s.m.mu.Unlock()
 	return nil
 }
@@ -110,6 +119,9 @@ func TestNotifyDeliversOnce(t *testing.T) {
 		if !strings.Contains(k, "/EXPLORATORY_MISSIONS/") {
 			t.Errorf("mailed %s: only the over-budget category has alerts this month", k)
 		}
+	}
+	if msgs := box.messages(); len(msgs) != 1 {
+		t.Errorf("first build sent %d mails %v, want one for the category's alerts", len(msgs), msgs)
 	}
 
 	second := notifyOptions(t, box, state)

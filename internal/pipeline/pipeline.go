@@ -201,6 +201,7 @@ func deliver(ctx context.Context, rep *report.Report, opts BuildOptions, log *sl
 	}
 	cfg := opts.Delivery
 	cfg.Recipients, cfg.Slugs = rep.Recipients, rep.Slugs()
+	cfg.AsOf, cfg.Current = rep.AsOf, currentFigures(rep)
 	clock := opts.Clock
 	if clock == nil {
 		clock = time.Now
@@ -223,6 +224,20 @@ func deliver(ctx context.Context, rep *report.Report, opts BuildOptions, log *sl
 	if withStatus, err := ledger.Statuses(opts.StateDir, alerts); err == nil {
 		rep.SetAlerts(withStatus)
 	}
+}
+
+// currentFigures are each category's figures of the as-of month, which
+// alert messages set beside the figure an alert fired at.
+func currentFigures(rep *report.Report) map[string]notify.Current {
+	out := make(map[string]notify.Current, len(rep.Categories))
+	for _, c := range rep.Categories {
+		out[c.TagValue] = notify.Current{
+			Month: rep.Month, MonthToDate: c.MonthToDate, Budget: c.Budget,
+			Utilization: c.Utilization.Value, Forecast: c.Forecast.Value,
+			ProjectedUtilization: c.ProjectedUtilization.Value, Status: c.StatusLabel(),
+		}
+	}
+	return out
 }
 
 // Report runs the stages up to the report, without rendering or
