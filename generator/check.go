@@ -50,6 +50,12 @@ month's spend (the calendar month before --as-of) whose tag matched a
 configured category, read from --source as build reads it; --spend=false
 leaves it out.
 
+The table shows each rule-breaking resource as a block: its kind, name
+and id; its category and owner; each rule it breaks with what is wrong;
+its link. Its lines are at most 100 columns wide, whatever the terminal:
+longer text wraps onto indented lines, except a link, which is never
+broken so that the terminal can open it.
+
 The workspace comes from the SDK's unified auth: --workspace-profile names a
 profile of ~/.databrickscfg, otherwise the DATABRICKS_* environment (what
 "generator emulator" prints) or the DEFAULT profile.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -123,16 +124,26 @@ func TestCheckJSONMatchesTable(t *testing.T) {
 	if compliant != r.Resources.Compliant || total != r.Resources.Total || pct != r.Resources.CompliancePct {
 		t.Errorf("table says %d of %d (%v %%), JSON %+v", compliant, total, pct, r.Resources)
 	}
-	rows := 0
-	for _, line := range strings.Split(table, "\n") {
+	// A block per resource: its first line names the kind, and each rule
+	// it breaks starts a line of its own; every line fits TableWidth.
+	resources, rules := 0, 0
+	ruleLine := regexp.MustCompile(`^  [a-z_]+  `)
+	for i, line := range strings.Split(table, "\n") {
 		for _, k := range compliance.Kinds {
 			if strings.HasPrefix(line, k+" ") {
-				rows++
+				resources++
 			}
 		}
+		if ruleLine.MatchString(line) {
+			rules++
+		}
+		if n := utf8.RuneCountInString(line); n > compliance.TableWidth {
+			t.Errorf("line %d is %d columns wide, want at most %d:\n%s", i+1, n, compliance.TableWidth, line)
+		}
 	}
-	if rows != len(r.Findings) || rows == 0 {
-		t.Errorf("table has %d finding rows, JSON %d findings", rows, len(r.Findings))
+	if resources != len(r.NonCompliant()) || rules != len(r.Findings) || rules == 0 {
+		t.Errorf("table has %d resources and %d rule lines, JSON %d resources and %d findings",
+			resources, rules, len(r.NonCompliant()), len(r.Findings))
 	}
 	if r.Resources.Total == r.Resources.Compliant {
 		t.Fatal("the seeded workspace has no rule-breakers: nothing to gate on")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -99,7 +101,7 @@ usage correction. See the package documentation of internal/emulator.`,
 				return err
 			}
 			log := newLogger()
-			ctx, cancel := withParent(cmd.Context(), time.Second, log)
+			ctx, cancel := withParent(cmd.Context(), "emulator", time.Second, log)
 			defer cancel()
 			log.Info("loading the demo account's system tables", "as_of", opts.AsOf.Format(time.DateOnly), "categories", len(div.Categories))
 			tables, err := duckdb.OpenSystemTables(ctx, flags.engine.options(log), demo.Config{Division: div, AsOf: opts.AsOf})
@@ -118,7 +120,11 @@ usage correction. See the package documentation of internal/emulator.`,
 			}
 			log.Info("emulator ready: run the export lines above in another shell, then the generator against it (Ctrl+C to stop)", "url", run.URL)
 			<-ctx.Done()
-			log.Info("emulator stopping")
+			// withParent has said why when the parent is gone; otherwise
+			// the cause is the signal ("interrupt signal received").
+			if cause := context.Cause(ctx); !errors.Is(cause, errParentExited) {
+				log.Info("emulator stopping: " + cause.Error())
+			}
 			return nil
 		},
 	}

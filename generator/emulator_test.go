@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,6 +15,9 @@ import (
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/service/sql"
 )
+
+// serveWord finds the command serve named in a log (not "serverless").
+var serveWord = regexp.MustCompile(`\bserve\b`)
 
 // TestEmulatorCommand runs `generator emulator` as a user does, points the
 // SDK at it with the export lines it prints, runs a statement on the
@@ -104,5 +108,9 @@ func TestEmulatorCommand(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "emulator ready") || strings.Contains(stderr.String(), env["DATABRICKS_TOKEN"]) {
 		t.Errorf("stderr: want the ready line and never the token\n%s", stderr.String())
+	}
+	// The stop line names the command that stops and why.
+	if !strings.Contains(stderr.String(), `msg="emulator stopping: interrupt signal received"`) || serveWord.MatchString(stderr.String()) {
+		t.Errorf("stderr: want the emulator's own stop line, naming the signal, and no word of serve\n%s", stderr.String())
 	}
 }

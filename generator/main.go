@@ -274,7 +274,7 @@ the server that go run started, within a second.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := newLogger()
-			ctx, cancel := withParent(cmd.Context(), time.Second, log)
+			ctx, cancel := withParent(cmd.Context(), "serve", time.Second, log)
 			defer cancel()
 			rebuild := func(ctx context.Context) error {
 				opts, err := flags.options(cmd, log)

@@ -8,12 +8,13 @@ import (
 	"time"
 )
 
-// errParentExited is the cause of the serve context when the process that
-// started the generator is gone.
-var errParentExited = errors.New("the process that started serve has exited")
+// errParentExited is the cause of a command's context when the process
+// that started the generator is gone.
+var errParentExited = errors.New("the process that started it has exited")
 
 // withParent returns a context that also ends when the process that
-// started this one exits. `go run ./generator serve` runs the compiled
+// started this one exits; command names the command that then stops (serve,
+// emulator) in its log line. `go run ./generator serve` runs the compiled
 // generator as a child and, killed by its PID (SIGTERM or SIGKILL), exits
 // without passing the signal on; the server would keep its port. When a
 // parent exits, Linux and macOS give the orphan a new parent (init or a
@@ -21,7 +22,7 @@ var errParentExited = errors.New("the process that started serve has exited")
 // simpler than PR_SET_PDEATHSIG, which Linux ties to the thread that set
 // it, not to the process. Where the parent ID never changes (Windows), this
 // only returns ctx with a cancel.
-func withParent(ctx context.Context, every time.Duration, log *slog.Logger) (context.Context, context.CancelFunc) {
+func withParent(ctx context.Context, command string, every time.Duration, log *slog.Logger) (context.Context, context.CancelFunc) {
 	parent := os.Getppid()
 	ctx, cancel := context.WithCancelCause(ctx)
 	go func() {
@@ -33,7 +34,7 @@ func withParent(ctx context.Context, every time.Duration, log *slog.Logger) (con
 				return
 			case <-tick.C:
 				if os.Getppid() != parent {
-					log.Info("stopping: the process that started serve has exited", "parent_pid", parent)
+					log.Info(command+" stopping: "+errParentExited.Error(), "parent_pid", parent)
 					cancel(errParentExited)
 					return
 				}

@@ -81,7 +81,7 @@ func TestServeStopsWithItsParent(t *testing.T) {
 	}
 	t.Logf("serve stopped %s after its parent was killed", time.Since(killed).Round(time.Millisecond))
 	assertClosed(t, addr)
-	if log := readLog(logPath); !strings.Contains(log, "the process that started serve has exited") {
+	if log := readLog(logPath); !strings.Contains(log, "serve stopping: the process that started it has exited") {
 		t.Errorf("serve's log does not say why it stopped:\n%s", log)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/databricks/databricks-sdk-go"
 
@@ -61,6 +62,11 @@ func TestCheckEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log("\n" + table.String())
+	for i, line := range strings.Split(table.String(), "\n") {
+		if n := utf8.RuneCountInString(line); n > TableWidth {
+			t.Errorf("table line %d is %d columns wide, want at most %d:\n%s", i+1, n, TableWidth, line)
+		}
+	}
 
 	// The link's host and workspace: every finding points into the workspace.
 	wantLink := func(path string) string { return emu.URL + "/" + path + "?o=" + w.Config.WorkspaceID }

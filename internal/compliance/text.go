@@ -6,8 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"unicode"
+	"unicode/utf8"
 )
 
 // WriteJSON writes the report as one indented JSON object (the schema is
@@ -21,60 +21,126 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return nil
 }
 
-// WriteTable writes the report for a terminal: one aligned row per
-// finding, then the counts, the tagged spend and the audit result.
+// TableWidth is the width, in columns, WriteTable keeps its lines to: a
+// 100-column terminal shows the report without wrapping or sideways
+// scrolling. It is fixed, not read from the terminal, so the output is the
+// same in a pipe, a CI log and a terminal.
+const TableWidth = 100
+
+// WriteTable writes the report for a terminal, in lines of at most
+// TableWidth columns (runes): each non-compliant resource as a block (kind,
+// name and id; category and owner; each rule it breaks with the
+// explanation; its link), then the counts, the tagged spend and the audit
+// result. Longer text wraps at spaces onto indented continuation lines, and
+// a word longer than a line is broken, except a link: it stands whole on
+// its own line, so a terminal can still open it, even when a long
+// workspace host makes it wider than TableWidth.
 func WriteTable(w io.Writer, r *Report) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Compliance of %s, checked %s\n\n", clean(r.Workspace), r.CheckedAt.UTC().Format("2006-01-02 15:04 MST"))
-	if len(r.Findings) == 0 {
-		b.WriteString("No findings: every resource complies.\n")
-	} else {
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "KIND\tNAME\tID\tCATEGORY\tOWNER\tRULE\tEXPLANATION\tLINK")
-		for _, f := range r.Findings {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", f.Kind, cell(f.Name), cell(f.ID), cell(f.Category),
-				cell(f.Owner), f.Rule, cell(f.Explanation), cell(f.Link))
+	line := func(text, first, rest string) {
+		for _, l := range wrap(text, TableWidth, first, rest) {
+			b.WriteString(l + "\n")
 		}
-		tw.Flush()
 	}
+	line(fmt.Sprintf("Compliance of %s, checked %s", clean(r.Workspace), r.CheckedAt.UTC().Format("2006-01-02 15:04 MST")), "", "  ")
 	b.WriteString("\n")
+	resources := r.NonCompliant()
+	if len(resources) == 0 {
+		b.WriteString("No findings: every resource complies.\n\n")
+	}
+	for _, res := range resources {
+		line(fmt.Sprintf("%s %s (id %s)", res.Kind, cell(res.Name), cell(res.ID)), "", "    ")
+		line(fmt.Sprintf("category %s, owner %s", cell(res.Category), cell(res.Owner)), "  ", "    ")
+		ruleWidth := 0
+		for _, f := range res.Findings {
+			ruleWidth = max(ruleWidth, utf8.RuneCountInString(string(f.Rule)))
+		}
+		hang := strings.Repeat(" ", 2+ruleWidth+2)
+		for _, f := range res.Findings {
+			rule := string(f.Rule)
+			line(cell(f.Explanation), "  "+rule+strings.Repeat(" ", ruleWidth-utf8.RuneCountInString(rule)+2), hang)
+		}
+		b.WriteString("  " + cell(res.Link) + "\n\n")
+	}
 	verdict := "meeting"
 	if !r.Passed {
 		verdict = "below"
 	}
 	c := r.Resources
-	fmt.Fprintf(&b, "Resources: %d of %d comply (%s), %s the %s target.\n", c.Compliant, c.Total, pct(c.CompliancePct), verdict, target(r.MinCompliancePct))
+	line(fmt.Sprintf("Resources: %d of %d comply (%s), %s the %s target.", c.Compliant, c.Total, pct(c.CompliancePct), verdict, target(r.MinCompliancePct)), "", "  ")
 	kinds := make([]string, 0, len(r.ByKind))
 	for _, k := range r.ByKind {
 		kinds = append(kinds, fmt.Sprintf("%ss %d of %d", k.Kind, k.Compliant, k.Total))
 	}
-	fmt.Fprintf(&b, "  %s\n", strings.Join(kinds, ", "))
+	line(strings.Join(kinds, ", "), "  ", "    ")
 	if s := r.TaggedSpend; s != nil {
 		share := "no spend"
 		if s.AttributedPct != nil {
 			share = pct(*s.AttributedPct)
 		}
-		fmt.Fprintf(&b, "Spend correctly tagged in %s (%s source): %s, %s of %s; %s unattributed.\n",
-			s.Month.Format("January 2006"), s.Source, share, s.Attributed.USD(), s.Total.USD(), s.Unattributed.USD())
+		line(fmt.Sprintf("Spend correctly tagged in %s (%s source): %s, %s of %s; %s unattributed.",
+			s.Month.Format("January 2006"), s.Source, share, s.Attributed.USD(), s.Total.USD(), s.Unattributed.USD()), "", "  ")
 	}
 	if a := r.Audit; a != nil {
+		var text string
 		switch {
 		case !a.OK:
-			fmt.Fprintf(&b, "Audit log does not verify: %s\n", clean(a.Error))
+			text = "Audit log does not verify: " + clean(a.Error)
 		case a.Entries == 0:
-			fmt.Fprintf(&b, "Audit log %s: no entries yet (no setup --apply has changed anything).\n", clean(a.Log))
+			text = fmt.Sprintf("Audit log %s: no entries yet (no setup --apply has changed anything).", clean(a.Log))
 		default:
-			fmt.Fprintf(&b, "Audit log %s: %d entries, head %s, verified", clean(a.Log), a.Entries, a.Head)
+			text = fmt.Sprintf("Audit log %s: %d entries, head %s, verified", clean(a.Log), a.Entries, a.Head)
 			if a.ExpectedHead != "" {
-				fmt.Fprintf(&b, "; %d after the expected head", a.SinceExpected)
+				text += fmt.Sprintf("; %d after the expected head", a.SinceExpected)
 			}
-			b.WriteString(".\n")
+			text += "."
 		}
+		line(text, "", "  ")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write compliance report: %w", err)
 	}
 	return nil
+}
+
+// wrap breaks text into lines of at most width runes, the first starting
+// with first and the others with rest. It breaks at spaces (a run of
+// spaces inside a line is kept, so a name reads as it is; at a break the
+// spaces go), and breaks a word longer than a whole line where it starts.
+func wrap(text string, width int, first, rest string) []string {
+	var lines []string
+	line, cols, empty := first, utf8.RuneCountInString(first), true
+	flush := func() {
+		lines = append(lines, strings.TrimRight(line, " "))
+		line, cols, empty = rest, utf8.RuneCountInString(rest), true
+	}
+	for _, word := range strings.Split(text, " ") {
+		n := utf8.RuneCountInString(word)
+		// A word goes whole onto the next line; one that fits no line whole
+		// is broken from here on, if a rune of it fits after the space.
+		if !empty && cols+1+n > width && (utf8.RuneCountInString(rest)+n <= width || cols+1 >= width) {
+			flush()
+		}
+		if empty && n == 0 {
+			continue // spaces at the start of a line
+		}
+		if !empty {
+			line, cols = line+" ", cols+1
+		}
+		for cols+n > width && cols < width {
+			runes := []rune(word)
+			fit := width - cols
+			line += string(runes[:fit])
+			word, n = string(runes[fit:]), n-fit
+			cols = width
+			flush()
+		}
+		line, cols, empty = line+word, cols+n, false
+	}
+	if !empty || len(lines) == 0 {
+		lines = append(lines, strings.TrimRight(line, " "))
+	}
+	return lines
 }
 
 // pct formats a percentage as the table shows it: "58.3 %".

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/databricks/databricks-sdk-go/service/compute"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
@@ -63,9 +65,94 @@ func TestWriteTable(t *testing.T) {
 	if err := WriteTable(&b, sampleReport()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "table.golden", b.Bytes())
 	if strings.ContainsAny(b.String(), "\t\x1b") {
 		t.Error("a control character from a resource name reached the terminal")
+	}
+}
+
+// wideReport has the cells that made the old one-row-per-finding table
+// hundreds of columns wide: a long name with spaces, a name without any,
+// non-ASCII text, a long explanation and a link longer than a line.
+func wideReport() *Report {
+	res := Resource{
+		Kind: KindPipeline, ID: "fc0f0968-3407-43df-9c61-2b63287e8a93",
+		Name:     "Navigation Systems raw ingest (legacy) from the old telemetry bus, kept for the audit until the archive moves",
+		Category: budget.Unattributed, Owner: "ethan.brooks@novadynamics.test",
+		Link: "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com/pipelines/fc0f0968-3407-43df-9c61-2b63287e8a93?o=1234567890123456",
+	}
+	unbroken := Resource{
+		Kind: KindCluster, ID: "0810-055227-7txpw345", Name: strings.Repeat("scratch-", 16) + "données-é",
+		Category: explore, Owner: "priya.raman@novadynamics.test", Link: "https://acme.cloud.databricks.com/compute/clusters/0810-055227-7txpw345?o=99",
+	}
+	return &Report{
+		Workspace: "https://acme.cloud.databricks.com", CheckedAt: time.Date(2026, 7, 14, 6, 5, 0, 0, time.UTC),
+		MinCompliancePct: 100, Resources: countsOf(9, 7),
+		ByKind: []KindCounts{{KindCluster, countsOf(4, 3)}, {KindJob, countsOf(2, 2)}, {KindWarehouse, countsOf(1, 1)}, {KindPipeline, countsOf(2, 1)}},
+		Findings: []Finding{
+			{Resource: unbroken, Rule: RuleAutoterminationOverLimit, Explanation: "autotermination after 240 minutes idle (the category allows at most 60)"},
+			{Resource: unbroken, Rule: RuleNoPolicy, Explanation: "no cluster policy: it is not bound by the category's tags and limits"},
+			{Resource: res, Rule: RuleMissingTag, Explanation: "missing tags OperationalCategory (its spend is unattributed), Team (want SAD), CostCenter (want ND-Analytics), Environment (want DEV or PROD), Owner (want the e-mail of the person responsible)"},
+			{Resource: res, Rule: RuleNoPolicy, Explanation: "no cluster policy: it is not bound by the category's tags and limits"},
+		},
+	}
+}
+
+// TestWriteTableWidth: no line is wider than TableWidth runes, except a
+// link, which is never broken; the golden file shows the wrapped layout.
+func TestWriteTableWidth(t *testing.T) {
+	for _, tc := range []struct {
+		name, golden string
+		report       *Report
+	}{
+		{name: "sample", golden: "table.golden", report: sampleReport()},
+		{name: "wide cells", golden: "table-wrapped.golden", report: wideReport()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := WriteTable(&b, tc.report); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.golden, b.Bytes())
+			links := map[string]bool{}
+			for _, f := range tc.report.Findings {
+				links["  "+f.Link] = true
+			}
+			for i, line := range strings.Split(b.String(), "\n") {
+				if n := utf8.RuneCountInString(line); n > TableWidth && !links[line] {
+					t.Errorf("line %d is %d columns wide, want at most %d:\n%s", i+1, n, TableWidth, line)
+				}
+			}
+			for _, f := range tc.report.Findings {
+				if !strings.Contains(b.String(), "\n  "+f.Link+"\n") {
+					t.Errorf("the link %s is not whole on its own line", f.Link)
+				}
+			}
+		})
+	}
+}
+
+func TestWrap(t *testing.T) {
+	for _, tc := range []struct {
+		name, text  string
+		width       int
+		first, rest string
+		want        []string
+	}{
+		{name: "fits", text: "no cluster policy", width: 20, first: "  ", rest: "    ", want: []string{"  no cluster policy"}},
+		{name: "exactly the width", text: "abc def", width: 9, first: "> ", want: []string{"> abc def"}},
+		{name: "breaks at spaces", text: "one two three four", width: 10, first: "", rest: "  ", want: []string{"one two", "  three", "  four"}},
+		{name: "keeps a run of spaces inside a line", text: "adhoc big  red", width: 20, want: []string{"adhoc big  red"}},
+		{name: "drops the spaces at a break", text: "aaaa    bbbb", width: 6, want: []string{"aaaa", "bbbb"}},
+		{name: "breaks a word longer than a line where it starts", text: "ab 0123456789abc", width: 8, rest: "  ", want: []string{"ab 01234", "  56789a", "  bc"}},
+		{name: "breaks a long word on the next line when the line is full", text: "abcdefg 0123456789", width: 8, want: []string{"abcdefg", "01234567", "89"}},
+		{name: "counts runes, not bytes", text: "ééééé ééééé", width: 11, want: []string{"ééééé ééééé"}},
+		{name: "empty", text: "", width: 10, first: "  ", want: []string{""}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := wrap(tc.text, tc.width, tc.first, tc.rest); !slices.Equal(got, tc.want) {
+				t.Errorf("wrap(%q, %d) =\n%q\nwant\n%q", tc.text, tc.width, got, tc.want)
+			}
+		})
 	}
 }
 
