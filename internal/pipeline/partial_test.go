@@ -1,0 +1,174 @@
+package pipeline
+
+import (
+	"encoding/csv"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/duckdb"
+	"github.com/novadynamics/stellar-budget/internal/report"
+)
+
+// partialDay is the last day of the cut exports: a Wednesday.
+var partialDay = time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
+
+// cutExport writes the demo export through the whole of partialDay, once,
+// and returns a function that cuts its usage at an instant, the way a
+// real export read at that time ends: only records whose usage_end_time is
+// not after it.
+func cutExport(t *testing.T) (prices string, cut func(at time.Time) string) {
+	t.Helper()
+	dir := t.TempDir()
+	e, err := duckdb.Open(duckdb.Options{Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	div, err := content.Load("../../content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	usage, prices, err := WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: partialDay, Dir: dir, Format: billing.CSV, Log: quietLog(), Rows: 60000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return prices, func(at time.Time) string {
+		t.Helper()
+		in, err := os.Open(usage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in.Close()
+		path := filepath.Join(dir, "usage-"+at.Format("20060102T1504")+".csv")
+		out, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, w := csv.NewReader(in), csv.NewWriter(out)
+		header, err := r.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := slices.Index(header, "usage_end_time")
+		w.Write(header)
+		for {
+			rec, err := r.Read()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ended, err := time.Parse(time.RFC3339, rec[end])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ended.After(at) {
+				w.Write(rec)
+			}
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+}
+
+// An export cut partway through its last day raises no anomaly for that
+// day, keeps every month-end forecast inside the 80 % range of the same
+// export cut at the midnight before, and says how far it reaches.
+func TestExportCutPartwayThroughTheDay(t *testing.T) {
+	prices, cut := cutExport(t)
+	build := func(at time.Time) *report.Report {
+		t.Helper()
+		opts := options("")
+		opts.Source, opts.AsOf = SourceFiles, time.Time{}
+		opts.Usage, opts.ListPrices = []string{cut(at)}, []string{prices}
+		opts.Now = partialDay.Add(9 * time.Hour) // the default as-of: the end of the data
+		rep, err := Report(t.Context(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	midnight := build(partialDay)
+	if midnight.Source.PartialDay || !midnight.AsOf.Equal(partialDay.AddDate(0, 0, -1)) {
+		t.Fatalf("midnight cut: partial %v, as of %s; want a whole day, as of the day before", midnight.Source.PartialDay, midnight.AsOf)
+	}
+	for _, hour := range []int{8, 23} {
+		at := partialDay.Add(time.Duration(hour) * time.Hour)
+		t.Run(at.Format("15:04"), func(t *testing.T) {
+			rep := build(at)
+			if !rep.Source.PartialDay || !rep.Source.LastUsage.Equal(at) || !rep.AsOf.Equal(partialDay) {
+				t.Errorf("partial %v, last usage %s, as of %s; want partial, %s, %s", rep.Source.PartialDay, rep.Source.LastUsage, rep.AsOf, at, partialDay)
+			}
+			if rep.Source.DaysBehind != 0 || rep.Source.Behind {
+				t.Errorf("%d days behind, want up to date", rep.Source.DaysBehind)
+			}
+			for _, a := range rep.Anomalies {
+				if a.Day.Equal(partialDay) {
+					t.Errorf("anomaly on the partial day: %s %s (actual %s, expected %s)", a.Category, a.Day.Format(time.DateOnly), a.Actual.USD(), a.Expected.USD())
+				}
+			}
+			inside := func(name string, got, range_ report.Forecast) {
+				if got.Value.Cmp(range_.Low) < 0 || got.Value.Cmp(range_.High) > 0 {
+					t.Errorf("%s: forecast %s outside the midnight cut's 80 %% range %s to %s", name, got.Value.USD(), range_.Low.USD(), range_.High.USD())
+				}
+			}
+			inside("division", rep.Totals.Forecast, midnight.Totals.Forecast)
+			for i, c := range rep.Categories {
+				inside(c.Title, c.Forecast, midnight.Categories[i].Forecast)
+				if c.Status != midnight.Categories[i].Status && (c.Status == report.StatusOnTrack) != (midnight.Categories[i].Status == report.StatusOnTrack) {
+					t.Errorf("%s: status %s, at midnight %s", c.Title, c.Status, midnight.Categories[i].Status)
+				}
+			}
+			for _, a := range rep.Tables.Alerts {
+				if a.Time.Equal(partialDay) && a.Kind != "threshold" {
+					t.Errorf("a %s alert on the partial day: %+v", a.Kind, a)
+				}
+			}
+		})
+	}
+}
+
+// The pages say how far a partial day reaches.
+func TestPartialDayOnThePages(t *testing.T) {
+	prices, cut := cutExport(t)
+	out := filepath.Join(t.TempDir(), "public")
+	opts := options(out)
+	opts.Source, opts.AsOf = SourceFiles, time.Time{}
+	opts.Usage, opts.ListPrices = []string{cut(partialDay.Add(8 * time.Hour))}, []string{prices}
+	opts.Now = partialDay.Add(9 * time.Hour)
+	if _, err := Build(t.Context(), opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range []string{"index.html", "report/index.html", "categories/exploratory-missions/index.html"} {
+		b, err := os.ReadFile(filepath.Join(out, page))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "data through 08:00 UTC") {
+			t.Errorf("%s does not say \"data through 08:00 UTC\"", page)
+		}
+	}
+	snap, err := os.ReadFile(filepath.Join(out, "data", "snapshot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"data_through": "2026-11-18T08:00:00Z"`, `"partial_day": true`, `"fresh_against": "build"`} {
+		if !strings.Contains(string(snap), want) {
+			t.Errorf("snapshot.json lacks %s", want)
+		}
+	}
+}
