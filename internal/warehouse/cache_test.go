@@ -241,6 +241,8 @@ func TestPlan(t *testing.T) {
 		want     []pull
 		span     [2]string
 		keep     []string
+		// through is this build's cut, oldThrough the cache's (RFC 3339).
+		through, oldThrough string
 	}{
 		{name: "no cache: every month of the window", reason: "no cache", from: "2026-10-15", to: "2026-11-23",
 			want: []pull{{From: date("2026-10-15"), To: date("2026-10-31")}, {From: date("2026-11-01"), To: date("2026-11-23")}},
@@ -270,11 +272,23 @@ func TestPlan(t *testing.T) {
 				{From: date("2027-01-01"), To: date("2027-01-05")},
 			},
 			span: [2]string{"2026-11-10", "2027-01-05"}},
+		{name: "an as-of partway through a cached day pulls that day again and keeps no later day", from: "2026-11-01", to: "2026-11-02",
+			through: "2026-11-02T08:00:00Z",
+			want:    []pull{{From: date("2026-11-01"), To: date("2026-11-02"), Since: date("2026-11-23"), Have: date("2026-11-01"), HaveTo: date("2026-11-01")}},
+			span:    [2]string{"2026-11-01", "2026-11-02"}, keep: []string{"2026-11-01"}},
+		{name: "the build after a cut pulls the cut day again", from: "2026-11-01", to: "2026-11-24", oldThrough: "2026-11-02T08:00:00Z",
+			want: []pull{{From: date("2026-11-01"), To: date("2026-11-24"), Since: date("2026-11-23"), Have: date("2026-11-01"), HaveTo: date("2026-11-01")}},
+			span: [2]string{"2026-11-01", "2026-11-24"}, keep: []string{"2026-11-01"}},
+		{name: "the same cut again pulls as usual", from: "2026-11-01", to: "2026-11-23", through: "2026-11-23T08:00:00Z", oldThrough: "2026-11-23T08:00:00Z",
+			want: []pull{{From: date("2026-11-01"), To: date("2026-11-23"), Since: date("2026-11-23"), Have: date("2026-11-01"), HaveTo: date("2026-11-23")}},
+			span: [2]string{"2026-11-01", "2026-11-23"}, keep: []string{"2026-11-01", "2026-11-02"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := Source{From: date(tc.from), To: date(tc.to)}
-			pulls, next := s.plan(old, tc.reason)
+			s := Source{From: date(tc.from), To: date(tc.to), Through: cutTime(tc.through)}
+			old := *old
+			old.Through = tc.oldThrough
+			pulls, next := s.plan(&old, tc.reason)
 			if !reflect.DeepEqual(pulls, tc.want) {
 				t.Errorf("pulls = %v\nwant %v", pulls, tc.want)
 			}

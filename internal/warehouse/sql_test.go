@@ -93,6 +93,8 @@ func TestPullFilter(t *testing.T) {
 			window + "\n    AND (" + touched + " OR usage_date > DATE '2026-11-22')"},
 		{"incremental, window starts earlier", pull{From: from, To: to, Since: date("2026-11-20"), Have: date("2025-11-01"), HaveTo: to},
 			window + "\n    AND (" + touched + " OR usage_date < DATE '2025-11-01')"},
+		{"cut partway through the last day", pull{From: from, To: to, Through: to.Add(8 * time.Hour)},
+			window + " AND usage_end_time <= TIMESTAMP '2026-11-23 08:00:00'"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,6 +133,7 @@ func TestStatementsParse(t *testing.T) {
 	for name, p := range map[string]pull{
 		"full":        {From: from, To: to},
 		"incremental": {From: from, To: to, Since: date("2026-11-20"), Have: date("2025-11-01"), HaveTo: date("2026-11-22")},
+		"cut":         {From: from, To: to, Since: date("2026-11-20"), Have: date("2025-11-01"), HaveTo: date("2026-11-22"), Through: to.Add(8 * time.Hour)},
 	} {
 		q, err := attributionStatement(p, tags)
 		if err != nil {
