@@ -485,6 +485,3 @@ func checkListPrices(t *testing.T, through time.Time) {
 		}
 	}
 }
-
-// budgetOf returns a category's monthly budget in USD.
-func budgetOf(c budget.Category) float64 { return c.MonthlyBudget.Float64() }

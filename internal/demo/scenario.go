@@ -240,10 +240,10 @@ var (
 type part int
 
 const (
-	usual      part = iota
-	overBudget      // runs at overBudgetRunRate every month
-	spiking         // runs at spikeBase besides its spike
-	bucket          // an unattributed or unpriced bucket: the trend, no noise
+	ordinary   part = iota // its usual month grown by the trend
+	overBudget             // runs at overBudgetRunRate every month
+	spiking                // runs at spikeBase besides its spike
+	bucket                 // an unattributed or unpriced bucket: the trend, no noise
 )
 
 // group is a set of streams sharing one monthly spend target: a category
