@@ -104,7 +104,7 @@ usage correction. See the package documentation of internal/emulator.`,
 			ctx, cancel := withParent(cmd.Context(), "emulator", time.Second, log)
 			defer cancel()
 			log.Info("loading the demo account's system tables", "as_of", opts.AsOf.Format(time.DateOnly), "categories", len(div.Categories))
-			tables, err := duckdb.OpenSystemTables(ctx, flags.engine.options(log), demo.Config{Division: div, AsOf: opts.AsOf})
+			tables, err := duckdb.OpenSystemTables(ctx, flags.engine.options(log), demo.Config{Division: div, Through: opts.AsOf.AddDate(0, 0, 1)})
 			if err != nil {
 				return err
 			}

@@ -28,7 +28,7 @@ func TestSetupCommand(t *testing.T) {
 	}
 	asOf := time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC)
 	quiet := slog.New(slog.DiscardHandler)
-	tables, err := duckdb.OpenSystemTables(t.Context(), duckdb.Options{Log: quiet}, demo.Config{Division: div, AsOf: asOf})
+	tables, err := duckdb.OpenSystemTables(t.Context(), duckdb.Options{Log: quiet}, demo.Config{Division: div, Through: asOf.AddDate(0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,8 +58,12 @@ func (d Daily) Months() map[time.Time]Spend {
 }
 
 // RoundCents rounds each day's cost to cents, month by month, so that a
-// month's days sum exactly to its exact total rounded once (largest
-// remainder; see AllocateCents). DBUs stay exact.
+// month's days up to any day sum exactly to their exact total rounded once:
+// a day gets its month-to-date total rounded less the day before's. The
+// month's days therefore sum to its exact total rounded once, each day is
+// within a cent of its exact cost, and a day's cents never change when
+// later days arrive, so a past day reads the same in every build. DBUs stay
+// exact.
 func (d Daily) RoundCents() {
 	byMonth := map[time.Time][]time.Time{}
 	for day := range d {
@@ -68,14 +72,13 @@ func (d Daily) RoundCents() {
 	}
 	for _, days := range byMonth {
 		slices.SortFunc(days, time.Time.Compare)
-		costs := make([]Decimal, len(days))
-		for i, day := range days {
-			costs[i] = d[day].Cost
-		}
-		for i, c := range AllocateCents(costs) {
-			s := d[days[i]]
-			s.Cost = c
-			d[days[i]] = s
+		var exact, shown Decimal
+		for _, day := range days {
+			s := d[day]
+			exact = exact.Add(s.Cost)
+			toDate := exact.Round(2)
+			s.Cost, shown = toDate.Sub(shown), toDate
+			d[day] = s
 		}
 	}
 }

@@ -22,12 +22,14 @@ const (
 	trapUnpriced         = "unpriced usage"
 	trapServerless       = "serverless usage"
 	trapPriceChangeUsage = "usage on both sides of the price change"
+	trapPromotion        = "usage at a promotional price"
+	trapSpike            = "the forgotten cluster"
 )
 
 var allTraps = []string{
 	trapCorrection, trapUntagged, trapNoTags, trapUnknownValue, trapNormalised,
 	trapOwnerRunAs, trapOwnerOwnedBy, trapOwnerCreatedBy, trapOwnerUnknown,
-	trapUnpriced, trapServerless, trapPriceChangeUsage,
+	trapUnpriced, trapServerless, trapPriceChangeUsage, trapPromotion, trapSpike,
 }
 
 // audit checks records as they stream by, so it works for any row count.
@@ -36,24 +38,25 @@ type audit struct {
 	prices pricer
 	cal    calendar
 
-	records   int64
-	found     map[string]bool
-	origins   map[string]bool
-	problems  []string
-	unpriced  map[string]bool               // SKUs of unpriced records
-	dayCost   map[string]map[string]float64 // category -> date -> USD
-	owners    map[string]map[string]bool    // category -> Owner tag values
-	jobsPrice map[float64]bool              // PREMIUM_JOBS_COMPUTE prices charged
-	first     time.Time
-	last      time.Time
-	prev      [2]billing.UsageRecord // the two records before the current one
+	records     int64
+	found       map[string]bool
+	origins     map[string]bool
+	problems    []string
+	unpriced    map[string]bool               // SKUs of unpriced records
+	dayCost     map[string]map[string]float64 // category -> date -> USD
+	unknownCost map[string]float64            // normalised unknown value -> USD
+	owners      map[string]map[string]bool    // category -> Owner tag values
+	jobsPrice   map[float64]bool              // PREMIUM_JOBS_COMPUTE prices charged
+	first       time.Time
+	last        time.Time
+	prev        [2]billing.UsageRecord // the two records before the current one
 }
 
 func newAudit(cfg Config) *audit {
 	return &audit{
-		div: cfg.Division, prices: newPricer(ListPrices(cfg)), cal: newCalendar(cfg.AsOf),
+		div: cfg.Division, prices: newPricer(ListPrices(cfg)), cal: newCalendar(cfg.Through),
 		found: map[string]bool{}, origins: map[string]bool{}, unpriced: map[string]bool{},
-		dayCost: map[string]map[string]float64{}, owners: map[string]map[string]bool{},
+		dayCost: map[string]map[string]float64{}, unknownCost: map[string]float64{}, owners: map[string]map[string]bool{},
 		jobsPrice: map[float64]bool{},
 	}
 }
@@ -86,6 +89,9 @@ func (a *audit) add(r billing.UsageRecord) error {
 		a.found[trapUnpriced] = true
 	case 1:
 		cost = r.UsageQuantity.Float64() * rows[0].UnitPrice().Float64()
+		if rows[0].Promotional != nil {
+			a.found[trapPromotion] = true
+		}
 		if r.SKUName == SKUJobs {
 			a.jobsPrice[rows[0].UnitPrice().Float64()] = true
 			if len(a.jobsPrice) == 2 {
@@ -105,6 +111,7 @@ func (a *audit) add(r billing.UsageRecord) error {
 		a.found[trapUntagged] = true
 	case attr == budget.UnknownValue:
 		a.found[trapUnknownValue] = true
+		a.unknownCost[budget.NormalizeTag(r.CustomTags[budget.CategoryTagKey])] += cost
 	case r.CustomTags[budget.CategoryTagKey] != cat:
 		a.found[trapNormalised] = true
 	}
@@ -113,6 +120,13 @@ func (a *audit) add(r billing.UsageRecord) error {
 		a.owners[cat] = map[string]bool{}
 	}
 	a.dayCost[cat][r.UsageDate.Format(time.DateOnly)] += cost
+
+	if r.Metadata.NodeType == "r5d.4xlarge" {
+		a.found[trapSpike] = true
+		if r.UsageDate.Day() != spikeDayOfMonth {
+			a.problem(r, "the forgotten cluster runs on another day than the 10th")
+		}
+	}
 
 	if o, ok := r.CustomTags[budget.OwnerTagKey]; ok {
 		a.owners[cat][o] = true
@@ -149,8 +163,8 @@ func (a *audit) checkCorrection(r billing.UsageRecord) {
 		a.problem(r, "retraction does not negate the original")
 	case !retr.IngestionDate.After(orig.IngestionDate) || !r.IngestionDate.Equal(retr.IngestionDate):
 		a.problem(r, "correction is not ingested after the original")
-	case r.IngestionDate.After(a.cal.asOf):
-		a.problem(r, "correction ingested after the as-of date")
+	case !r.IngestionDate.Before(a.cal.through):
+		a.problem(r, "correction ingested after the account is read")
 	default:
 		a.found[trapCorrection] = true
 	}
@@ -169,11 +183,11 @@ func (a *audit) checkShape(r billing.UsageRecord) {
 	if !r.UsageDate.Equal(billing.Date(r.UsageStart)) {
 		a.problem(r, "usage_date is not the date of usage_start_time")
 	}
-	if r.UsageStart.Before(a.cal.start) || r.UsageEnd.After(a.cal.end) {
-		a.problem(r, "usage outside the demo's months")
+	if r.UsageStart.Before(a.cal.start) || r.UsageEnd.After(a.cal.through) {
+		a.problem(r, "usage outside the demo's months or after the account is read")
 	}
-	if r.IngestionDate.Before(r.UsageDate) || r.IngestionDate.After(a.cal.asOf) {
-		a.problem(r, "ingestion_date outside [usage_date, as-of]")
+	if r.IngestionDate.Before(r.UsageDate) || r.IngestionDate.After(a.cal.lastDay) {
+		a.problem(r, "ingestion_date outside [usage_date, last usage day]")
 	}
 	if r.RecordID == "" || r.AccountID == "" || r.WorkspaceID == "" || r.Cloud != "AWS" || r.UsageUnit != "DBU" {
 		a.problem(r, "missing keys")

@@ -12,7 +12,7 @@ import (
 // written as CSV to io.Discard, in records per second.
 func BenchmarkUsage(b *testing.B) {
 	for _, rows := range []int64{0, 1_000_000} {
-		cfg := Config{Division: testDivision(), AsOf: asOf, Rows: rows}
+		cfg := Config{Division: testDivision(), Through: through, Rows: rows}
 		name := fmt.Sprintf("rows=%d", rows)
 		if rows == 0 {
 			name = "rows=natural"

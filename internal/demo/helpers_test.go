@@ -32,7 +32,12 @@ func testDivision() budget.Division {
 	return d
 }
 
-var asOf = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+// asOf is the last whole day of the account the tests read, through the
+// instant the account is read at.
+var (
+	asOf    = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	through = asOf.AddDate(0, 0, 1)
+)
 
 // pricer finds the price row covering a record, as the attribution does.
 type pricer map[string][]billing.ListPrice

@@ -41,28 +41,80 @@ type priceRow struct {
 	noEffectiveList   bool      // only pricing.default, to exercise the fallback
 }
 
+// Prices that change on the calendar: PREMIUM_JOBS_COMPUTE steps between
+// two list prices on the first day of every quarter, and serverless SQL is
+// on promotion from the 15th of each quarter's second month to the end of
+// the quarter.
+const (
+	jobsOddQuarter  = "0.15" // January-March and July-September
+	jobsEvenQuarter = "0.16" // April-June and October-December
+	sqlList         = "0.70"
+	sqlPromotional  = "0.52"
+)
+
 func priceRows(c calendar) []priceRow {
-	return []priceRow{
-		{sku: SKUAllPurpose, start: c.priceStart, list: "0.55"},
-		{sku: SKUAllPurposePhoton, start: c.priceStart, list: "0.55"},
-		{sku: SKUJobs, start: c.priceStart, end: c.priceChange, list: "0.15"},
-		{sku: SKUJobs, start: c.priceChange, list: "0.16"},
-		{sku: SKUJobsPhoton, start: c.priceStart, list: "0.15"},
-		{sku: SKUJobsServerless, start: c.priceStart, list: "0.35"},
-		{sku: SKUSQLPro, start: c.priceStart, list: "0.55"},
-		{sku: SKUServerlessSQL, start: c.priceStart, end: c.promoStart, list: "0.70"},
-		{sku: SKUServerlessSQL, start: c.promoStart, list: "0.70", promotional: "0.52"},
-		{sku: SKUDLTAdvanced, start: c.priceStart, list: "0.36", noEffectiveList: true},
-		{sku: SKUModelServing, start: c.priceStart, list: "0.07"},
+	start := c.priceStart()
+	rows := []priceRow{
+		{sku: SKUAllPurpose, start: start, list: "0.55"},
+		{sku: SKUAllPurposePhoton, start: start, list: "0.55"},
 	}
+	rows = append(rows, steps(c, priceRow{sku: SKUJobs}, func(q time.Time) []priceRow {
+		list := jobsOddQuarter
+		if q.Month() == time.April || q.Month() == time.October {
+			list = jobsEvenQuarter
+		}
+		return []priceRow{{start: q, list: list}}
+	})...)
+	rows = append(rows,
+		priceRow{sku: SKUJobsPhoton, start: start, list: "0.15"},
+		priceRow{sku: SKUJobsServerless, start: start, list: "0.35"},
+		priceRow{sku: SKUSQLPro, start: start, list: "0.55"},
+	)
+	rows = append(rows, steps(c, priceRow{sku: SKUServerlessSQL}, func(q time.Time) []priceRow {
+		return []priceRow{
+			{start: q, list: sqlList},
+			{start: q.AddDate(0, 1, promoDayOfMonth-1), list: sqlList, promotional: sqlPromotional},
+		}
+	})...)
+	return append(rows,
+		priceRow{sku: SKUDLTAdvanced, start: start, list: "0.36", noEffectiveList: true},
+		priceRow{sku: SKUModelServing, start: start, list: "0.07"},
+	)
 }
 
-// ListPrices returns the demo account's system.billing.list_prices: one open
-// row per SKU from two years before the as-of month, except that
-// PREMIUM_JOBS_COMPUTE changes price and serverless SQL gets a promotion (see
-// the package documentation). SKUUnpriced has no row.
+// steps returns the rows of a price that changes on the calendar: quarter
+// gives the rows that start in quarter q, in time order. The first row
+// starts with the price list and takes the price in force at the first
+// usage hour; rows that start after through do not exist yet, and the last
+// row is open.
+func steps(c calendar, sku priceRow, quarter func(q time.Time) []priceRow) []priceRow {
+	var rows []priceRow
+	for q := quarterOf(c.start); !q.After(c.through); q = q.AddDate(0, 3, 0) {
+		for _, r := range quarter(q) {
+			r.sku = sku.sku
+			switch {
+			case r.start.After(c.through):
+				return rows
+			case len(rows) == 0 || !r.start.After(c.start):
+				r.start = c.priceStart()
+				rows = append(rows[:0], r)
+			default:
+				rows[len(rows)-1].end = r.start
+				rows = append(rows, r)
+			}
+		}
+	}
+	return rows
+}
+
+// ListPrices returns the demo account's system.billing.list_prices as read
+// at cfg.Through: one open row per SKU from two years before the first
+// usage month, except that PREMIUM_JOBS_COMPUTE changes price every quarter
+// and serverless SQL is on promotion in part of every quarter (see the
+// package documentation). Rows that start after cfg.Through do not exist
+// yet. SKUUnpriced has no row.
 func ListPrices(cfg Config) []billing.ListPrice {
-	rows := priceRows(newCalendar(cfg.AsOf))
+	rows := priceRows(newCalendar(cfg.Through))
 	out := make([]billing.ListPrice, 0, len(rows))
 	for _, r := range rows {
 		p := billing.ListPrice{
@@ -102,7 +154,7 @@ type priceSpan struct {
 // (effective_list, else default, for the row covering usage_end_time).
 func priceSpans(c calendar) map[string][]priceSpan {
 	spans := map[string][]priceSpan{SKUUnpriced: {{start: c.start, usd: unpricedRate}}}
-	for _, p := range ListPrices(Config{AsOf: c.asOf}) {
+	for _, p := range ListPrices(Config{Through: c.through}) {
 		spans[p.SKUName] = append(spans[p.SKUName], priceSpan{start: p.PriceStart, usd: p.UnitPrice().Float64()})
 	}
 	return spans

@@ -3,23 +3,39 @@ package demo
 import (
 	"hash/fnv"
 	"math/rand/v2"
+	"strings"
+	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// usualSpend is the scenario: what each category the demo knows spends in a
-// usual month at today's level, in USD. Budgets play no part in it, so a
-// budget changed in content/ moves a category's utilisation and never its
-// spend. Against the shipped content/ budgets these are 72-78 % of budget,
-// and they add up to 44,250 USD a month.
-var usualSpend = map[string]float64{
-	"DEEP_SPACE_TELEMETRY": 9000,
-	"PROPULSION_ANALYTICS": 7600,
-	"ORBITAL_MECHANICS":    4600,
-	"MATERIALS_SCIENCE":    2800,
-	"EXPLORATORY_MISSIONS": 3900,
-	"NAVIGATION_SYSTEMS":   5700,
-	"EXOPLANET_RESEARCH":   10650,
+// scenario is one of the seven categories the demo account knows: what it
+// spends in a usual month at today's level, in USD, and how it works.
+// Budgets play no part in it, so a budget changed in content/ moves a
+// category's utilisation and never its spend. Against the shipped content/
+// budgets the usual months are 72-78 % of budget, and they add up to 44,250
+// USD a month.
+type scenario struct {
+	tag        string
+	usual      float64
+	owners     int  // people behind its workloads, 3-6
+	serving    bool // runs a model serving endpoint
+	photon     bool // explores on Photon clusters as well
+	ml         bool // its production jobs and pipelines run in the ML workspace
+	continuous bool // its DLT pipeline runs continuously instead of every four hours
+}
+
+// scenarios are the demo account's own categories, in the order their
+// owners are drawn. Their tag values are the scenario's, whatever content/
+// spells: a category content/ mistypes shows as the unknown value it is.
+var scenarios = []scenario{
+	{"DEEP_SPACE_TELEMETRY", 9000, 3, true, true, false, true},
+	{"EXOPLANET_RESEARCH", 10650, 4, false, false, true, false},
+	{"EXPLORATORY_MISSIONS", 3900, 5, false, true, false, false},
+	{"MATERIALS_SCIENCE", 2800, 6, true, false, true, false},
+	{"NAVIGATION_SYSTEMS", 5700, 3, false, true, false, false},
+	{"ORBITAL_MECHANICS", 4600, 4, false, false, true, false},
+	{"PROPULSION_ANALYTICS", 7600, 5, true, true, false, false},
 }
 
 // A category the scenario does not know spends genericSpend plus a multiple
@@ -30,7 +46,8 @@ const (
 	genericSteps = 31
 )
 
-// The categories that play the scenario's parts when the division has them.
+// The categories that play the scenario's parts when the account holds
+// them.
 const (
 	overBudgetTag = "EXPLORATORY_MISSIONS"
 	spikeTag      = "EXOPLANET_RESEARCH"
@@ -38,25 +55,90 @@ const (
 )
 
 // Spend of the scenario's parts, as multiples of a category's usual month,
-// and of the unattributed and unpriced buckets, as shares of the division's
+// and of the unattributed and unpriced buckets, as shares of the account's
 // categories' usual months together.
 const (
-	overBudgetRunRate  = 1.60 // the over-budget category's as-of month: 6,240 USD for EXPLORATORY_MISSIONS
-	overBudgetPrevious = 1.15 // its previous month: 4,485 USD
-	spikePrevious      = 0.90 // the spike category's previous month before the spike
-	spikeMultiple      = 5.5  // the runaway cluster's day, in average days of that month
-	untaggedShare      = 0.035
-	unknownValueShare  = 0.015
-	unpricedShare      = 0.01
+	overBudgetRunRate = 1.60 // every month, without the growth: 6,240 USD for EXPLORATORY_MISSIONS
+	spikeBase         = 0.87 // the spike category's month besides the spike
+	spikeMultiple     = 5.5  // the runaway cluster's day, in average days of that month
+	untaggedShare     = 0.035
+	unknownValueShare = 0.015
+	unpricedShare     = 0.01
 )
 
-// usualMonth returns a category's usual month in USD: its scenario level,
-// or a generic one for a tag the scenario does not know.
-func usualMonth(tag string) float64 {
-	if usd, ok := usualSpend[budget.NormalizeTag(tag)]; ok {
-		return usd
+// member is one category of the demo account: a scenario category that
+// content/ names, exactly or by a near miss, or a content/ category the
+// scenario does not know, which spends a generic amount under its own tag.
+type member struct {
+	tag       string // the OperationalCategory value the account writes
+	slug      string // base of its Project tags and resource names
+	known     bool   // a scenario category
+	profile   scenario
+	firstName int      // its owners' first slot in the name pool
+	nodeTypes []string // from the content/ category's policy
+}
+
+// Name pool slots: the scenario categories' owners first, in scenarios
+// order, then the unattributed buckets', then the unknown categories'.
+const bucketOwners = 3
+
+// members lists the account's categories in the division's order. A
+// scenario category is held when a content/ category names it exactly
+// (after budget.NormalizeTag) or by a near miss (budget.NearTag), once
+// however many do; one content/ does not name is left out, so a small
+// division stays small.
+func members(d budget.Division) []member {
+	slot := make([]int, len(scenarios)+1)
+	for i, s := range scenarios {
+		slot[i+1] = slot[i] + s.owners
 	}
-	return genericSpend + genericStep*float64(tagKey(tag)%genericSteps)
+	generic := slot[len(scenarios)] + 2*bucketOwners
+	held := make([]bool, len(scenarios))
+	var out []member
+	for _, c := range d.Categories {
+		k := scenarioNamed(c.TagValue)
+		switch {
+		case k < 0:
+			p := genericProfile(c.TagValue)
+			out = append(out, member{tag: c.TagValue, slug: slugOf(c), profile: p, firstName: generic, nodeTypes: c.Policy.NodeTypes})
+			generic += p.owners
+		case !held[k]:
+			held[k] = true
+			s := scenarios[k]
+			out = append(out, member{tag: s.tag, slug: tagSlug(s.tag), known: true, profile: s, firstName: slot[k], nodeTypes: c.Policy.NodeTypes})
+		}
+	}
+	return out
+}
+
+// scenarioNamed returns the index of the scenario category that a content/
+// tag value names, exactly or else by a near miss, or -1.
+func scenarioNamed(tag string) int {
+	for i, s := range scenarios {
+		if budget.NormalizeTag(tag) == s.tag {
+			return i
+		}
+	}
+	for i, s := range scenarios {
+		if budget.NearTag(tag, s.tag) {
+			return i
+		}
+	}
+	return -1
+}
+
+// genericProfile is how a category the scenario does not know works,
+// chosen by its tag value so that it follows the tag wherever it sits.
+func genericProfile(tag string) scenario {
+	k := tagKey(tag)
+	return scenario{
+		tag:     tag,
+		usual:   genericSpend + genericStep*float64(k%genericSteps),
+		owners:  3 + int(k>>8%4),
+		serving: k>>16%3 == 0,
+		photon:  k>>24%2 == 0,
+		ml:      k>>32%2 == 1,
+	}
 }
 
 // tagKey is a stable number for a tag value, so what depends on a category
@@ -67,84 +149,138 @@ func tagKey(tag string) uint64 {
 	return h.Sum64()
 }
 
-// group is a set of streams sharing one monthly spend target: a configured
-// category, or one of the unattributed or unpriced buckets the scenario
-// plants. Its target for month m is usual × fraction[m] USD.
-type group struct {
-	usual    float64   // USD a month at today's level
-	fraction []float64 // per month index, 0..months
+func slugOf(c budget.Category) string {
+	if c.Slug != "" {
+		return c.Slug
+	}
+	return tagSlug(c.TagValue)
 }
 
-// roles says which configured category plays which part in the scenario.
+func tagSlug(tag string) string { return strings.ReplaceAll(strings.ToLower(tag), "_", "-") }
+
+// roles says which of the account's categories plays which part.
 type roles struct {
-	overBudget int // heading over budget in the as-of month
+	overBudget int // over budget every month
 	spike      int // the runaway cluster's category
 	unpriced   int // tags the usage of the SKU without a price
 }
 
-// scenarioRoles gives each part to the category whose tag the scenario casts
-// in it. Without that tag, or when the category already heads over budget,
-// the part goes by position: over budget the last category; the spike the
-// second (the first when the second is over budget); the unpriced endpoint
-// the last (the first when the last is over budget).
-func scenarioRoles(d budget.Division) roles {
-	n := len(d.Categories)
-	index := func(tag string, otherwise int) int {
-		for i, c := range d.Categories {
-			if budget.NormalizeTag(c.TagValue) == tag {
+// scenarioRoles gives each part to the category whose tag the scenario
+// casts in it. Without that tag the part falls back by position, keeping
+// the parts apart where it can: over budget goes to the last category that
+// is not cast as the spike or the unpriced one; the spike and the unpriced
+// endpoint go to the first category not over budget.
+func scenarioRoles(ms []member) roles {
+	find := func(tag string) int {
+		for i, m := range ms {
+			if m.known && m.tag == tag {
 				return i
 			}
 		}
-		return otherwise
+		return -1
 	}
-	r := roles{overBudget: index(overBudgetTag, n-1)}
-	spike, unpriced := 0, n-1
-	if n > 1 && r.overBudget != 1 {
-		spike = 1
+	r := roles{overBudget: find(overBudgetTag), spike: find(spikeTag), unpriced: find(unpricedTag)}
+	if r.overBudget < 0 {
+		r.overBudget = len(ms) - 1
+		for i := len(ms) - 1; i >= 0; i-- {
+			if i != r.spike && i != r.unpriced {
+				r.overBudget = i
+				break
+			}
+		}
 	}
-	if n > 1 && r.overBudget == n-1 {
-		unpriced = 0
+	firstOther := 0
+	if len(ms) > 1 && r.overBudget == 0 {
+		firstOther = 1
 	}
-	if r.spike = index(spikeTag, spike); n > 1 && r.spike == r.overBudget {
-		r.spike = spike
+	if r.spike < 0 {
+		r.spike = firstOther
 	}
-	if r.unpriced = index(unpricedTag, unpriced); n > 1 && r.unpriced == r.overBudget {
-		r.unpriced = unpriced
+	if r.unpriced < 0 {
+		r.unpriced = firstOther
 	}
 	return r
 }
 
-// growth is the division's spend trend: 82 % of today's level in the first
-// month, rising linearly to 100 % a year later.
-func growth(month int) float64 {
-	return min(1, 0.82+0.18*float64(month)/float64(months-1))
+// cast puts a trap on one workload of the category with tag, or, when the
+// account does not hold it, of the category at position (modulo the
+// account's categories).
+type cast struct {
+	tag      string
+	position int
+	product  int
 }
 
-// categoryGroup sets a category's monthly spend: its usual month grown by
-// the trend, a few percent of noise drawn for its tag, and the over-budget
-// and spike categories' parts in the last two months.
-func categoryGroup(c budget.Category, index int, r roles) group {
-	rng := rand.New(rand.NewPCG(seed, tagKey(c.TagValue)))
-	g := group{usual: usualMonth(c.TagValue), fraction: make([]float64, months+1)}
-	for m := range g.fraction {
-		g.fraction[m] = growth(m) * (0.97 + 0.06*rng.Float64())
+func (c cast) member(ms []member) int {
+	for i, m := range ms {
+		if m.known && m.tag == c.tag {
+			return i
+		}
 	}
-	switch index {
+	return c.position % len(ms)
+}
+
+// The traps on single workloads: which writes its category the way people
+// mistype it (style i for the i-th), and which lacks an Owner tag.
+var (
+	variantCasts = []cast{
+		{"DEEP_SPACE_TELEMETRY", 0, pInteractive},
+		{"EXOPLANET_RESEARCH", 1, pNightlyJobs},
+		{"EXPLORATORY_MISSIONS", 2, pSQLPro},
+	}
+	ownerCasts = []cast{
+		{"EXOPLANET_RESEARCH", 1, pServerlessJobs},   // run_as
+		{"EXPLORATORY_MISSIONS", 2, pServerlessSQL},  // owned_by
+		{"MATERIALS_SCIENCE", 3, pInteractivePhoton}, // created_by
+		{"DEEP_SPACE_TELEMETRY", 0, pServing},        // nobody: the owner is unknown
+	}
+)
+
+// part is what a group plays in the scenario.
+type part int
+
+const (
+	ordinary   part = iota // its usual month grown by the trend
+	overBudget             // runs at overBudgetRunRate every month
+	spiking                // runs at spikeBase besides its spike
+	bucket                 // an unattributed or unpriced bucket: the trend, no noise
+)
+
+// group is a set of streams sharing one monthly spend target: a category
+// of the account, or one of the unattributed or unpriced buckets the
+// scenario plants.
+type group struct {
+	usual float64 // USD a month at today's level
+	part  part
+	key   uint64 // seeds the category's monthly noise
+}
+
+// monthly is the group's spend target for the calendar month starting at
+// month: its usual month grown by the trend (the over-budget part runs at
+// its own level instead), times a few percent of noise drawn for its tag
+// and month. It depends on the calendar only.
+func (g group) monthly(month time.Time) float64 {
+	f := growth(month)
+	switch g.part {
+	case overBudget:
+		f = overBudgetRunRate
+	case spiking:
+		f *= spikeBase
+	case bucket:
+		return g.usual * f
+	}
+	rng := rand.New(rand.NewPCG(seed^g.key, uint64(month.Year()*12+int(month.Month()))))
+	return g.usual * f * (0.97 + 0.06*rng.Float64())
+}
+
+// memberGroup is the spend of the account's category i.
+func memberGroup(m member, i int, r roles) group {
+	g := group{usual: m.profile.usual, key: tagKey(m.tag)}
+	switch i {
 	case r.overBudget:
-		g.fraction[months-1] = overBudgetPrevious
-		g.fraction[months] = overBudgetRunRate
+		g.part = overBudget
 	case r.spike:
-		g.fraction[months-1] = spikePrevious
-	}
-	return g
-}
-
-// bucketGroup is an unattributed or unpriced bucket sized as a share of the
-// categories' usual months together (usual), following the same trend.
-func bucketGroup(usual, share float64) group {
-	g := group{usual: usual * share, fraction: make([]float64, months+1)}
-	for m := range g.fraction {
-		g.fraction[m] = growth(m)
+		g.part = spiking
 	}
 	return g
 }

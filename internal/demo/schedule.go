@@ -23,10 +23,6 @@ const (
 	runaway                       // a cluster someone forgot, running all of the spike day
 )
 
-// correctionRate is the share of a correcting stream's active hours that
-// are restated.
-const correctionRate = 0.02
-
 // hour is the usage hour being generated.
 type hour struct {
 	start, end  time.Time
@@ -34,18 +30,25 @@ type hour struct {
 	clock       int       // hour of day, 0-23
 	weekend     bool
 	spikeDay    bool
-	correctable bool // corrections may be issued for it
+	correction  bool      // on the day whose nightly runs are restated
+	correctedOn time.Time // ingestion date of its retraction and restatement
+	pending     bool      // its retraction and restatement are not ingested yet
 }
 
-func (h *hour) set(t time.Time, c *calendar) {
+// set moves h to the hour starting at t; through is the end of the
+// account's last usage hour.
+func (h *hour) set(t, through time.Time) {
 	h.start, h.end = t, t.Add(time.Hour)
 	h.clock = t.Hour()
 	if h.clock == 0 || h.date.IsZero() {
 		h.date = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 		wd := t.Weekday()
 		h.weekend = wd == time.Saturday || wd == time.Sunday
-		h.spikeDay = h.date.Equal(c.spikeDay)
-		h.correctable = !h.date.After(c.lastCorrected)
+		h.spikeDay = h.date.Day() == spikeDayOfMonth
+		h.correction = h.date.Day() == correctionDayOfMonth
+		h.correctedOn = correctionIngested(h.date)
+		// A record exists once its ingestion date has begun.
+		h.pending = !h.correctedOn.Before(through)
 	}
 }
 
@@ -55,7 +58,7 @@ func (h *hour) set(t time.Time, c *calendar) {
 type plan struct {
 	weight    float64 // activity; its share of the period's total sets the cost
 	records   uint64  // records at the natural size; 0 = idle
-	corrected bool    // the hour is restated
+	corrected bool    // the hour is restated (or will be, when pending)
 	skew      float64 // how unevenly the hour's cost splits between records
 }
 
@@ -130,18 +133,17 @@ func (p pattern) activity(h *hour, rng *rand.Rand) float64 {
 
 // plan draws the stream's hour.
 func (s *stream) plan(h *hour, rng *rand.Rand) plan {
-	if h.start.Before(s.activeFrom) {
-		return plan{}
-	}
 	a := s.pattern.activity(h, rng)
 	if a == 0 {
 		return plan{}
 	}
 	p := plan{weight: a * (0.8 + 0.4*rng.Float64()), skew: 0.3 * rng.Float64()}
 	p.records = uint64(max(1, math.Round(p.weight*s.conc)))
-	if s.corrects && h.correctable && rng.Float64() < correctionRate {
+	if s.corrects && h.correction {
 		p.corrected = true
-		p.records += 2 // the retraction and the restatement
+		if !h.pending {
+			p.records += 2 // the retraction and the restatement
+		}
 	}
 	return p
 }

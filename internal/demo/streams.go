@@ -3,7 +3,6 @@ package demo
 import (
 	"math/rand/v2"
 	"strings"
-	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -72,23 +71,22 @@ const (
 // stream is one workload of one group: a fixed identity (SKU, workspace,
 // owners, tags) whose hourly records the generator emits.
 type stream struct {
-	index      int // position in the run's stream list
-	group      int
-	product    *product
-	pattern    pattern
-	conc       float64
-	share      float64   // of the group's spend; 0 for the spike
-	spike      bool      // spends spikeMultiple average days on the spike day
-	corrects   bool      // some of its hours are restated
-	activeFrom time.Time // no usage before
-	workspace  string
-	owners     []string            // the people behind its resources, cycled per record
-	tags       []map[string]string // custom_tags per owner, shared by all their records
-	prices     []priceSpan
-	key        uint64   // seeds its resource ids
-	nodeType   string   // node_type of classic compute
-	name       string   // endpoint name, or the base of ids
-	ids        []string // resource ids by record index, filled on first use
+	index     int // position in the run's stream list
+	group     int
+	product   *product
+	pattern   pattern
+	conc      float64
+	share     float64 // of the group's spend; 0 for the spike
+	spike     bool    // spends spikeMultiple average days on the spike day
+	corrects  bool    // some of its hours are restated
+	workspace string
+	owners    []string            // the people behind its resources, cycled per record
+	tags      []map[string]string // custom_tags per owner, shared by all their records
+	prices    []priceSpan
+	key       uint64   // seeds its resource ids
+	nodeType  string   // node_type of classic compute
+	name      string   // endpoint name, or the base of ids
+	ids       []string // resource ids by record index, filled on first use
 }
 
 // tagSpec says how a stream tags its usage.
@@ -121,7 +119,6 @@ func (t tagSpec) forOwner(owner string) map[string]string {
 
 // streamSet builds the streams of one Usage call.
 type streamSet struct {
-	cal     calendar
 	spans   map[string][]priceSpan
 	streams []stream
 	names   *namePool
@@ -155,41 +152,8 @@ func (b *streamSet) add(g int, p *product, owners []string, tags tagSpec) *strea
 	return &b.streams[len(b.streams)-1]
 }
 
-// The scenario's traps on configured categories, by category index: which
-// stream of which category lacks an Owner tag, and which writes its
-// category in a form that only normalisation matches.
-var (
-	variantStyles = []struct{ category, product int }{
-		{0, pInteractive}, {1, pNightlyJobs}, {2, pSQLPro},
-	}
-	ownerFallbacks = []struct{ category, product int }{
-		{1, pServerlessJobs},    // run_as
-		{2, pServerlessSQL},     // owned_by
-		{3, pInteractivePhoton}, // created_by
-		{0, pServing},           // nobody: the owner is unknown
-	}
-)
-
-// isFallback reports whether product pi of category i of n is one of the
-// ownerFallbacks.
-func isFallback(i, n, pi int) bool {
-	for _, f := range ownerFallbacks {
-		if f.category%n == i && f.product == pi {
-			return true
-		}
-	}
-	return false
-}
-
-func slugOf(c budget.Category) string {
-	if c.Slug != "" {
-		return c.Slug
-	}
-	return strings.ReplaceAll(strings.ToLower(c.TagValue), "_", "-")
-}
-
 // variant writes a tag value the way people mistype it: "deep space
-// telemetry", "Propulsion-Analytics" or " orbital_mechanics ".
+// telemetry", "Exoplanet-Research" or " exploratory_missions ".
 func variant(tag string, style int) string {
 	words := strings.Split(strings.ToLower(tag), "_")
 	switch style {
@@ -206,51 +170,57 @@ func variant(tag string, style int) string {
 	return " " + strings.ToLower(tag) + " "
 }
 
-// categoryStreams adds the workloads of configured category i of n.
-func (b *streamSet) categoryStreams(i, n int, c budget.Category, r roles) {
-	owners := b.names.take(3 + i%4)
-	slug := slugOf(c)
-	for pi := range products {
-		p := &products[pi]
-		// Not every team serves models or needs Photon for exploration.
-		if pi == pServing && i%3 != 0 || pi == pInteractivePhoton && i%2 == 1 && !isFallback(i, n, pi) {
-			continue
-		}
-		tags := tagSpec{category: c.TagValue, project: slug + "-" + p.project}
-		for style, v := range variantStyles {
-			if v.category%n == i && v.product == pi {
-				tags.category = variant(c.TagValue, style)
+// memberStreams adds the workloads of the account's category i.
+func (b *streamSet) memberStreams(ms []member, i int, r roles) {
+	m := ms[i]
+	owners := b.names.at(m.firstName, m.profile.owners)
+	cast := func(casts []cast, pi int) int {
+		for k, c := range casts {
+			if c.product == pi && c.member(ms) == i {
+				return k
 			}
 		}
-		tags.noOwner = isFallback(i, n, pi)
+		return -1
+	}
+	for pi := range products {
+		p := &products[pi]
+		noOwner := cast(ownerCasts, pi) >= 0
+		// Not every team serves models or needs Photon for exploration,
+		// unless a trap is cast on that workload.
+		if !noOwner && (pi == pServing && !m.profile.serving || pi == pInteractivePhoton && !m.profile.photon) {
+			continue
+		}
+		tags := tagSpec{category: m.tag, project: m.slug + "-" + p.project, noOwner: noOwner}
+		if style := cast(variantCasts, pi); style >= 0 {
+			tags.category = variant(m.tag, style)
+		}
 		// Rotate the owners so each workload's first resource has a
 		// different person behind it.
 		k := pi % len(owners)
 		rotated := append(append([]string(nil), owners[k:]...), owners[:k]...)
 		s := b.add(i, p, rotated, tags)
-		if p.env == "PROD" && p.origin != "SQL" && (i%2 == 1 || p.resource == endpoint) {
+		if p.env == "PROD" && p.origin != "SQL" && (m.profile.ml || p.resource == endpoint) {
 			s.workspace = wsProdML
 		}
-		if pi == pDLT && i == 0 {
+		if pi == pDLT && m.profile.continuous {
 			s.pattern = continuous
 		}
 		s.corrects = pi == pNightlyJobs
-		if nodes := c.Policy.NodeTypes; len(nodes) > 0 {
-			s.nodeType = nodes[pi%len(nodes)]
+		if len(m.nodeTypes) > 0 {
+			s.nodeType = m.nodeTypes[pi%len(m.nodeTypes)]
 		}
 	}
 	if i == r.spike {
-		s := b.add(i, &products[pInteractive], owners[len(owners)-1:], tagSpec{category: c.TagValue, project: slug + "-exploration"})
+		s := b.add(i, &products[pInteractive], owners[len(owners)-1:], tagSpec{category: m.tag, project: m.slug + "-exploration"})
 		s.pattern, s.conc, s.share, s.spike = runaway, 1, 0, true
-		s.name, s.nodeType = slug+"-runaway", "r5d.4xlarge"
+		s.name, s.nodeType = m.slug+"-runaway", "r5d.4xlarge"
 	}
 	if i == r.unpriced {
 		// It has its own group (unpricedShare of the division), so the
 		// category's priced spend stays calibrated.
-		s := b.add(b.unpricedGroup, &unpricedServing, owners[:1], tagSpec{category: c.TagValue, project: slug + "-gpu-models"})
+		s := b.add(b.unpricedGroup, &unpricedServing, owners[:1], tagSpec{category: m.tag, project: m.slug + "-gpu-models"})
 		s.workspace = wsProdML
-		s.activeFrom = b.cal.unpricedFrom
-		s.name = slug + "-gpu-inference"
+		s.name = m.slug + "-gpu-inference"
 	}
 }
 
@@ -258,10 +228,14 @@ func (b *streamSet) categoryStreams(i, n int, c budget.Category, r roles) {
 // (tags without OperationalCategory, and no tags at all) and tagged with
 // values that match no category.
 func (b *streamSet) bucketStreams() {
-	owners := b.names.take(3)
+	first := 0
+	for _, s := range scenarios {
+		first += s.owners
+	}
+	owners := b.names.at(first, bucketOwners)
 	b.add(b.untaggedGroup, &products[pInteractive], owners, tagSpec{project: "scratch"}).share = 0.6
 	b.add(b.untaggedGroup, &products[pServerlessSQL], owners[1:], tagSpec{none: true}).share = 0.4
-	owners = b.names.take(3)
+	owners = b.names.at(first+bucketOwners, bucketOwners)
 	b.add(b.unknownGroup, &products[pInteractive], owners, tagSpec{category: "SANDBOX", project: "sandbox"}).share = 0.4
 	b.add(b.unknownGroup, &products[pNightlyJobs], owners[1:], tagSpec{category: "TBD", project: "tbd"}).share = 0.3
 	b.add(b.unknownGroup, &products[pServerlessSQL], owners[2:], tagSpec{category: "Navigation Sys", project: "nav-sys"}).share = 0.3
@@ -270,11 +244,11 @@ func (b *streamSet) bucketStreams() {
 // unpricedServing is model serving on a GPU SKU newer than the price list.
 var unpricedServing = product{"gpu-models", SKUUnpriced, "MODEL_SERVING", billing.ProductFeatures{IsServerless: true}, endpoint, alwaysOn, "PROD", 1, 1}
 
-// namePool hands out distinct first.last@novadynamics.test addresses, so
-// every category has its own people.
+// namePool hands out distinct first.last@novadynamics.test addresses by
+// slot, so every category has its own people, the same whichever others
+// the division holds.
 type namePool struct {
 	order []int
-	next  int
 }
 
 var (
@@ -287,11 +261,11 @@ func newNamePool() *namePool {
 	return &namePool{order: rng.Perm(len(firstNames) * len(lastNames))}
 }
 
-func (p *namePool) take(n int) []string {
+// at returns the n addresses from slot first on.
+func (p *namePool) at(first, n int) []string {
 	out := make([]string, n)
 	for i := range out {
-		k := p.order[p.next%len(p.order)]
-		p.next++
+		k := p.order[(first+i)%len(p.order)]
 		out[i] = firstNames[k%len(firstNames)] + "." + lastNames[k/len(firstNames)] + "@novadynamics.test"
 	}
 	return out

@@ -11,11 +11,19 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// Config says which account to generate.
+// Config says which account to generate and when it is read.
 type Config struct {
-	Division budget.Division // categories: TagValue, Slug and Policy.NodeTypes are read, budgets are not
-	AsOf     time.Time       // last usage_date generated (inclusive), UTC midnight
-	Rows     int64           // 0 = the natural demo size; N > 0 = exactly N usage records
+	// Division names the account's categories: TagValue, Slug and
+	// Policy.NodeTypes are read, budgets are not.
+	Division budget.Division
+	// Through is the instant the account is read at: the usage hours that
+	// have ended by then (usage_end_time <= Through, truncated down to the
+	// hour) and the records ingested before it exist. The whole of a day d
+	// is Through = d + 24h.
+	Through time.Time
+	// Rows is 0 for the natural demo size, N > 0 for exactly N usage
+	// records.
+	Rows int64
 }
 
 // Usage streams the demo account's system.billing.usage records, hour by
@@ -52,41 +60,44 @@ type generator struct {
 	carry   []float64 // per stream: spend of hours that got no record
 	cum     uint64    // natural records walked so far
 	emitted uint64    // records emitted so far; may run ahead of scaled(cum)
-	runs    uint64    // job runs started so far
-	sent    uint64    // records passed to emit, numbering record ids
 	rec     billing.UsageRecord
 }
 
 func newGenerator(cfg Config) (*generator, error) {
-	if cfg.AsOf.IsZero() {
-		return nil, errors.New("as-of date is not set")
+	if cfg.Through.IsZero() {
+		return nil, errors.New("the time the account is read at (Through) is not set")
 	}
 	if cfg.Rows < 0 {
 		return nil, fmt.Errorf("rows %d is negative", cfg.Rows)
 	}
-	cats := cfg.Division.Categories
-	if len(cats) == 0 {
+	if len(cfg.Division.Categories) == 0 {
 		return nil, errors.New("the division has no categories")
 	}
-	cal := newCalendar(cfg.AsOf)
-	r := scenarioRoles(cfg.Division)
-	b := streamSet{cal: cal, spans: priceSpans(cal), names: newNamePool(),
-		untaggedGroup: len(cats), unknownGroup: len(cats) + 1, unpricedGroup: len(cats) + 2}
+	ms := members(cfg.Division)
+	cal := newCalendar(cfg.Through)
+	r := scenarioRoles(ms)
+	b := streamSet{spans: priceSpans(cal), names: newNamePool(),
+		untaggedGroup: len(ms), unknownGroup: len(ms) + 1, unpricedGroup: len(ms) + 2}
 	g := &generator{cal: cal}
 	usual := 0.0
-	for i, c := range cats {
-		g.groups = append(g.groups, categoryGroup(c, i, r))
-		usual += g.groups[i].usual
-		b.categoryStreams(i, len(cats), c, r)
+	for i, m := range ms {
+		g.groups = append(g.groups, memberGroup(m, i, r))
+		usual += m.profile.usual
+		b.memberStreams(ms, i, r)
 	}
 	b.bucketStreams()
-	g.groups = append(g.groups, bucketGroup(usual, untaggedShare), bucketGroup(usual, unknownValueShare), bucketGroup(usual, unpricedShare))
+	for _, share := range []float64{untaggedShare, unknownValueShare, unpricedShare} {
+		g.groups = append(g.groups, group{usual: usual * share, part: bucket})
+	}
 	g.streams = b.streams
 	g.pcg = rand.NewPCG(0, 0)
 	g.rng = rand.New(g.pcg)
 	g.size()
 	g.rows = g.natural
 	if cfg.Rows > 0 {
+		if g.natural == 0 {
+			return nil, fmt.Errorf("no usage hour of the division ends by %s to spread %d rows over", cal.through.Format(time.RFC3339), cfg.Rows)
+		}
 		g.rows = uint64(cfg.Rows)
 	}
 	g.carry = make([]float64, len(g.streams))
@@ -94,14 +105,15 @@ func newGenerator(cfg Config) (*generator, error) {
 	return g, nil
 }
 
-// walk calls visit for every active stream hour in time order, reseeding
-// the random source per period so both walks draw the same plans.
-func (g *generator) walk(visit func(pi, si int, h *hour, p plan) error) error {
+// walk calls visit for every active stream hour in time order, up to end,
+// reseeding the random source per month so every walk draws the same plans
+// for the same hours, whatever end is.
+func (g *generator) walk(end time.Time, visit func(pi, si int, h *hour, p plan) error) error {
 	var h hour
 	for pi, p := range g.cal.periods {
 		g.pcg.Seed(seed, uint64(p.start.Unix()))
-		for t := p.start; t.Before(p.end); t = t.Add(time.Hour) {
-			h.set(t, &g.cal)
+		for t := p.start; t.Before(p.end) && t.Before(end); t = t.Add(time.Hour) {
+			h.set(t, g.cal.through)
 			for si := range g.streams {
 				pl := g.streams[si].plan(&h, g.rng)
 				if pl.records == 0 {
@@ -116,10 +128,11 @@ func (g *generator) walk(visit func(pi, si int, h *hour, p plan) error) error {
 	return nil
 }
 
-// size totals activity and natural records, then sets each stream's spend
-// target per period: its share of the group's target among the group's
-// streams active in the period (so a short as-of month still spends its
-// group's run-rate), or the spike.
+// size totals activity over whole months and natural records up to
+// through, then sets each stream's spend target per month: its share of
+// the group's target among the group's streams active in the month, or
+// the spike. Every figure is of whole months, so an hour's spend does not
+// depend on where the account's last hour falls.
 func (g *generator) size() {
 	np := len(g.cal.periods)
 	g.activity = make([][]float64, len(g.streams))
@@ -129,9 +142,12 @@ func (g *generator) size() {
 		g.target[si] = make([]float64, np)
 	}
 	// This visit cannot fail, so neither can the walk.
-	_ = g.walk(func(pi, si int, _ *hour, p plan) error {
+	last := g.cal.periods[len(g.cal.periods)-1].end
+	_ = g.walk(last, func(pi, si int, h *hour, p plan) error {
 		g.activity[si][pi] += p.weight
-		g.natural += p.records
+		if !h.end.After(g.cal.through) {
+			g.natural += p.records
+		}
 		return nil
 	})
 	for pi, p := range g.cal.periods {
@@ -145,13 +161,12 @@ func (g *generator) size() {
 			if g.activity[si][pi] == 0 {
 				continue
 			}
-			gr := g.groups[s.group]
-			monthly := gr.usual * gr.fraction[p.month]
+			monthly := g.groups[s.group].monthly(p.start)
 			if s.spike {
-				g.target[si][pi] = spikeMultiple * monthly / p.monthDays
+				g.target[si][pi] = spikeMultiple * monthly / p.days
 				continue
 			}
-			g.target[si][pi] = monthly * p.days / p.monthDays * s.share / activeShare[s.group]
+			g.target[si][pi] = monthly * s.share / activeShare[s.group]
 		}
 	}
 }
@@ -166,7 +181,7 @@ func (g *generator) scaled(c uint64) uint64 {
 }
 
 func (g *generator) run(emit func(billing.UsageRecord) error) error {
-	return g.walk(func(pi, si int, h *hour, p plan) error {
+	return g.walk(g.cal.through, func(pi, si int, h *hour, p plan) error {
 		s := &g.streams[si]
 		cost := g.target[si][pi]*p.weight/g.activity[si][pi] + g.carry[si]
 		g.cum += p.records
@@ -177,7 +192,7 @@ func (g *generator) run(emit func(billing.UsageRecord) error) error {
 		// A correction needs three records. When the hour gets at least one,
 		// lend it the other two: later hours give them back, and the total
 		// stays exact as long as the loan fits in what is left to emit.
-		if p.corrected && k > 0 && k < 3 && g.emitted+3 <= g.rows {
+		if p.corrected && !h.pending && k > 0 && k < 3 && g.emitted+3 <= g.rows {
 			k = 3
 		}
 		g.emitted += uint64(k)

@@ -57,9 +57,19 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 	if _, err := e.db.ExecContext(ctx, "DROP TABLE "+demoTable); err != nil {
 		return Result{}, fmt.Errorf("demo account: %w", err)
 	}
-	res.Inputs = []string{fmt.Sprintf("built-in demo account as of %s", cfg.AsOf.Format(time.DateOnly))}
+	res.Inputs = []string{demoInput(cfg)}
 	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "took", time.Since(start).Round(time.Millisecond))
 	return res, nil
+}
+
+// demoInput names the demo account as read: "as of" its last day when it
+// is read at midnight, "through" the hour otherwise.
+func demoInput(cfg demo.Config) string {
+	through := cfg.Through.UTC().Truncate(time.Hour)
+	if through.Hour() == 0 {
+		return "built-in demo account as of " + through.AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	return "built-in demo account through " + through.Format("2006-01-02 15:04") + " UTC"
 }
 
 // loadDemoPrices puts the demo price list in loaded_list_prices and checks

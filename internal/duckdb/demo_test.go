@@ -19,7 +19,7 @@ func demoConfig(rows int64) demo.Config {
 		{Slug: "deep-space-telemetry", TagValue: "DEEP_SPACE_TELEMETRY", Policy: budget.Policy{NodeTypes: []string{"i3.xlarge"}}},
 		{Slug: "exploratory-missions", TagValue: "EXPLORATORY_MISSIONS", Policy: budget.Policy{NodeTypes: []string{"r5d.2xlarge"}}},
 	}}
-	return demo.Config{Division: div, AsOf: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Rows: rows}
+	return demo.Config{Division: div, Through: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), Rows: rows}
 }
 
 // The demo source appends records straight to DuckDB; it must attribute

@@ -168,7 +168,7 @@ func (t *SystemTables) load(ctx context.Context, cfg demo.Config) error {
 	if _, err := t.e.db.ExecContext(ctx, "SET enable_external_access = false"); err != nil {
 		return fmt.Errorf("disable file access: %w", err)
 	}
-	t.e.log.Info("loaded system tables", "usage_records", records, "as_of", cfg.AsOf.Format(time.DateOnly), "took", time.Since(start).Round(time.Millisecond))
+	t.e.log.Info("loaded system tables", "usage_records", records, "through", cfg.Through.UTC().Format(time.RFC3339), "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -23,7 +23,7 @@ func systemDemo() demo.Config {
 			Slug: strings.ToLower(c), TagValue: c, MonthlyBudget: budget.MustDecimal("5000"),
 		})
 	}
-	return demo.Config{Division: d, AsOf: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Rows: 20000}
+	return demo.Config{Division: d, Through: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC), Rows: 20000}
 }
 
 var (
@@ -194,7 +194,7 @@ func TestSystemTablesErrors(t *testing.T) {
 }
 
 func TestSystemTablesExec(t *testing.T) {
-	st, err := OpenSystemTables(context.Background(), Options{MemoryLimit: "256MB"}, demo.Config{Division: systemDemo().Division, AsOf: systemDemo().AsOf, Rows: 2000})
+	st, err := OpenSystemTables(context.Background(), Options{MemoryLimit: "256MB"}, demo.Config{Division: systemDemo().Division, Through: systemDemo().Through, Rows: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,7 +227,7 @@ func TestSystemTablesExec(t *testing.T) {
 // and no statement reaches a file of the host; Exec still changes the
 // tables.
 func TestSystemTablesQueryOnlyReads(t *testing.T) {
-	st, err := OpenSystemTables(context.Background(), Options{MemoryLimit: "256MB"}, demo.Config{Division: systemDemo().Division, AsOf: systemDemo().AsOf, Rows: 2000})
+	st, err := OpenSystemTables(context.Background(), Options{MemoryLimit: "256MB"}, demo.Config{Division: systemDemo().Division, Through: systemDemo().Through, Rows: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}

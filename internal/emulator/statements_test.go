@@ -39,7 +39,7 @@ func sqlDivision() budget.Division {
 }
 
 func sqlDemo(rows int64) demo.Config {
-	return demo.Config{Division: sqlDivision(), AsOf: sqlAsOf, Rows: rows}
+	return demo.Config{Division: sqlDivision(), Through: sqlAsOf.AddDate(0, 0, 1), Rows: rows}
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -45,7 +45,7 @@ func loadDemo(asOf time.Time) (map[string]Series, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := demo.Config{Division: div, AsOf: asOf}
+	cfg := demo.Config{Division: div, Through: asOf.AddDate(0, 0, 1)}
 	prices := map[string][]billing.ListPrice{}
 	for _, p := range demo.ListPrices(cfg) {
 		k := p.SKUName + "|" + p.Cloud + "|" + p.UsageUnit

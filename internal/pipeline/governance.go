@@ -247,7 +247,7 @@ func tagSpellings(ctx context.Context, div budget.Division, rep *report.Report, 
 func DemoTagSpellings(div budget.Division, asOf time.Time) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
-	err := demo.Usage(demo.Config{Division: div, AsOf: asOf}, func(r billing.UsageRecord) error {
+	err := demo.Usage(demo.Config{Division: div, Through: asOf.AddDate(0, 0, 1)}, func(r billing.UsageRecord) error {
 		if v, ok := r.CustomTags[budget.CategoryTagKey]; ok && !seen[v] {
 			seen[v] = true
 			out = append(out, v)

@@ -283,7 +283,7 @@ func (o BuildOptions) source(div budget.Division, asOf time.Time, log *slog.Logg
 	}
 	switch o.Source {
 	case SourceDemo:
-		return duckdb.DemoSource{Options: engine, Config: demo.Config{Division: div, AsOf: billing.Date(asOf)}}
+		return duckdb.DemoSource{Options: engine, Config: demo.Config{Division: div, Through: Through(asOf)}}
 	case SourceDatabricks:
 		return warehouse.Source{Config: o.Databricks, StateDir: o.StateDir, From: WindowStart(asOf), To: billing.Date(asOf), Through: Through(asOf), Now: o.Now, Log: log}
 	}
@@ -360,7 +360,7 @@ type DemoOptions struct {
 // opts.Dir and returns their paths. Parquet is written as CSV first and
 // converted by DuckDB, so its columns get the system tables' types.
 func WriteDemo(ctx context.Context, engine *duckdb.Engine, opts DemoOptions) (usagePath, pricesPath string, err error) {
-	cfg := demo.Config{Division: opts.Division, AsOf: opts.AsOf, Rows: opts.Rows}
+	cfg := demo.Config{Division: opts.Division, Through: Through(opts.AsOf), Rows: opts.Rows}
 	text := opts.Format
 	if text == billing.Parquet {
 		text = billing.CSV

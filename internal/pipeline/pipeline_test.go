@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -241,8 +243,11 @@ func TestBadInputLeavesPublishedSiteAlone(t *testing.T) {
 	ts := regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`)
 	stamps := ts.FindAllStringIndex(badTime[7], -1) // usage_start_time, usage_end_time
 	badTime[7] = badTime[7][:stamps[1][0]] + "2026-13-01T00:00:00Z" + badTime[7][stamps[1][1]:]
+	// The first line from the 10th on that has custom tags (the demo has
+	// usage without any): its first JSON object is custom_tags.
+	tagged := 9 + slices.IndexFunc(lines[9:], func(l string) bool { return strings.Contains(l, `"{""CostCenter""`) })
 	badJSON := append([]string{}, lines...)
-	badJSON[9] = strings.Replace(badJSON[9], `{""`, `{`, 1)
+	badJSON[tagged] = strings.Replace(badJSON[tagged], `{""`, `{`, 1)
 	noQty := append([]string{strings.Replace(lines[0], "usage_quantity", "usage_qty", 1)}, lines[1:]...)
 
 	tests := []struct {
@@ -253,7 +258,7 @@ func TestBadInputLeavesPublishedSiteAlone(t *testing.T) {
 		{"missing column", write("nocol.csv", strings.Join(noQty, "\n")), "missing column usage_quantity"},
 		{"bad number", write("badnum.csv", strings.Join(badQuantity, "\n")), "line 6: usage_quantity"},
 		{"bad timestamp", write("badtime.csv", strings.Join(badTime, "\n")), `line 8: usage_end_time "2026-13-01T00:00:00Z" is not a timestamp`},
-		{"broken tag JSON", write("badjson.csv", strings.Join(badJSON, "\n")), "line 10: custom_tags is not valid JSON"},
+		{"broken tag JSON", write("badjson.csv", strings.Join(badJSON, "\n")), fmt.Sprintf("line %d: custom_tags is not valid JSON", tagged+1)},
 		{"empty file", write("empty.csv", ""), "file is empty"},
 	}
 	for _, tc := range tests {

@@ -29,7 +29,7 @@ func systemTables(t *testing.T) *duckdb.SystemTables {
 			shared.err = err
 			return
 		}
-		shared.tables, shared.err = duckdb.OpenSystemTables(context.Background(), duckdb.Options{Log: quietLog()}, demo.Config{Division: div, AsOf: goldenAsOf})
+		shared.tables, shared.err = duckdb.OpenSystemTables(context.Background(), duckdb.Options{Log: quietLog()}, demo.Config{Division: div, Through: goldenAsOf.AddDate(0, 0, 1)})
 	})
 	if shared.err != nil {
 		t.Fatal(shared.err)

@@ -18,8 +18,9 @@
 //  5. Money is rounded to cents once, right after the facts are summed per
 //     day, so that every breakdown ties to the figure it breaks down: each
 //     bucket's spend is one budget.Daily series whose days are rounded,
-//     month by month, by the largest remainder method to the month's exact
-//     total rounded to cents, and every other figure is derived from those
+//     month by month, so that every month to date is its exact total
+//     rounded to cents (a past day's cents never change as days are added;
+//     see budget.Daily.RoundCents), and every other figure is derived from those
 //     days (months, month to date, history, budget
 //     status, alerts, comparisons, the division as the sum of its buckets).
 //     A category-month's owners and resources are rounded the same way to

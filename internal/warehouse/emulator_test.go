@@ -74,7 +74,7 @@ func newTestEmulator() (*testEmulator, error) {
 		return nil, err
 	}
 	log := quietLog()
-	tables, err := duckdb.OpenSystemTables(context.Background(), duckdb.Options{Log: log}, demo.Config{Division: div, AsOf: asOf})
+	tables, err := duckdb.OpenSystemTables(context.Background(), duckdb.Options{Log: log}, demo.Config{Division: div, Through: asOf.AddDate(0, 0, 1)})
 	if err != nil {
 		return nil, err
 	}
