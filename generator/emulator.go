@@ -10,10 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
+	"github.com/novadynamics/stellar-budget/internal/pipeline"
 )
 
 // emulatorFlags are the emulator command's settings, faults included.
@@ -29,7 +31,7 @@ type emulatorFlags struct {
 func (f *emulatorFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.addr, "addr", "127.0.0.1:8765", "address to listen on (loopback only)")
-	fl.StringVar(&f.asOf, "as-of", "", "the emulated today, YYYY-MM-DD: the demo account's usage runs to it (default: today)")
+	fl.StringVar(&f.asOf, "as-of", "", "how far the demo account's usage runs, fixed at start: a date YYYY-MM-DD (the whole day; today: up to the last full hour) or a UTC time YYYY-MM-DDTHH:MMZ (default: now's last full hour)")
 	fl.StringVar(&f.contentDir, "content", "content", "the division's configuration directory (categories the demo account and the seeded workspace use)")
 	fl.IntVar(&f.chunkRows, "chunk-rows", emulator.DefaultChunkRows, "rows per statement result chunk")
 	fl.DurationVar(&f.startDelay, "warehouse-start-delay", 5*time.Second, "how long a stopped SQL warehouse takes to start")
@@ -47,26 +49,28 @@ func (f *emulatorFlags) register(cmd *cobra.Command) {
 }
 
 // options checks the flags and completes the emulator's options.
-func (f *emulatorFlags) options() (emulator.Options, error) {
+func (f *emulatorFlags) options() (emulator.Options, time.Time, error) {
 	host, _, err := net.SplitHostPort(f.addr)
 	if err != nil {
-		return emulator.Options{}, fmt.Errorf("--addr %s: %w", f.addr, err)
+		return emulator.Options{}, time.Time{}, fmt.Errorf("--addr %s: %w", f.addr, err)
 	}
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return emulator.Options{}, fmt.Errorf("--addr %s: the emulator listens on loopback only (127.0.0.1, ::1 or localhost)", f.addr)
+		return emulator.Options{}, time.Time{}, fmt.Errorf("--addr %s: the emulator listens on loopback only (127.0.0.1, ::1 or localhost)", f.addr)
 	}
-	day, err := parseAsOfOrToday(f.asOf)
+	// The account's data is fixed when the emulator starts: up to the as-of,
+	// or now's last full hour; late corrections come through the admin API.
+	asOf, err := demoAsOf(f.asOf, time.Now())
 	if err != nil {
-		return emulator.Options{}, err
+		return emulator.Options{}, time.Time{}, err
 	}
 	if f.chunkRows < 1 {
-		return emulator.Options{}, fmt.Errorf("--chunk-rows %d: want 1 or more", f.chunkRows)
+		return emulator.Options{}, time.Time{}, fmt.Errorf("--chunk-rows %d: want 1 or more", f.chunkRows)
 	}
-	opts := emulator.Options{AsOf: day, Faults: f.faults, ChunkRows: f.chunkRows}
+	opts := emulator.Options{AsOf: billing.Date(asOf), Faults: f.faults, ChunkRows: f.chunkRows}
 	opts.Faults.RetryAfter = emulator.Duration(f.retryAfter)
 	opts.Faults.Delay = emulator.Duration(f.delay)
 	opts.Faults.WarehouseStartDelay = emulator.Duration(f.startDelay)
-	return opts, nil
+	return opts, pipeline.Through(asOf), nil
 }
 
 func emulatorCommand() *cobra.Command {
@@ -92,7 +96,7 @@ usage correction. See the package documentation of internal/emulator.`,
   go run ./generator emulator --throttle 3 --internal-errors 5 --internal-errors-path /api/2.0/sql/statements/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := flags.options()
+			opts, through, err := flags.options()
 			if err != nil {
 				return err
 			}
@@ -103,8 +107,8 @@ usage correction. See the package documentation of internal/emulator.`,
 			log := newLogger()
 			ctx, cancel := withParent(cmd.Context(), "emulator", time.Second, log)
 			defer cancel()
-			log.Info("loading the demo account's system tables", "as_of", opts.AsOf.Format(time.DateOnly), "categories", len(div.Categories))
-			tables, err := duckdb.OpenSystemTables(ctx, flags.engine.options(log), demo.Config{Division: div, Through: opts.AsOf.AddDate(0, 0, 1)})
+			log.Info("loading the demo account's system tables", "through", through.Format("2006-01-02 15:04 UTC"), "categories", len(div.Categories))
+			tables, err := duckdb.OpenSystemTables(ctx, flags.engine.options(log), demo.Config{Division: div, Through: through})
 			if err != nil {
 				return err
 			}
