@@ -45,7 +45,9 @@ pipeline. Each finding names the resource, its category, its owner (Owner
 tag, else its creator), the rule and a link to it in the workspace.
 
 It exits non-zero when the share of compliant resources is below
---min-compliance (default 100). Beside it, it reports the share of last
+--min-compliance (default 100), compared exactly: the share is shown
+rounded half up to one decimal, so 1999 of 2500 (79.96 %) shows as 80.0 %
+and still fails --min-compliance 80. Beside it, it reports the share of last
 month's spend (the calendar month before --as-of) whose tag matched a
 configured category, read from --source as build reads it; --spend=false
 leaves it out.
@@ -145,12 +147,23 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 	if rep.Audit != nil && !rep.Audit.OK {
 		return errors.New(rep.Audit.Error)
 	}
-	if !rep.Passed {
-		c := rep.Resources
-		return fmt.Errorf("compliance %.1f %% is below --min-compliance %v %%: %d of %d resources break a rule",
-			c.CompliancePct, rep.MinCompliancePct, c.NonCompliant, c.Total)
+	return belowTarget(rep)
+}
+
+// belowTarget is check's error when the share of compliant resources is
+// below --min-compliance, nil otherwise. The gate compares the exact
+// share, so a share shown rounded up to the target says so.
+func belowTarget(rep *compliance.Report) error {
+	if rep.Passed {
+		return nil
 	}
-	return nil
+	c := rep.Resources
+	shown := fmt.Sprintf("%.1f %%", c.CompliancePct)
+	if c.CompliancePct >= rep.MinCompliancePct {
+		shown += fmt.Sprintf(" (rounded up from %d of %d)", c.Compliant, c.Total)
+	}
+	return fmt.Errorf("compliance %s is below --min-compliance %v %%: %d of %d resources break a rule",
+		shown, rep.MinCompliancePct, c.NonCompliant, c.Total)
 }
 
 // lastMonthSpend reads the usage the way build does and sums last month's

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -92,7 +93,8 @@ func runCheckCLI(t *testing.T, args ...string) (string, error) {
 
 // TestCheckJSONMatchesTable checks that --json and the table report the
 // same resources, and that --min-compliance gates the exit on the exact
-// share: at the share shown it passes, a tenth above it fails.
+// share: at the share rounded down it passes, at the share shown (half
+// up) it passes unless that rounded up, a tenth above it fails.
 func TestCheckJSONMatchesTable(t *testing.T) {
 	dir := contentDir(t)
 	for _, kv := range startEmulator(t, dir) {
@@ -149,8 +151,23 @@ func TestCheckJSONMatchesTable(t *testing.T) {
 		t.Fatal("the seeded workspace has no rule-breakers: nothing to gate on")
 	}
 
-	if _, err := runCheckCLI(t, "--content", dir, "--spend=false", "--min-compliance", strconv.FormatFloat(pct, 'f', 1, 64)); err != nil {
-		t.Errorf("at the share shown (%v %%): %v", pct, err)
+	// The exact share, rounded down to a tenth, always passes.
+	floorTenths := compliant * 1000 / total
+	floor := strconv.Itoa(floorTenths/10) + "." + strconv.Itoa(floorTenths%10)
+	if _, err := runCheckCLI(t, "--content", dir, "--spend=false", "--min-compliance", floor); err != nil {
+		t.Errorf("at the exact share rounded down (%s %%): %v", floor, err)
+	}
+	// The share shown is rounded half up: when that rounds up, it fails
+	// a target at the share shown, and says why.
+	_, err = runCheckCLI(t, "--content", dir, "--spend=false", "--min-compliance", m[3])
+	if shownTenths := int(math.Round(pct * 10)); shownTenths == floorTenths && err != nil {
+		t.Errorf("at the share shown (%s %%), not rounded up: %v", m[3], err)
+	} else if shownTenths > floorTenths {
+		want := "compliance " + m[3] + " % (rounded up from " + m[1] + " of " + m[2] + ") is below --min-compliance " + m[3] + " %: " +
+			strconv.Itoa(total-compliant) + " of " + m[2] + " resources break a rule"
+		if err == nil || err.Error() != want {
+			t.Errorf("at the share shown, rounded up: error %v, want %q", err, want)
+		}
 	}
 	above := strconv.FormatFloat(pct+0.1, 'f', 1, 64)
 	_, err = runCheckCLI(t, "--content", dir, "--spend=false", "--min-compliance", above)
@@ -186,5 +203,35 @@ func TestCheckWorkspaceProfile(t *testing.T) {
 	}
 	if _, err := runCheckCLI(t, "--content", dir, "--spend=false", "--workspace-profile", "nope"); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("an unknown profile: %v", err)
+	}
+}
+
+// TestBelowTarget: check's error names the share shown, and says when it
+// was rounded up to a target the exact share misses (package compliance
+// judges Passed on the exact counts).
+func TestBelowTarget(t *testing.T) {
+	cases := []struct {
+		name             string
+		compliant, total int
+		shown, min       float64
+		passed           bool
+		want             string
+	}{
+		{"79.96 % shown as 80.0, below 80", 1999, 2500, 80, 80, false,
+			"compliance 80.0 % (rounded up from 1999 of 2500) is below --min-compliance 80 %: 501 of 2500 resources break a rule"},
+		{"76 % below 80", 1900, 2500, 76, 80, false,
+			"compliance 76.0 % is below --min-compliance 80 %: 600 of 2500 resources break a rule"},
+		{"met", 2000, 2500, 80, 80, true, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := &compliance.Report{MinCompliancePct: tc.min, Passed: tc.passed, Resources: compliance.Counts{
+				Total: tc.total, Compliant: tc.compliant, NonCompliant: tc.total - tc.compliant, CompliancePct: tc.shown,
+			}}
+			err := belowTarget(rep)
+			if (err == nil) != (tc.want == "") || (err != nil && err.Error() != tc.want) {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

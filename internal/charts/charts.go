@@ -33,6 +33,10 @@ type Slice struct {
 	Name  string
 	Value float64
 	Color string
+	// Share labels the slice, e.g. "22.2 %": the share as the page's table
+	// shows it. Empty: ECharts computes it, by its own rounding, which
+	// can differ from the table's by a tenth.
+	Share string
 }
 
 // Series is one named run of values over a chart's labels. Colors, when

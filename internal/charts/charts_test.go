@@ -277,6 +277,28 @@ func TestPieSlices(t *testing.T) {
 	}
 }
 
+// TestPieShares: a slice given its share is labelled with it as written,
+// not with ECharts' own rounding; one without keeps the series' "{d} %".
+func TestPieShares(t *testing.T) {
+	o := decode(t, Pie("chart-p", "P", []Slice{{Name: "a", Value: 1, Share: "33.4 %"}, {Name: "b", Value: 2}}))
+	type labelled struct {
+		Label *struct {
+			Formatter string `json:"formatter"`
+		} `json:"label"`
+	}
+	var items []labelled
+	for _, raw := range o.Series[0].Data {
+		var item labelled
+		if err := json.Unmarshal(raw, &item); err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, item)
+	}
+	if items[0].Label == nil || items[0].Label.Formatter != "33.4 %" || items[1].Label != nil {
+		t.Errorf("labels %+v, %+v; want 33.4 %% on the first slice only", items[0].Label, items[1].Label)
+	}
+}
+
 func TestBarsPerBarColours(t *testing.T) {
 	colors := []string{CategoryColor(0), CategoryColor(1), UnattributedColor}
 	o := decode(t, Bars("chart-b", "B", []string{"x", "y", "z"}, []Series{{Name: "Cost", Values: []float64{1, 2, 3}, Colors: colors}}, false))

@@ -8,9 +8,9 @@ import (
 // Pie shows parts of a whole, e.g. cost by category. Slices keep their
 // colours (a slice without one takes the palette's colour of its position).
 // The legend under the pie names them, in the order they go round; each
-// slice is labelled with its share, which stays short at any width (names
-// beside the slices were cut to "Orbit…" on a narrow chart). The tooltip
-// gives name and value.
+// slice is labelled with its share (Slice.Share when given), which stays
+// short at any width (names beside the slices were cut to "Orbit…" on a
+// narrow chart). The tooltip gives name and value.
 func Pie(id, title string, slices []Slice, options ...Option) Chart {
 	s := apply(340, options)
 	c := charts.NewPie()
@@ -24,6 +24,9 @@ func Pie(id, title string, slices []Slice, options ...Option) Chart {
 			Name:      sl.Name,
 			Value:     value(sl.Value),
 			ItemStyle: &opts.ItemStyle{Color: or(sl.Color, i), BorderColor: "#ffffff", BorderWidth: 1},
+		}
+		if sl.Share != "" {
+			data[i].Label = &opts.Label{Formatter: sl.Share}
 		}
 	}
 	c.AddSeries(title, data,

@@ -28,9 +28,12 @@
 //     budget.UnknownOwner.
 //  5. A resource complies when it breaks no rule. The share that comply is
 //     compliant / checked; no resource at all complies fully (100 %).
-//     Percentages are rounded down to one decimal, so 100.0 always means
-//     every resource complies; the --min-compliance gate compares the exact
-//     counts.
+//     Percentages are rounded as every percentage is shown, half up to one
+//     decimal from the exact share (budget.RoundPercent): 1999 of 2500
+//     (79.96 %) shows as 80.0 %. The --min-compliance gate compares the
+//     exact counts with the target, never the rounded share, so that share
+//     fails a target of 80; 100.0 % with a rule broken is a share of at
+//     least 99.95 %, and `passed` and the findings say it.
 //
 // # JSON schema
 //
@@ -72,7 +75,8 @@
 package compliance
 
 import (
-	"math"
+	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -136,7 +140,7 @@ type Counts struct {
 	Total         int     `json:"total"`
 	Compliant     int     `json:"compliant"`
 	NonCompliant  int     `json:"non_compliant"`
-	CompliancePct float64 `json:"compliance_pct"` // rounded down to 1 decimal
+	CompliancePct float64 `json:"compliance_pct"` // rounded half up to 1 decimal
 }
 
 // KindCounts are the counts of one kind of resource.
@@ -201,24 +205,33 @@ func countsOf(total, compliant int) Counts {
 	return Counts{Total: total, Compliant: compliant, NonCompliant: total - compliant, CompliancePct: sharePct(compliant, total)}
 }
 
-// sharePct is part/whole in percent rounded down to one decimal; 100 when
-// whole is 0 (nothing to break a rule).
+// sharePct is part/whole in percent as it is shown, rounded half up to one
+// decimal (shownPct); 100 when whole is 0 (nothing to break a rule).
 func sharePct(part, whole int) float64 {
 	if whole == 0 {
 		return 100
 	}
-	return floorTenth(float64(part) * 100 / float64(whole))
+	return shownPct(big.NewRat(int64(part), 1), big.NewRat(int64(whole), 1))
 }
 
-// floorTenth rounds a percentage down to one decimal, so that a share just
-// short of the whole never shows as 100.0.
-func floorTenth(pct float64) float64 {
-	return math.Floor(pct*10+1e-9) / 10
+// shownPct is part/whole (whole not zero) in percent, rounded from the
+// exact ratio by the one rule every percentage is shown by
+// (budget.RoundPercent). Only the rounded figure becomes a float.
+func shownPct(part, whole *big.Rat) float64 {
+	p, _ := budget.PercentOf(part, whole)
+	return budget.RoundPercent(p).Float64()
 }
 
-// meets reports whether compliant of total reach pct percent, exactly.
+// meets reports whether compliant of total reach pct percent, exactly:
+// the target as written (its shortest decimal form) against the exact
+// counts, never the rounded share.
 func meets(compliant, total int, pct float64) bool {
-	return float64(compliant)*100 >= pct*float64(total)
+	target, ok := new(big.Rat).SetString(strconv.FormatFloat(pct, 'f', -1, 64))
+	if !ok {
+		return false // NaN or an infinity: no share reaches it
+	}
+	reached := new(big.Rat).SetInt64(int64(compliant) * 100)
+	return reached.Cmp(target.Mul(target, big.NewRat(int64(total), 1))) >= 0
 }
 
 // unattributed is the category of a resource no configured category matches.

@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -407,10 +408,10 @@ func TestCounts(t *testing.T) {
 		wantPct    float64
 		wantPassed bool
 	}{
-		{name: "two of three at 100", inv: three, min: 100, wantPct: 66.6, wantPassed: false},
-		{name: "two of three at 66.6 (exact share is above)", inv: three, min: 66.6, wantPct: 66.6, wantPassed: true},
-		{name: "two of three at 66.7", inv: three, min: 66.7, wantPct: 66.6, wantPassed: false},
-		{name: "two of three at 0", inv: three, min: 0, wantPct: 66.6, wantPassed: true},
+		{name: "two of three at 100", inv: three, min: 100, wantPct: 66.7, wantPassed: false},
+		{name: "two of three at 66.6 (exact share is above)", inv: three, min: 66.6, wantPct: 66.7, wantPassed: true},
+		{name: "two of three at 66.7 (shown, but the exact share is below)", inv: three, min: 66.7, wantPct: 66.7, wantPassed: false},
+		{name: "two of three at 0", inv: three, min: 0, wantPct: 66.7, wantPassed: true},
 		{name: "nothing to check", inv: Inventory{}, min: 100, wantPct: 100, wantPassed: true},
 	}
 	for _, tc := range cases {
@@ -436,16 +437,55 @@ func TestCounts(t *testing.T) {
 	}
 }
 
-func TestSharePctRoundsDown(t *testing.T) {
+func TestSharePctRoundsHalfUp(t *testing.T) {
 	cases := []struct {
 		part, whole int
 		want        float64
 	}{
-		{999, 1000, 99.9}, {9999, 10000, 99.9}, {1, 3, 33.3}, {7, 10, 70}, {5, 5, 100}, {0, 4, 0},
+		{999, 1000, 99.9}, {9994, 10000, 99.9}, {9995, 10000, 100}, {1999, 2500, 80}, {1599, 2000, 80},
+		{1, 3, 33.3}, {2, 3, 66.7}, {7, 10, 70}, {5, 5, 100}, {0, 4, 0}, {0, 0, 100},
 	}
 	for _, tc := range cases {
 		if got := sharePct(tc.part, tc.whole); got != tc.want {
 			t.Errorf("sharePct(%d, %d) = %v, want %v", tc.part, tc.whole, got, tc.want)
 		}
+	}
+}
+
+// TestGateComparesTheExactShare: a share shown rounded up to the target
+// still fails it; one exactly at the target passes.
+func TestGateComparesTheExactShare(t *testing.T) {
+	cases := []struct {
+		name               string
+		compliant, total   int
+		min                float64
+		wantShown          string
+		wantPassed         bool
+		wantResourcesTable string
+	}{
+		{"79.96 % shows as 80.0 and fails 80", 1999, 2500, 80, "80.0", false, "Resources: 1999 of 2500 comply (80.0 %), below the 80 % target."},
+		{"79.95 % shows as 80.0 (half up) and fails 80", 1599, 2000, 80, "80.0", false, "Resources: 1599 of 2000 comply (80.0 %), below the 80 % target."},
+		{"80 % exactly passes 80", 2000, 2500, 80, "80.0", true, "Resources: 2000 of 2500 comply (80.0 %), meeting the 80 % target."},
+		{"79.96 % exactly passes 79.96", 1999, 2500, 79.96, "80.0", true, "Resources: 1999 of 2500 comply (80.0 %), meeting the 79.96 % target."},
+		{"99.95 % shows as 100.0 and fails 100", 1999, 2000, 100, "100.0", false, "Resources: 1999 of 2000 comply (100.0 %), below the 100 % target."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := countsOf(tc.total, tc.compliant)
+			if got := strconv.FormatFloat(c.CompliancePct, 'f', 1, 64); got != tc.wantShown {
+				t.Errorf("shown %s %%, want %s %%", got, tc.wantShown)
+			}
+			r := Report{Resources: c, MinCompliancePct: tc.min, Passed: meets(tc.compliant, tc.total, tc.min)}
+			if r.Passed != tc.wantPassed {
+				t.Errorf("passed %v, want %v", r.Passed, tc.wantPassed)
+			}
+			var b strings.Builder
+			if err := WriteTable(&b, &r); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), tc.wantResourcesTable) {
+				t.Errorf("table\n%s\nwant the line %q", b.String(), tc.wantResourcesTable)
+			}
+		})
 	}
 }

@@ -3,7 +3,6 @@ package compliance
 import (
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -18,8 +17,8 @@ type TaggedSpend struct {
 	Total        budget.Decimal
 	Attributed   budget.Decimal
 	Unattributed budget.Decimal
-	// AttributedPct is Attributed / Total in percent, rounded down to one
-	// decimal; nil when Total is not positive (nothing to share out).
+	// AttributedPct is Attributed / Total in percent, rounded half up to
+	// one decimal; nil when Total is not positive (nothing to share out).
 	AttributedPct *float64
 }
 
@@ -50,16 +49,10 @@ func TaggedSpendOf(facts []budget.Fact, asOf time.Time, source string) TaggedSpe
 	s := TaggedSpend{Month: month, Source: source, Total: total.Round(2), Attributed: attributed.Round(2)}
 	s.Unattributed = s.Total.Sub(s.Attributed)
 	if s.Total.Sign() > 0 {
-		pct := floorTenth(100 * ratio(s.Attributed, s.Total))
+		pct := shownPct(s.Attributed.Rat(), s.Total.Rat())
 		s.AttributedPct = &pct
 	}
 	return s
-}
-
-// ratio is a/b as a float, for a percentage only: the sums stay exact.
-func ratio(a, b budget.Decimal) float64 {
-	f, _ := new(big.Rat).Quo(a.Rat(), b.Rat()).Float64()
-	return f
 }
 
 // taggedSpendJSON is TaggedSpend on the wire: money as strings with two

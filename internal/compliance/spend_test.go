@@ -43,6 +43,8 @@ func TestTaggedSpendOf(t *testing.T) {
 			total: "175.01", attributed: "150.01", unattr: "25", pct: ptr(85.7)},
 		{name: "across a year", facts: []budget.Fact{fact("2025-12-31", explore, "10")}, asOf: "2026-01-20", month: "2025-12",
 			total: "10", attributed: "10", unattr: "0", pct: ptr(100)},
+		{name: "rounded half up from the exact share", facts: []budget.Fact{fact("2026-06-02", explore, "99.95"), fact("2026-06-03", budget.Unattributed, "0.05")},
+			asOf: "2026-07-14", month: "2026-06", total: "100", attributed: "99.95", unattr: "0.05", pct: ptr(100)},
 		{name: "no spend last month", facts: facts, asOf: "2026-09-02", month: "2026-08",
 			total: "0", attributed: "0", unattr: "0"},
 	}

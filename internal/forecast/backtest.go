@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
 // defaultOrigins are the days of the month the backtest forecasts from
@@ -231,7 +233,15 @@ func (rep Report) Table() string {
 	return b.String()
 }
 
-func percent(v float64) string { return fmt.Sprintf("%.1f %%", 100*v) }
+// percent writes a fraction as every percentage is shown: one decimal,
+// half up (budget.RoundPercent).
+func percent(v float64) string {
+	p, ok := budget.PercentOfFraction(v)
+	if !ok {
+		return "n/a"
+	}
+	return budget.FormatPercent(p) + " %"
+}
 
 func joinInts(v []int) string {
 	s := make([]string, len(v))

@@ -108,7 +108,7 @@ func tamper(t *testing.T, stateDir string) {
 
 // lastMonthShare sums last month's rows of a build's cost_by_day.csv:
 // the tagged share the compliance page must show, in tenths of a percent
-// rounded down, with the two amounts.
+// rounded half up, with the two amounts.
 func lastMonthShare(t *testing.T, out string, asOf time.Time) (tenths int64, attributed, total budget.Decimal) {
 	t.Helper()
 	f, err := os.Open(filepath.Join(out, "downloads", "cost_by_day.csv"))
@@ -136,6 +136,7 @@ func lastMonthShare(t *testing.T, out string, asOf time.Time) (tenths int64, att
 	}
 	r := new(big.Rat).Quo(attributed.Rat(), total.Rat())
 	r.Mul(r, big.NewRat(1000, 1))
+	r.Add(r, big.NewRat(1, 2))
 	return new(big.Int).Quo(r.Num(), r.Denom()).Int64(), attributed, total
 }
 

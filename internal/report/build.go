@@ -126,6 +126,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	for _, days := range daily {
 		days.RoundCents()
 	}
+	alloc := allocateMonths(byCat, daily)
 	p := newPeriod(asOf, dataDay(data), data.LastUsage)
 	r := &Report{
 		Title:       div.Title,
@@ -146,9 +147,9 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		ReportNarrative: div.Report,
 	}
 	for _, c := range div.Categories {
-		r.Categories = append(r.Categories, buildCategory(c, byCat[c.TagValue], daily[c.TagValue], p, div.Thresholds, div.Status))
+		r.Categories = append(r.Categories, buildCategory(c, byCat[c.TagValue], daily[c.TagValue], alloc.of(c.TagValue, p.month), p, div.Thresholds, div.Status))
 	}
-	r.Unattributed = unattributedOf(byCat[budget.Unattributed], daily[budget.Unattributed], p)
+	r.Unattributed = unattributedOf(alloc, daily[budget.Unattributed], p)
 	r.TagTypos = tagTypos(r.Categories, byCat, r.Unattributed.UnknownValues)
 	r.Unpriced = unpricedOf(all, p)
 	division := divisionDays(daily)
@@ -156,8 +157,9 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	r.Totals.Forecast = monthForecast(division, p, r.Totals.Budget)
 	r.Totals.ProjectedUtilization = percentOf(r.Totals.Forecast.Value, r.Totals.Budget)
 	r.Owners = ownerOutlooks(all, p)
+	alloc.ownersMonthToDate(r.Owners, p.month)
 	r.ForecastQuality = forecastQuality(r.Categories, daily, division, p)
-	r.Tables = buildTables(r.Categories, byCat, daily, order, p, div.Thresholds)
+	r.Tables = buildTables(r.Categories, alloc, daily, order, p, div.Thresholds)
 	r.Anomalies = anomalies(div, byCat, daily, p)
 	r.SetAlerts(alerting.Evaluate(alertInput(div, daily, r.Anomalies, p)))
 	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, division, r.Totals.Forecast.Value, p)

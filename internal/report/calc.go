@@ -8,37 +8,39 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// Percent is a ratio in percent, exact to budget.Decimal's 18 digits.
-// Defined is false when the base is zero (utilisation of a zero budget,
-// share of zero spend): there is no honest number to show.
+// Percent is a ratio in percent: Value is the exact ratio cut (not
+// rounded) to budget.Decimal's 18 digits, so that rounding it once where
+// it is shown rounds the exact ratio (see budget.PercentOf). Defined is
+// false when the base is zero (utilisation of a zero budget, share of zero
+// spend): there is no honest number to show.
 type Percent struct {
 	Value   budget.Decimal
 	Defined bool
 }
 
-// String formats the percentage with one decimal, e.g. "87.5", or "" when
-// undefined.
+// String formats the percentage with one decimal, rounded half up
+// (budget.RoundPercent), e.g. "87.5", or "" when undefined.
 func (p Percent) String() string {
 	if !p.Defined {
 		return ""
 	}
-	return p.Value.StringFixed(1)
+	return budget.FormatPercent(p.Value)
 }
 
 // percentOf returns part / whole × 100.
 func percentOf(part, whole budget.Decimal) Percent {
-	if whole.IsZero() {
-		return Percent{}
-	}
-	r := new(big.Rat).Quo(part.Rat(), whole.Rat())
-	r.Mul(r, big.NewRat(100, 1))
-	v, err := fromRat(r, 18)
-	if err != nil {
-		// Only a ratio beyond ±9.2e18 % gets here (a budget of a few
-		// atto-dollars); no number would mean anything to a reader.
-		return Percent{}
-	}
-	return Percent{Value: v, Defined: true}
+	v, ok := budget.PercentOf(part.Rat(), whole.Rat())
+	// Not ok: a zero base, or a ratio beyond ±9.2e18 % (a budget of a few
+	// atto-dollars); no number would mean anything to a reader.
+	return Percent{Value: v, Defined: ok}
+}
+
+// FractionPercent is a fraction (a probability, a share of outcomes; 1 is
+// the whole) as a Percent, from the float's exact value; undefined for NaN
+// or an infinity.
+func FractionPercent(f float64) Percent {
+	v, ok := budget.PercentOfFraction(f)
+	return Percent{Value: v, Defined: ok}
 }
 
 // fromRat rounds r to places decimals (half away from zero) as a Decimal.
@@ -78,16 +80,4 @@ func addMonths(month time.Time, n int) time.Time {
 // daysIn returns the number of days in month.
 func daysIn(month time.Time) int {
 	return addMonths(month, 1).AddDate(0, 0, -1).Day()
-}
-
-// allocate rounds the costs of lines to cents summing exactly to total,
-// which is whole cents (see budget.AllocateCentsTo), and stores them back.
-func allocate[L any](total budget.Decimal, lines []L, cost func(*L) *budget.Decimal) {
-	costs := make([]budget.Decimal, len(lines))
-	for i := range lines {
-		costs[i] = *cost(&lines[i])
-	}
-	for i, c := range budget.AllocateCentsTo(total, costs) {
-		*cost(&lines[i]) = c
-	}
 }

@@ -124,8 +124,9 @@ type MonthLine struct {
 }
 
 // buildCategory computes one category from its facts (already limited to
-// the as-of date) and its daily sums.
-func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, p period, thresholds []int, rules budget.StatusRules) Category {
+// the as-of date), its daily sums and its shares of this month (see
+// allocateMonths).
+func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, month []share, p period, thresholds []int, rules budget.StatusRules) Category {
 	out := Category{
 		Slug:      c.Slug,
 		Title:     c.Title,
@@ -156,9 +157,9 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, p
 	}
 	out.Driver = driver(facts, p, out.MonthToDate)
 
-	out.ByResource = resourceLines(facts, p, out.MonthToDate)
-	out.TopOwners = ownerLines(facts, p, out.MonthToDate)
-	out.Workloads = workloadGroups(facts, p, out.MonthToDate)
+	out.ByResource = resourceLines(month, out.MonthToDate)
+	out.TopOwners = ownerLines(month, out.MonthToDate)
+	out.Workloads = workloadGroups(month, out.MonthToDate)
 	out.RecentDays = series(daily, p.asOf.AddDate(0, 0, -(RecentDays-1)), p.asOf)
 	out.MonthDays = series(daily, p.month, p.asOf)
 	out.History = history(daily.Months(), p, out.BudgetFor, thresholds)
@@ -227,22 +228,15 @@ func driver(facts []budget.Fact, p period, monthToDate budget.Decimal) string {
 	return "no spend yet this month"
 }
 
-func resourceLines(facts []budget.Fact, p period, total budget.Decimal) []ResourceLine {
+// resourceLines sums a category's shares of this month by resource type,
+// serverless and classic apart, cost descending; total is the month to
+// date they sum to.
+func resourceLines(month []share, total budget.Decimal) []ResourceLine {
 	type key struct {
 		resourceType string
 		serverless   bool
 	}
-	by := map[key]*budget.Spend{}
-	for _, f := range facts {
-		if !p.inMonth(f.Date) {
-			continue
-		}
-		k := key{f.ResourceType, f.Serverless}
-		if by[k] == nil {
-			by[k] = &budget.Spend{}
-		}
-		by[k].AddFact(f)
-	}
+	by := sumShares(month, func(s share) key { return key{s.resourceType, s.serverless} })
 	lines := make([]ResourceLine, 0, len(by))
 	for k, s := range by {
 		lines = append(lines, ResourceLine{
@@ -250,21 +244,12 @@ func resourceLines(facts []budget.Fact, p period, total budget.Decimal) []Resour
 			Serverless:   k.serverless,
 			DBUs:         s.DBUs,
 			Cost:         s.Cost,
+			Share:        percentOf(s.Cost, total),
 		})
 	}
 	slices.SortFunc(lines, func(a, b ResourceLine) int {
-		if c := b.Cost.Cmp(a.Cost); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.ResourceType, b.ResourceType); c != 0 {
-			return c
-		}
-		return boolCompare(a.Serverless, b.Serverless)
+		return cmp.Or(b.Cost.Cmp(a.Cost), strings.Compare(a.ResourceType, b.ResourceType), boolCompare(a.Serverless, b.Serverless))
 	})
-	allocate(total, lines, func(l *ResourceLine) *budget.Decimal { return &l.Cost })
-	for i := range lines {
-		lines[i].Share = percentOf(lines[i].Cost, total)
-	}
 	return lines
 }
 
@@ -278,28 +263,18 @@ func boolCompare(a, b bool) int {
 	return 1
 }
 
-func ownerLines(facts []budget.Fact, p period, total budget.Decimal) []OwnerLine {
-	by := map[string]*budget.Spend{}
-	for _, f := range facts {
-		if !p.inMonth(f.Date) {
-			continue
-		}
-		if by[f.Owner] == nil {
-			by[f.Owner] = &budget.Spend{}
-		}
-		by[f.Owner].AddFact(f)
-	}
+// ownerLines sums a category's shares of this month by owner, cost
+// descending, the owners beyond TopOwners folded into one line; total is
+// the month to date they sum to.
+func ownerLines(month []share, total budget.Decimal) []OwnerLine {
+	by := sumShares(month, func(s share) string { return s.owner })
 	lines := make([]OwnerLine, 0, len(by))
 	for owner, s := range by {
 		lines = append(lines, OwnerLine{Owner: owner, DBUs: s.DBUs, Cost: s.Cost})
 	}
 	slices.SortFunc(lines, func(a, b OwnerLine) int {
-		if c := b.Cost.Cmp(a.Cost); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Owner, b.Owner)
+		return cmp.Or(b.Cost.Cmp(a.Cost), strings.Compare(a.Owner, b.Owner))
 	})
-	allocate(total, lines, func(l *OwnerLine) *budget.Decimal { return &l.Cost })
 	if len(lines) > TopOwners {
 		others := OwnerLine{Others: len(lines) - TopOwners}
 		for _, l := range lines[TopOwners:] {

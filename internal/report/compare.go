@@ -127,8 +127,8 @@ func summary(r *Report) []string {
 		var out []string
 		for _, c := range r.Categories {
 			if slices.Contains(slugs, c.Slug) {
-				out = append(out, fmt.Sprintf("%s (%s %% used, %s %% projected, %.0f %% chance of ending over)",
-					c.Title, c.Utilization.String(), c.ProjectedUtilization.String(), 100*c.Forecast.ProbabilityOverBudget))
+				out = append(out, fmt.Sprintf("%s (%s %% used, %s %% projected, %s %% chance of ending over)",
+					c.Title, c.Utilization.String(), c.ProjectedUtilization.String(), FractionPercent(c.Forecast.ProbabilityOverBudget).String()))
 			}
 		}
 		return out
@@ -151,7 +151,7 @@ func summary(r *Report) []string {
 		}
 		pct := ""
 		if m.ChangePct.Defined {
-			pct = fmt.Sprintf(" (%s %%)", abs(m.ChangePct.Value).StringFixed(1))
+			pct = fmt.Sprintf(" (%s %%)", budget.FormatPercent(abs(m.ChangePct.Value)))
 		}
 		s = append(s, fmt.Sprintf("The biggest mover is %s, %s %s%s on the same days last month.", m.Name, dir, usd(abs(m.Change)), pct))
 	}

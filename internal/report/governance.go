@@ -37,8 +37,8 @@ type TaggedSpend struct {
 	Total        budget.Decimal
 	Attributed   budget.Decimal
 	Unattributed budget.Decimal
-	// Share is Attributed / Total, rounded down to one decimal;
-	// undefined when Total is not positive.
+	// Share is Attributed / Total, rounded half up to one decimal
+	// (budget.RoundPercent); undefined when Total is not positive.
 	Share Percent
 }
 
@@ -49,8 +49,10 @@ type ResourceCompliance struct {
 	Workspace string // the workspace URL the resources were read from
 	Total     int    // resources checked
 	Compliant int
-	// Share is Compliant / Total, rounded down to one decimal, so 100.0
-	// means every resource complies; 100 when nothing was checked.
+	// Share is Compliant / Total, rounded half up to one decimal
+	// (budget.RoundPercent), so 100.0 with a rule broken is a share of at
+	// least 99.95 % (Passed and the findings say so); 100 when nothing was
+	// checked.
 	Share  Percent
 	Target Percent // the share the division aims for
 	// Passed compares the exact counts with Target.
@@ -124,7 +126,7 @@ func (a AuditHead) ShortHash() string {
 }
 
 // OneDecimal turns a percentage already rounded to one decimal (as
-// package compliance rounds its shares down) into a Percent; nil is
+// package compliance rounds its shares, half up) into a Percent; nil is
 // undefined.
 func OneDecimal(p *float64) Percent {
 	if p == nil {

@@ -23,9 +23,21 @@
 //     see budget.Daily.RoundCents), and every other figure is derived from those
 //     days (months, month to date, history, budget
 //     status, alerts, comparisons, the division as the sum of its buckets).
-//     A category-month's owners and resources are rounded the same way to
-//     its month total, and unattributed spend's untagged and unknown-value
-//     parts to its total. See budget.AllocateCents.
+//     Each bucket-month is then allocated once: its facts summed at their full
+//     grain (owner, workload, resource type, serverless, workspace, SKU,
+//     priced, attribution and unknown value) get whole cents by the largest
+//     remainder method, summing exactly to the month's total from its days,
+//     and every breakdown of the month is a sum of those rows: owners,
+//     resource types, workloads, SKUs, unattributed spend's untagged and
+//     unknown-value parts and unknown values, the owners' month to date
+//     and the monthly CSV rows. Two breakdowns that cover the same usage
+//     (a resource type and the workload type that runs on it) therefore
+//     show the same cents everywhere, and each still sums to the month's
+//     total; a breakdown line may differ from its own exact sum rounded by
+//     more than a cent when it gathers many rows. See allocateMonths and
+//     budget.AllocateCentsTo. Percentages are computed from the exact
+//     figures and rounded once, where shown, half up to one decimal
+//     (budget.RoundPercent).
 //  6. Thresholds are crossed when spend reaches threshold % of the budget
 //     (spend*100 >= threshold*budget, spend > 0), compared exactly. Each
 //     month is judged against the budget in force then

@@ -69,17 +69,18 @@ type BudgetStatus struct {
 }
 
 // buildTables computes the CSV rows. cats are the report's categories, in
-// order; byCat holds each bucket's facts; daily each bucket's daily sums.
-func buildTables(cats []Category, byCat map[string][]budget.Fact, daily map[string]budget.Daily, order map[string]int, p period, thresholds []int) Tables {
+// order; alloc holds every bucket-month's shares; daily each bucket's daily
+// sums.
+func buildTables(cats []Category, alloc allocation, daily map[string]budget.Daily, order map[string]int, p period, thresholds []int) Tables {
 	monthly := map[string]map[time.Time]budget.Spend{}
 	for cat, days := range daily {
 		monthly[cat] = days.Months()
 	}
 	t := Tables{
 		CostByDay:      costByDay(daily, order),
-		CostByOwner:    costByOwner(byCat, monthly, order),
-		CostByResource: costByResource(byCat, monthly, order),
-		CostByWorkload: costByWorkload(byCat, monthly, order),
+		CostByOwner:    costByOwner(alloc, order),
+		CostByResource: costByResource(alloc, order),
+		CostByWorkload: costByWorkload(alloc, order),
 	}
 	for _, m := range p.months {
 		for _, c := range cats {
@@ -129,21 +130,6 @@ func costByDay(daily map[string]budget.Daily, order map[string]int) []DayCost {
 	return rows
 }
 
-// sumBy sums each bucket's facts under the key keyOf gives them.
-func sumBy[K comparable](byCat map[string][]budget.Fact, keyOf func(category string, f budget.Fact) K) map[K]*budget.Spend {
-	by := map[K]*budget.Spend{}
-	for cat, facts := range byCat {
-		for _, f := range facts {
-			k := keyOf(cat, f)
-			if by[k] == nil {
-				by[k] = &budget.Spend{}
-			}
-			by[k].AddFact(f)
-		}
-	}
-	return by
-}
-
 // byMonthCategoryCost orders monthly rows by month, then category in
 // configuration order, then cost descending; 0 leaves the tie to the names.
 func byMonthCategoryCost(order map[string]int, aMonth, bMonth time.Time, aCat, bCat string, aCost, bCost budget.Decimal) int {
@@ -156,68 +142,38 @@ func byMonthCategoryCost(order map[string]int, aMonth, bMonth time.Time, aCat, b
 	return bCost.Cmp(aCost)
 }
 
-// allocateMonthly rounds the costs of monthly breakdown rows, already
-// sorted by month and category, so that each (month, category)'s rows sum
-// exactly to its rounded monthly total.
-func allocateMonthly[R any](rows []R, monthly map[string]map[time.Time]budget.Spend, key func(*R) (time.Time, string), cost func(*R) *budget.Decimal) {
-	for start := 0; start < len(rows); {
-		m, cat := key(&rows[start])
-		end := start + 1
-		for end < len(rows) {
-			if em, ecat := key(&rows[end]); !em.Equal(m) || ecat != cat {
-				break
-			}
-			end++
+// costByOwner is cost_by_owner.csv: every bucket-month's shares summed by
+// owner.
+func costByOwner(a allocation, order map[string]int) []OwnerCost {
+	rows := monthlyRows(a, func(bm bucketMonth, shares []share) []OwnerCost {
+		by := sumShares(shares, func(s share) string { return s.owner })
+		rows := make([]OwnerCost, 0, len(by))
+		for owner, s := range by {
+			rows = append(rows, OwnerCost{Month: bm.month, Category: bm.bucket, Owner: owner, DBUs: s.DBUs, Cost: s.Cost})
 		}
-		allocate(monthly[cat][m].Cost, rows[start:end], cost)
-		start = end
-	}
-}
-
-func costByOwner(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]budget.Spend, order map[string]int) []OwnerCost {
-	type key struct {
-		month    time.Time
-		category string
-		owner    string
-	}
-	by := sumBy(byCat, func(cat string, f budget.Fact) key { return key{monthOf(f.Date), cat, f.Owner} })
-	rows := make([]OwnerCost, 0, len(by))
-	for k, s := range by {
-		rows = append(rows, OwnerCost{Month: k.month, Category: k.category, Owner: k.owner, DBUs: s.DBUs, Cost: s.Cost})
-	}
-	slices.SortFunc(rows, func(a, b OwnerCost) int {
-		if c := byMonthCategoryCost(order, a.Month, b.Month, a.Category, b.Category, a.Cost, b.Cost); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Owner, b.Owner)
+		return rows
 	})
-	allocateMonthly(rows, monthly, func(r *OwnerCost) (time.Time, string) { return r.Month, r.Category },
-		func(r *OwnerCost) *budget.Decimal { return &r.Cost })
+	slices.SortFunc(rows, func(a, b OwnerCost) int {
+		return cmp.Or(byMonthCategoryCost(order, a.Month, b.Month, a.Category, b.Category, a.Cost, b.Cost), strings.Compare(a.Owner, b.Owner))
+	})
 	return rows
 }
 
-func costByResource(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]budget.Spend, order map[string]int) []ResourceCost {
-	type key struct {
-		month        time.Time
-		category     string
-		resourceType string
-		sku          string
-	}
-	by := sumBy(byCat, func(cat string, f budget.Fact) key { return key{monthOf(f.Date), cat, f.ResourceType, f.SKU} })
-	rows := make([]ResourceCost, 0, len(by))
-	for k, s := range by {
-		rows = append(rows, ResourceCost{Month: k.month, Category: k.category, ResourceType: k.resourceType, SKU: k.sku, DBUs: s.DBUs, Cost: s.Cost})
-	}
-	slices.SortFunc(rows, func(a, b ResourceCost) int {
-		if c := byMonthCategoryCost(order, a.Month, b.Month, a.Category, b.Category, a.Cost, b.Cost); c != 0 {
-			return c
+// costByResource is cost_by_resource.csv: every bucket-month's shares
+// summed by resource type and SKU.
+func costByResource(a allocation, order map[string]int) []ResourceCost {
+	type key struct{ resourceType, sku string }
+	rows := monthlyRows(a, func(bm bucketMonth, shares []share) []ResourceCost {
+		by := sumShares(shares, func(s share) key { return key{s.resourceType, s.sku} })
+		rows := make([]ResourceCost, 0, len(by))
+		for k, s := range by {
+			rows = append(rows, ResourceCost{Month: bm.month, Category: bm.bucket, ResourceType: k.resourceType, SKU: k.sku, DBUs: s.DBUs, Cost: s.Cost})
 		}
-		if c := strings.Compare(a.ResourceType, b.ResourceType); c != 0 {
-			return c
-		}
-		return strings.Compare(a.SKU, b.SKU)
+		return rows
 	})
-	allocateMonthly(rows, monthly, func(r *ResourceCost) (time.Time, string) { return r.Month, r.Category },
-		func(r *ResourceCost) *budget.Decimal { return &r.Cost })
+	slices.SortFunc(rows, func(a, b ResourceCost) int {
+		return cmp.Or(byMonthCategoryCost(order, a.Month, b.Month, a.Category, b.Category, a.Cost, b.Cost),
+			strings.Compare(a.ResourceType, b.ResourceType), strings.Compare(a.SKU, b.SKU))
+	})
 	return rows
 }

@@ -29,27 +29,21 @@ type Split struct {
 	Total        budget.Decimal
 }
 
-func (s *Split) add(f budget.Fact) {
-	if f.Attribution == budget.UnknownValue {
-		s.UnknownValue = s.UnknownValue.Add(f.Cost)
+// add adds a share to its part and the total.
+func (s *Split) add(sh share) {
+	if sh.attribution == budget.UnknownValue {
+		s.UnknownValue = s.UnknownValue.Add(sh.cost)
 	} else {
-		s.Untagged = s.Untagged.Add(f.Cost)
+		s.Untagged = s.Untagged.Add(sh.cost)
 	}
-	s.Total = s.Total.Add(f.Cost)
-}
-
-// roundTo sets the split's total to total (whole cents, from the rounded
-// days) and rounds its two parts to sum to it.
-func (s *Split) roundTo(total budget.Decimal) {
-	parts := budget.AllocateCentsTo(total, []budget.Decimal{s.Untagged, s.UnknownValue})
-	s.Untagged, s.UnknownValue, s.Total = parts[0], parts[1], total
+	s.Total = s.Total.Add(sh.cost)
 }
 
 // UnknownValue is one unmatched tag value and what it cost.
 type UnknownValue struct {
 	Value       string
 	MonthToDate budget.Decimal
-	Total       budget.Decimal // over all the data up to the as-of date
+	Total       budget.Decimal // over all the data up to the as-of date: its months' figures summed
 }
 
 // Unpriced is usage no list price covered: DBUs that carry no cost.
@@ -64,30 +58,36 @@ type SKUUsage struct {
 	DBUs budget.Decimal
 }
 
-// unattributedOf summarises the unattributed facts and their daily sums
-// (rounded): totals come from the days, and their untagged and unknown-value
-// parts, and the unknown values of this month, are rounded to tie to them.
-func unattributedOf(facts []budget.Fact, daily budget.Daily, p period) Unattributed {
+// unattributedOf summarises unattributed spend from its shares of each
+// month (see allocateMonths) and its daily sums: every part is a sum of the
+// months' shares, so the parts tie to the totals, which come from the days.
+func unattributedOf(alloc allocation, daily budget.Daily, p period) Unattributed {
 	var out Unattributed
 	values := map[string]*UnknownValue{}
-	for _, f := range facts {
-		if p.inMonth(f.Date) {
-			out.MonthToDate.add(f)
-		}
-		if p.inHistory(f.Date) {
-			out.History.add(f)
-		}
-		if f.Attribution != budget.UnknownValue {
+	for bm, shares := range alloc {
+		if bm.bucket != budget.Unattributed {
 			continue
 		}
-		v := values[f.TagValue]
-		if v == nil {
-			v = &UnknownValue{Value: f.TagValue}
-			values[f.TagValue] = v
-		}
-		v.Total = v.Total.Add(f.Cost)
-		if p.inMonth(f.Date) {
-			v.MonthToDate = v.MonthToDate.Add(f.Cost)
+		thisMonth, inHistory := bm.month.Equal(p.month), p.inHistory(bm.month)
+		for _, s := range shares {
+			if thisMonth {
+				out.MonthToDate.add(s)
+			}
+			if inHistory {
+				out.History.add(s)
+			}
+			if s.attribution != budget.UnknownValue {
+				continue
+			}
+			v := values[s.tagValue]
+			if v == nil {
+				v = &UnknownValue{Value: s.tagValue}
+				values[s.tagValue] = v
+			}
+			v.Total = v.Total.Add(s.cost)
+			if thisMonth {
+				v.MonthToDate = v.MonthToDate.Add(s.cost)
+			}
 		}
 	}
 	for _, v := range values {
@@ -103,9 +103,6 @@ func unattributedOf(facts []budget.Fact, daily budget.Daily, p period) Unattribu
 	for m, s := range daily.Months() {
 		out.ByMonth[m] = s.Cost
 	}
-	out.MonthToDate.roundTo(daily.Sum(p.month, p.asOf).Cost)
-	out.History.roundTo(daily.Sum(p.months[0], p.asOf).Cost)
-	allocate(out.MonthToDate.UnknownValue, out.UnknownValues, func(v *UnknownValue) *budget.Decimal { return &v.MonthToDate })
 	out.Forecast = monthForecast(daily, p, budget.Decimal{})
 	out.Forecast.ProbabilityOverBudget = 0 // unattributed spend has no budget
 	return out

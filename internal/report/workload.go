@@ -139,21 +139,19 @@ type workloadKey struct {
 	typ, id, workspace string
 }
 
-// workloadGroups breaks a category's month to date (total, whole cents)
-// down by workload type and workload. Every workload's cost is rounded by
-// the largest remainder method to total, so a group's lines sum to the
-// group and the groups to the month to date.
-func workloadGroups(facts []budget.Fact, p period, total budget.Decimal) []WorkloadGroup {
+// workloadGroups breaks a category's shares of this month down by workload
+// type and workload; total is the month to date they sum to. A workload's
+// cost is the sum of its shares' cents, so its lines sum to its group, the
+// groups to the month to date, and a group to any breakdown covering the
+// same usage (a resource type whose usage is all one workload type's).
+func workloadGroups(month []share, total budget.Decimal) []WorkloadGroup {
 	type owned struct {
 		budget.Spend
 		owners map[string]budget.Decimal
 	}
 	by := map[workloadKey]*owned{}
-	for _, f := range facts {
-		if !p.inMonth(f.Date) {
-			continue
-		}
-		k := workloadKey{f.WorkloadType, f.WorkloadID, f.Workspace}
+	for _, s := range month {
+		k := workloadKey{s.workloadType, s.workloadID, s.workspace}
 		if k.typ == "" {
 			k = workloadKey{} // nothing names it: one line, whatever else is set
 		}
@@ -162,8 +160,8 @@ func workloadGroups(facts []budget.Fact, p period, total budget.Decimal) []Workl
 			w = &owned{owners: map[string]budget.Decimal{}}
 			by[k] = w
 		}
-		w.AddFact(f)
-		w.owners[f.Owner] = w.owners[f.Owner].Add(f.Cost)
+		w.Spend = w.Plus(budget.Spend{DBUs: s.dbus, Cost: s.cost})
+		w.owners[s.owner] = w.owners[s.owner].Add(s.cost)
 	}
 	type keyed struct {
 		key workloadKey
@@ -176,18 +174,9 @@ func workloadGroups(facts []budget.Fact, p period, total budget.Decimal) []Workl
 		}})
 	}
 	slices.SortFunc(lines, func(a, b keyed) int {
-		if c := b.Cost.Cmp(a.Cost); c != 0 {
-			return c
-		}
-		if c := compareWorkloadTypes(a.key.typ, b.key.typ); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.key.id, b.key.id); c != 0 {
-			return c
-		}
-		return strings.Compare(a.key.workspace, b.key.workspace)
+		return cmp.Or(b.Cost.Cmp(a.Cost), compareWorkloadTypes(a.key.typ, b.key.typ),
+			strings.Compare(a.key.id, b.key.id), strings.Compare(a.key.workspace, b.key.workspace))
 	})
-	allocate(total, lines, func(l *keyed) *budget.Decimal { return &l.Cost })
 
 	var groups []WorkloadGroup
 	index := map[string]int{}
@@ -240,40 +229,27 @@ func topOwner(owners map[string]budget.Decimal) string {
 	return top
 }
 
-// costByWorkload is cost_by_workload.csv: every month of the data, each
-// category-month's rows rounded to its actual.
-func costByWorkload(byCat map[string][]budget.Fact, monthly map[string]map[time.Time]budget.Spend, order map[string]int) []WorkloadCost {
+// costByWorkload is cost_by_workload.csv: every bucket-month's shares
+// summed by workload, workspace and owner.
+func costByWorkload(a allocation, order map[string]int) []WorkloadCost {
 	type key struct {
-		month     time.Time
-		category  string
 		typ, id   string
 		workspace string
 		owner     string
 	}
-	by := sumBy(byCat, func(cat string, f budget.Fact) key {
-		return key{monthOf(f.Date), cat, f.WorkloadType, f.WorkloadID, f.Workspace, f.Owner}
+	rows := monthlyRows(a, func(bm bucketMonth, shares []share) []WorkloadCost {
+		by := sumShares(shares, func(s share) key { return key{s.workloadType, s.workloadID, s.workspace, s.owner} })
+		rows := make([]WorkloadCost, 0, len(by))
+		for k, s := range by {
+			rows = append(rows, WorkloadCost{Month: bm.month, Category: bm.bucket, WorkloadType: k.typ, WorkloadID: k.id,
+				Workspace: k.workspace, Owner: k.owner, DBUs: s.DBUs, Cost: s.Cost})
+		}
+		return rows
 	})
-	rows := make([]WorkloadCost, 0, len(by))
-	for k, s := range by {
-		rows = append(rows, WorkloadCost{Month: k.month, Category: k.category, WorkloadType: k.typ, WorkloadID: k.id,
-			Workspace: k.workspace, Owner: k.owner, DBUs: s.DBUs, Cost: s.Cost})
-	}
 	slices.SortFunc(rows, func(a, b WorkloadCost) int {
-		if c := byMonthCategoryCost(order, a.Month, b.Month, a.Category, b.Category, a.Cost, b.Cost); c != 0 {
-			return c
-		}
-		if c := compareWorkloadTypes(a.WorkloadType, b.WorkloadType); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.WorkloadID, b.WorkloadID); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Workspace, b.Workspace); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Owner, b.Owner)
+		return cmp.Or(byMonthCategoryCost(order, a.Month, b.Month, a.Category, b.Category, a.Cost, b.Cost),
+			compareWorkloadTypes(a.WorkloadType, b.WorkloadType), strings.Compare(a.WorkloadID, b.WorkloadID),
+			strings.Compare(a.Workspace, b.Workspace), strings.Compare(a.Owner, b.Owner))
 	})
-	allocateMonthly(rows, monthly, func(r *WorkloadCost) (time.Time, string) { return r.Month, r.Category },
-		func(r *WorkloadCost) *budget.Decimal { return &r.Cost })
 	return rows
 }

@@ -16,6 +16,13 @@ import (
 
 func plotted(d budget.Decimal) float64 { return d.Round(2).Float64() }
 
+// shareOf labels a pie slice with part's share of whole, rounded as every
+// percentage is (pct), not by the chart's own rounding.
+func shareOf(part, whole budget.Decimal) string {
+	p, ok := budget.PercentOf(part.Rat(), whole.Rat())
+	return pct(report.Percent{Value: p, Defined: ok})
+}
+
 // Colours of the figures that are not one category's spend, each at least
 // 3:1 on white like the category palette.
 const (
@@ -30,9 +37,10 @@ func masterCharts(r *report.Report) map[string]charts.Chart {
 	var slices []charts.Slice
 	// A category's colour is its position in the division, on every chart.
 	for i, c := range r.Categories {
-		slices = append(slices, charts.Slice{Name: c.Title, Value: plotted(c.MonthToDate), Color: charts.CategoryColor(i)})
+		slices = append(slices, charts.Slice{Name: c.Title, Value: plotted(c.MonthToDate), Color: charts.CategoryColor(i), Share: shareOf(c.MonthToDate, r.Totals.MonthToDate)})
 	}
-	slices = append(slices, charts.Slice{Name: "Unattributed", Value: plotted(r.Unattributed.MonthToDate.Total), Color: charts.UnattributedColor})
+	slices = append(slices, charts.Slice{Name: "Unattributed", Value: plotted(r.Unattributed.MonthToDate.Total), Color: charts.UnattributedColor,
+		Share: shareOf(r.Unattributed.MonthToDate.Total, r.Totals.MonthToDate)})
 	out["distribution"] = charts.Pie("chart-distribution", fmt.Sprintf("Cost by category, %s to date", r.Month.Format("January 2006")), slices)
 
 	if len(r.Categories) > 0 {
@@ -152,7 +160,7 @@ func categoryCharts(r *report.Report, c *report.Category, index int) map[string]
 		if l.Serverless {
 			name += " (serverless)"
 		}
-		slices = append(slices, charts.Slice{Name: name, Value: plotted(l.Cost), Color: charts.ResourceColor(i)})
+		slices = append(slices, charts.Slice{Name: name, Value: plotted(l.Cost), Color: charts.ResourceColor(i), Share: pct(l.Share)})
 	}
 	out["resources"] = charts.Pie("chart-resources", "Cost by resource type, month to date", slices)
 

@@ -15,7 +15,8 @@ import (
 
 // The CSV downloads (DESIGN.md section 5). Every field is a string so the
 // exact text is decided here: dates ISO, months YYYY-MM, money 2 decimals,
-// DBUs 6 decimals, percentages 1 decimal (empty when there is no budget).
+// DBUs 6 decimals, percentages 1 decimal rounded half up (empty when there
+// is no budget).
 //
 // The CSV-injection guard (guardText) applies to text cells only: category,
 // owner, resource_type, sku, workload_type, workload_id, workspace_id, kind

@@ -32,6 +32,10 @@ func pct(p report.Percent) string {
 	return p.String() + " %"
 }
 
+// pctOf formats a fraction (a probability, a share of outcomes; 1 is the
+// whole) as a percentage by the same rule as pct: "62.5 %".
+func pctOf(f float64) string { return pct(report.FractionPercent(f)) }
+
 func date(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 func month(t time.Time) string { return t.UTC().Format("Jan 2006") }

@@ -169,7 +169,7 @@ func TestRenderPages(t *testing.T) {
 			`<dt>Utilisation</dt><dd>61.8 %</dd>`,
 			`<dt>Forecast (month end)</dt><dd>$12,641.74</dd>`,
 			`<dt>80 % range</dt><dd>$12,572.26 to $12,711.23</dd>`,
-			`<dt>Chance of ending over budget</dt><dd>0 %</dd>`,
+			`<dt>Chance of ending over budget</dt><dd>0.0 %</dd>`,
 			`a weekday pattern times a level and a damped trend`,
 			`<span class="status status-on_track">on track</span>`,
 			`<th scope="row">&lt;script&gt;alert(1)&lt;/script&gt;</th>`,

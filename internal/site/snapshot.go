@@ -17,8 +17,8 @@ const SnapshotSchemaVersion = 1
 
 // Snapshot is data/snapshot.json: the state the serverless functions read
 // (which category is over budget, what it may do about it). Money is a JSON
-// string with 2 decimals and percentages one with 1 decimal (null when there
-// is no budget), so no reader meets float rounding. Amounts are the
+// string with 2 decimals and percentages one with 1 decimal, rounded half up
+// (null when there is no budget), so no reader meets float rounding. Amounts are the
 // report's, rounded so that every breakdown ties to its total to the cent:
 // the categories and unattributed add up to the division's figures exactly.
 type Snapshot struct {

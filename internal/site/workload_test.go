@@ -93,8 +93,9 @@ func TestCostByWorkloadCSV(t *testing.T) {
 		{"2026-02", "ALPHA", "endpoint", "chat", "ws-1", "ann@example.com", "1.500000", "5.00"},
 		{"2026-03", "ALPHA", "job", hostileJob, "ws-1", "ann@example.com", "1.500000", "30.00"},
 		{"2026-03", "ALPHA", "cluster", "0301-abc", "ws-2", "ann@example.com", "1.500000", "20.01"},
-		{"2026-03", "ALPHA", "warehouse", "'" + hostileWarehouse, "'@ws", "'-ann", "1.500000", "10.00"},
+		// Equal cents: by workload type, jobs first.
 		{"2026-03", "ALPHA", "job", hostileJob, "ws-1", "bob@example.com", "1.500000", "10.00"},
+		{"2026-03", "ALPHA", "warehouse", "'" + hostileWarehouse, "'@ws", "'-ann", "1.500000", "10.00"},
 		{"2026-03", "ALPHA", "", "", "ws-1", "ann@example.com", "1.500000", "1.00"},
 		{"2026-03", "BETA", "pipeline", "pl-1", "ws-1", "cy@example.com", "1.500000", "7.00"},
 	}
