@@ -194,7 +194,7 @@ func reason(c Category, spike *anomaly.Anomaly, rules budget.StatusRules) string
 	switch {
 	case pace.Days == 0:
 		parts = append(parts, "no data this month yet")
-	case pace.MonthToDate.Sign() == 0:
+	case pace.MonthToDate.Sign() <= 0: // nothing, or only corrections
 		parts = append(parts, "no spend yet this month")
 	case !pace.Change.Defined:
 		parts = append(parts, "no spend on the same days last month")

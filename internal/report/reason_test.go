@@ -138,6 +138,12 @@ func TestReason(t *testing.T) {
 			want: "no spend yet this month",
 		},
 		{
+			name: "only a correction this month", asOf: "2026-03-10",
+			facts:  join(feb100, daily("2026-03-02", "2026-03-02", "a@x", "JOBS", "-12")),
+			status: StatusOnTrack, budget: "1000", forecast: "0",
+			want: "no spend yet this month",
+		},
+		{
 			name: "no data this month", asOf: "2026-03-10", dataDay: "2026-02-28", facts: feb100,
 			status: StatusOnTrack, budget: "1000", forecast: "0",
 			want: "no data this month yet",
