@@ -52,7 +52,11 @@ type option struct {
 		MarkLine *struct {
 			Data []map[string]float64 `json:"data"`
 		} `json:"markLine"`
-		Encode map[string]json.RawMessage `json:"encode"`
+		Encode     map[string]json.RawMessage `json:"encode"`
+		Dimensions []string                   `json:"dimensions"`
+		Tooltip    *struct {
+			Show *bool `json:"show"`
+		} `json:"tooltip"`
 	} `json:"series"`
 }
 
@@ -186,7 +190,7 @@ func TestCharts(t *testing.T) {
 			counts: []int{3, 3, 3, 3, 3},
 			colors: []string{CategoryColor(3), CategoryColor(3), BudgetColor, CategoryColor(3), CategoryColor(3)},
 			legend: true,
-			names:  []string{NameForecastLow, NameForecastHigh, NameBudget, NameForecast, NameActual},
+			names:  []string{nameRangeBase, NameRange, NameBudget, NameForecast, NameActual},
 		},
 		{
 			name:   "daily cost, actual only",
@@ -372,8 +376,9 @@ func TestHeatmapCells(t *testing.T) {
 	}
 }
 
-// The forecast band's upper series stacks High − Low on Low, and its
-// tooltip reads High from the third value.
+// The forecast band's upper series stacks High − Low on Low; its legend
+// entry and tooltip name it as one range, and the tooltip reads its two
+// ends by name, not the band's width.
 func TestDailyCostBand(t *testing.T) {
 	c := DailyCost("chart-d", "D", TimeSeries{
 		Days:   []string{"a", "b"},
@@ -383,25 +388,36 @@ func TestDailyCostBand(t *testing.T) {
 	})
 	o := decode(t, c)
 	low, high := o.Series[0], o.Series[1]
-	if low.Name != NameForecastLow || high.Name != NameForecastHigh || low.Stack == "" || low.Stack != high.Stack {
+	if high.Name != NameRange || low.Stack == "" || low.Stack != high.Stack {
 		t.Fatalf("band series %q/%q stacks %q/%q", low.Name, high.Name, low.Stack, high.Stack)
 	}
-	if string(high.Encode["tooltip"]) != "[2]" || string(high.Encode["y"]) != "1" {
-		t.Errorf("encode %v", high.Encode)
+	if low.Tooltip == nil || low.Tooltip.Show == nil || *low.Tooltip.Show {
+		t.Errorf("the band's base is in the tooltip: %+v", low.Tooltip)
+	}
+	if string(high.Encode["tooltip"]) != "[3,2]" || string(high.Encode["y"]) != "1" {
+		t.Errorf("encode %v, want the tooltip to read Low, then High", high.Encode)
+	}
+	if len(high.Dimensions) != 4 || high.Dimensions[3] != RangeFrom || high.Dimensions[2] != RangeTo {
+		t.Errorf("dimensions %q, want Low named %q and High %q", high.Dimensions, RangeFrom, RangeTo)
 	}
 	l, h := data(t, low.Data), data(t, high.Data)
 	if l[0].Value != "-" || l[1].Value != 10.0 {
 		t.Errorf("low %v", l)
 	}
-	if got := h[1].Value.([]any); got[1] != 4.5 || got[2] != 14.5 {
-		t.Errorf("high item %v, want [1, 4.5, 14.5]", got)
+	if got := h[1].Value.([]any); got[1] != 4.5 || got[2] != 14.5 || got[3] != 10.0 {
+		t.Errorf("high item %v, want [1, 4.5, 14.5, 10]", got)
 	}
-	if got := h[0].Value.([]any); got[1] != "-" {
+	if got := h[0].Value.([]any); got[1] != "-" || got[3] != "-" {
 		t.Errorf("high item %v, want a gap", got)
 	}
 	var legend []string
-	if err := json.Unmarshal(o.Legend.Data, &legend); err != nil || strings.Join(legend, ",") != "Actual,Forecast high" {
-		t.Errorf("legend %s, want Actual and Forecast high (the invisible low line has no entry)", o.Legend.Data)
+	if err := json.Unmarshal(o.Legend.Data, &legend); err != nil || strings.Join(legend, ",") != "Actual,80 % range" {
+		t.Errorf("legend %s, want Actual and one entry for the 80 %% range (the band's base has none)", o.Legend.Data)
+	}
+	for _, name := range legend {
+		if strings.Contains(strings.ToLower(name), "low") || strings.Contains(strings.ToLower(name), "high") {
+			t.Errorf("legend entry %q names an end of the range, not the range", name)
+		}
 	}
 }
 

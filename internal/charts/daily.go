@@ -24,23 +24,35 @@ type TimeSeries struct {
 	Flags map[int]string
 }
 
-// Series names of DailyCost, shown in its legend and tooltip.
+// Series names of DailyCost, shown in its legend and tooltip. The
+// forecast's interval is one band with one name, NameRange; the page's
+// forecast figures label the interval the same way.
 const (
-	NameActual       = "Actual"
-	NameBudget       = "Budget"
-	NameForecast     = "Forecast"
-	NameForecastLow  = "Forecast low"
-	NameForecastHigh = "Forecast high"
+	NameActual   = "Actual"
+	NameBudget   = "Budget"
+	NameForecast = "Forecast"
+	NameRange    = "80 % range"
+	// nameRangeBase is the band's invisible lower edge: in no legend and
+	// no tooltip.
+	nameRangeBase = "80 % range base"
+)
+
+// The band's tooltip names its two ends.
+const (
+	RangeFrom = "from"
+	RangeTo   = "to"
 )
 
 // DailyCost draws a category's daily cost as a line, the budget as a dashed
 // dark line, the forecast as a dashed line in the category's colour, and its
-// interval as a shaded band.
+// interval (TimeSeries.Low to High, the forecast's 80 % interval) as a
+// shaded band named NameRange.
 //
-// The band is two stacked series: "Forecast low", an invisible line at Low,
-// and "Forecast high", High − Low stacked on it with the area filled. Each
-// point of the upper one is [day, High − Low, High] with the tooltip reading
-// the third value, so the tooltip shows High, not the band's width.
+// The band is two stacked series: an invisible line at Low, left out of
+// the legend and the tooltip, and NameRange, High − Low stacked on it with
+// the area filled. Each point of the upper one is [day, High − Low, High,
+// Low]; its dimensions are named, so the tooltip reads the band's two ends
+// as "80 % range: from Low, to High", not the band's width.
 func DailyCost(id, title string, ts TimeSeries, options ...Option) Chart {
 	s := apply(340, options)
 	color := or(ts.Color, 0)
@@ -61,23 +73,23 @@ func DailyCost(id, title string, ts TimeSeries, options ...Option) Chart {
 			l, h := at(ts.Low, i), at(ts.High, i)
 			if math.IsNaN(l) || math.IsNaN(h) || math.IsInf(l, 0) || math.IsInf(h, 0) {
 				low[i] = opts.LineData{Value: "-"}
-				high[i] = opts.LineData{Value: []interface{}{i, "-", "-"}}
+				high[i] = opts.LineData{Value: []interface{}{i, "-", "-", "-"}}
 				continue
 			}
 			low[i] = opts.LineData{Value: value(l)}
-			high[i] = opts.LineData{Value: []interface{}{i, value(h - l), value(h)}}
+			high[i] = opts.LineData{Value: []interface{}{i, value(h - l), value(h), value(l)}}
 		}
 		band := []charts.SeriesOpts{
 			charts.WithLineChartOpts(opts.LineChart{Stack: "interval", Symbol: "none", ShowSymbol: opts.Bool(false)}),
 			charts.WithLineStyleOpts(opts.LineStyle{Opacity: opts.Float(0)}),
 		}
-		c.AddSeries(NameForecastLow, low, append(band,
+		c.AddSeries(nameRangeBase, low, append(band,
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))...)
-		c.AddSeries(NameForecastHigh, high, append(band,
+		c.AddSeries(NameRange, high, append(band,
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
 			charts.WithAreaStyleOpts(opts.AreaStyle{Color: color, Opacity: opts.Float(0.18)}),
-			charts.WithEncodeOpts(opts.Encode{X: 0, Y: 1, Tooltip: []int{2}}))...)
-		legend = append(legend, NameForecastHigh)
+			charts.WithEncodeOpts(opts.Encode{X: 0, Y: 1, Tooltip: []int{3, 2}}))...)
+		legend = append(legend, NameRange)
 	}
 	line := func(name string, values []float64, color, dash string, width float32, extra ...charts.SeriesOpts) {
 		data := make([]opts.LineData, n)
@@ -112,5 +124,19 @@ func DailyCost(id, title string, ts TimeSeries, options ...Option) Chart {
 	withData := legendBottom
 	withData.Data = legend
 	c.SetGlobalOptions(charts.WithLegendOpts(withData))
-	return finish(id, title, s, c)
+	return patch(finish(id, title, s, c), rangeTooltip)
+}
+
+// rangeTooltip names the band's dimensions, for the tooltip to read its
+// ends by name, and keeps its invisible base out of the tooltip; go-echarts
+// has no field for either.
+func rangeTooltip(option map[string]any) {
+	each(option, "series", func(series map[string]any) {
+		switch series["name"] {
+		case nameRangeBase:
+			series["tooltip"] = map[string]any{"show": false}
+		case NameRange:
+			series["dimensions"] = []string{"day", "width", RangeTo, RangeFrom}
+		}
+	})
 }

@@ -161,6 +161,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	r.ForecastQuality = forecastQuality(r.Categories, daily, division, p)
 	r.Tables = buildTables(r.Categories, alloc, daily, order, p, div.Thresholds)
 	r.Anomalies = anomalies(div, byCat, daily, p)
+	explainStatus(r.Categories, r.Anomalies, div.Status)
 	r.SetAlerts(alerting.Evaluate(alertInput(div, daily, r.Anomalies, p)))
 	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, division, r.Totals.Forecast.Value, p)
 	r.QuarterToDate = periodToDate("qtd", "Quarter to date", quarterOf(p.month), r.Categories, r.Unattributed, p)

@@ -2,13 +2,10 @@ package report
 
 import (
 	"cmp"
-	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/alerting"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
@@ -50,10 +47,15 @@ type Category struct {
 	ProjectedUtilization Percent // Forecast.Value / Budget
 	ThresholdReached     int     // highest threshold reached by MonthToDate, 0 if none
 	Status               Status
-	// Driver says in a few words what drives the month: the owner and
-	// resource type whose spend grew most against the same days last
-	// month, else the largest one.
-	Driver string
+	// Pace compares this month's spend per day with last month's over
+	// the same days, and names who moved it (see reason.go).
+	Pace Pace
+	// Reason says in a short phrase why the status is what it is: what
+	// decides it, the pace against last month and what moved it, e.g.
+	// "projected 114 % of budget, up 23 % on last month's pace, mostly
+	// ALL_PURPOSE of mateo.ito@example.com" (see reason.go). Build writes
+	// it once the month's unusual days are known.
+	Reason string
 
 	ByResource []ResourceLine // this month, cost descending
 	TopOwners  []OwnerLine    // this month, top TopOwners then one "others" line
@@ -155,7 +157,7 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, m
 	if p.dataDays == 0 {
 		out.Status = StatusNoData
 	}
-	out.Driver = driver(facts, p, out.MonthToDate)
+	out.Pace = paceOf(facts, daily, p)
 
 	out.ByResource = resourceLines(month, out.MonthToDate)
 	out.TopOwners = ownerLines(month, out.MonthToDate)
@@ -182,50 +184,6 @@ func status(c Category, rules budget.StatusRules) Status {
 		return StatusWatch
 	}
 	return StatusOnTrack
-}
-
-// driver finds what drives a category's month (see Category.Driver): the
-// owner and resource type whose spend grew most against the same days of
-// last month, when that growth is large enough to explain anything.
-func driver(facts []budget.Fact, p period, monthToDate budget.Decimal) string {
-	type key struct{ owner, resource string }
-	from, to := p.samePeriodLastMonth()
-	change, now := map[key]budget.Decimal{}, map[key]budget.Decimal{}
-	for _, f := range facts {
-		k := key{f.Owner, f.ResourceType}
-		switch {
-		case p.inMonth(f.Date):
-			change[k] = change[k].Add(f.Cost)
-			now[k] = now[k].Add(f.Cost)
-		case !f.Date.Before(from) && !f.Date.After(to):
-			change[k] = change[k].Sub(f.Cost)
-		}
-	}
-	// largest is the key with the largest amount, the first in key order
-	// on a tie, so every build names the same one.
-	largest := func(m map[key]budget.Decimal) (key, budget.Decimal) {
-		keys := slices.SortedFunc(maps.Keys(m), func(a, b key) int {
-			return cmp.Or(strings.Compare(a.owner, b.owner), strings.Compare(a.resource, b.resource))
-		})
-		var best key
-		var most budget.Decimal
-		for i, k := range keys {
-			if i == 0 || m[k].Cmp(most) > 0 {
-				best, most = k, m[k]
-			}
-		}
-		return best, most
-	}
-	// Growth is the driver only when it matters: at least $50 and 5 % of
-	// the month to date; otherwise the largest spender explains the month.
-	k, grew := largest(change)
-	if grew.Cmp(budget.DecimalFromInt(50)) >= 0 && alerting.Reached(grew, monthToDate, 5) {
-		return fmt.Sprintf("%s of %s, up $%s on last month", k.resource, k.owner, grew.Grouped(0))
-	}
-	if k, most := largest(now); most.Sign() > 0 {
-		return fmt.Sprintf("mostly %s of %s (%s %%)", k.resource, k.owner, percentOf(most, monthToDate).Value.StringFixed(0))
-	}
-	return "no spend yet this month"
 }
 
 // resourceLines sums a category's shares of this month by resource type,

@@ -261,19 +261,6 @@ func TestStatusFromTheOutlook(t *testing.T) {
 	}
 }
 
-func TestDriver(t *testing.T) {
-	r := mustBuild(t, division(), sample(), asOf)
-	if got, want := r.Categories[0].Driver, "JOBS of o2@x, up $460 on last month"; got != want {
-		t.Errorf("alpha driver = %q, want %q", got, want)
-	}
-	data := sample()
-	data.Facts = append(data.Facts, fact("2026-02-03", "BETA", "o3@x", "100"))
-	r = mustBuild(t, division(), data, asOf)
-	if got, want := r.Categories[1].Driver, "mostly JOBS of o3@x (100 %)"; got != want {
-		t.Errorf("beta driver after a fall = %q, want %q", got, want)
-	}
-}
-
 // TestForecastShapes: every forecast's intervals nest around its value,
 // owners get a month-end and a 30-day burn, and the backtest is published.
 func TestForecastShapes(t *testing.T) {

@@ -143,7 +143,7 @@ type SnapshotCategory struct {
 	ProbabilityOver      string         `json:"probability_over_budget"` // 0..1, 2 decimals
 	ThresholdReached     int            `json:"threshold_reached"`       // 0 when none
 	Status               string         `json:"status"`                  // on_track, watch, projected_over, over_budget, no_data
-	Driver               string         `json:"driver"`                  // what drives the month, in a few words
+	Driver               string         `json:"driver"`                  // why the status is what it is, in a short phrase (report.Category.Reason)
 	OnBreach             SnapshotBreach `json:"on_breach"`
 	Policy               SnapshotPolicy `json:"policy"`
 }
@@ -311,7 +311,7 @@ func snapshotOf(r *report.Report, now time.Time) Snapshot {
 			ProbabilityOver:      probability(c.Forecast.ProbabilityOverBudget),
 			ThresholdReached:     c.ThresholdReached,
 			Status:               string(c.Status),
-			Driver:               c.Driver,
+			Driver:               c.Reason,
 			OnBreach:             SnapshotBreach{Action: c.OnBreach.Action, DryRun: c.OnBreach.DryRun},
 			Policy: SnapshotPolicy{
 				MaxWorkers:             c.Policy.MaxWorkers,

@@ -40,6 +40,11 @@
   function formatter(fmt, suffix) {
     return function (v) {
       if (Array.isArray(v)) {
+        // A series whose tooltip lists its values by name (the forecast's
+        // 80 % range: from, to) has none on its own line.
+        if (!v.length) {
+          return '';
+        }
         v = v[v.length - 1];
       }
       if (v === null || v === undefined || v === '-' || v === '') {
