@@ -12,15 +12,19 @@ import (
 
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
+	"github.com/novadynamics/stellar-budget/internal/emulator"
 	"github.com/novadynamics/stellar-budget/internal/report"
+	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
 // partialDay is the last day of the cut exports: a Wednesday.
 var partialDay = time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
 
 // cutExport writes the demo export through the whole of partialDay, once,
-// and returns a function that cuts its usage at an instant, the way a
+// at its natural size, so that every hour has usage, and returns a
+// function that cuts its usage at an instant, the way a
 // real export read at that time ends: only records whose usage_end_time is
 // not after it.
 func cutExport(t *testing.T) (prices string, cut func(at time.Time) string) {
@@ -35,7 +39,7 @@ func cutExport(t *testing.T) (prices string, cut func(at time.Time) string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	usage, prices, err := WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: partialDay, Dir: dir, Format: billing.CSV, Log: quietLog(), Rows: 60000})
+	usage, prices, err := WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: partialDay, Dir: dir, Format: billing.CSV, Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,5 +174,57 @@ func TestPartialDayOnThePages(t *testing.T) {
 		if !strings.Contains(string(snap), want) {
 			t.Errorf("snapshot.json lacks %s", want)
 		}
+	}
+}
+
+// Against the emulator, whose account is read at 08:00 as a live account
+// is during the day, the databricks source's build with the default as-of
+// says the day is partial, raises nothing for it and forecasts inside the
+// range of the export cut at the midnight before.
+func TestEmulatorPartwayThroughTheDay(t *testing.T) {
+	at := partialDay.Add(8 * time.Hour)
+	div, err := content.Load("../../content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := duckdb.OpenSystemTables(t.Context(), duckdb.Options{Log: quietLog()}, demo.Config{Division: div, Through: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tables.Close()
+	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: partialDay, Division: div, SQL: tables, Log: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Close()
+	opts := options("")
+	opts.Source, opts.AsOf, opts.StateDir = SourceDatabricks, time.Time{}, t.TempDir()
+	opts.Now = at.Add(41 * time.Minute)
+	opts.Databricks = warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: emulatorConfig(emu), PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}
+	rep, err := Report(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Source.PartialDay || !rep.Source.LastUsage.Equal(at) || !rep.AsOf.Equal(partialDay) || rep.Source.DaysBehind != 0 {
+		t.Errorf("partial %v, last usage %s, as of %s, %d days behind; want partial, %s, %s, up to date",
+			rep.Source.PartialDay, rep.Source.LastUsage, rep.AsOf, rep.Source.DaysBehind, at, partialDay)
+	}
+	for _, a := range rep.Anomalies {
+		if a.Day.Equal(partialDay) {
+			t.Errorf("anomaly on the partial day: %s", a.Category)
+		}
+	}
+
+	prices, cut := cutExport(t)
+	files := options("")
+	files.Source, files.AsOf = SourceFiles, time.Time{}
+	files.Usage, files.ListPrices = []string{cut(partialDay)}, []string{prices}
+	files.Now = opts.Now
+	midnight, err := Report(t.Context(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, r := rep.Totals.Forecast.Value, midnight.Totals.Forecast; got.Cmp(r.Low) < 0 || got.Cmp(r.High) > 0 {
+		t.Errorf("division forecast %s outside the midnight cut's 80 %% range %s to %s", got.USD(), r.Low.USD(), r.High.USD())
 	}
 }
