@@ -141,28 +141,34 @@ func TestMistypedTagValue(t *testing.T) {
 	if err := os.WriteFile(file, bytes.Replace(b, []byte("tag_value: EXPLORATORY_MISSIONS"), []byte("tag_value: EXPLORATORY_MISION"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var logged bytes.Buffer
-	out := filepath.Join(t.TempDir(), "public")
-	opts := options(out)
-	opts.Source, opts.ContentDir = SourceFiles, typo
-	opts.Usage, opts.ListPrices = []string{usage}, []string{prices}
-	opts.Log = slog.New(slog.NewTextHandler(&logged, nil))
-	if _, err := Build(t.Context(), opts); err != nil {
-		t.Fatal(err)
-	}
-	var warning string
-	for line := range strings.Lines(logged.String()) {
-		if strings.Contains(line, "did you mean") {
-			warning = line
-		}
-	}
-	for _, want := range []string{"exploratory-missions.md", "EXPLORATORY_MISION", "did you mean EXPLORATORY_MISSIONS? $"} {
-		if !strings.Contains(warning, want) {
-			t.Errorf("warning %q does not say %q", warning, want)
-		}
-	}
-	page, _ := os.ReadFile(filepath.Join(out, "index.html"))
-	if !strings.Contains(string(page), "tag_value EXPLORATORY_MISION has no spend. Did you mean EXPLORATORY_MISSIONS?") {
-		t.Error("the master page does not name the mistyped tag_value")
+	for _, source := range []string{SourceFiles, SourceDemo} {
+		t.Run(source, func(t *testing.T) {
+			var logged bytes.Buffer
+			out := filepath.Join(t.TempDir(), "public")
+			opts := options(out)
+			opts.Source, opts.ContentDir = source, typo
+			if source == SourceFiles {
+				opts.Usage, opts.ListPrices = []string{usage}, []string{prices}
+			}
+			opts.Log = slog.New(slog.NewTextHandler(&logged, nil))
+			if _, err := Build(t.Context(), opts); err != nil {
+				t.Fatal(err)
+			}
+			var warning string
+			for line := range strings.Lines(logged.String()) {
+				if strings.Contains(line, "did you mean") {
+					warning = line
+				}
+			}
+			for _, want := range []string{"exploratory-missions.md", "EXPLORATORY_MISION", "did you mean EXPLORATORY_MISSIONS? $"} {
+				if !strings.Contains(warning, want) {
+					t.Errorf("warning %q does not say %q", warning, want)
+				}
+			}
+			page, _ := os.ReadFile(filepath.Join(out, "index.html"))
+			if !strings.Contains(string(page), "tag_value EXPLORATORY_MISION has no spend. Did you mean EXPLORATORY_MISSIONS?") {
+				t.Error("the master page does not name the mistyped tag_value")
+			}
+		})
 	}
 }
