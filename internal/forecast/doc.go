@@ -15,6 +15,13 @@
 // Result's intervals never go below the spend already known, and collapse
 // to it when no day is left.
 //
+// A last day the data holds only in part (an export read at 08:00) is no
+// day's spend: fit the model through the day before and ask
+// Model.MonthEndPartial with the part's dollars. The day then counts as the
+// larger of its part and the model's expectation for the whole day, so a
+// cut at any hour forecasts what a cut at the midnight before does unless
+// the day already spent more.
+//
 // # Method
 //
 // Called "weekday-kalman" in results and tables. In order:

@@ -45,7 +45,17 @@
 //  7. The data may end before the as-of date. Month to date is then as of
 //     the last data day, the forecast projects from the days the data
 //     covers, and when it ends more than the division's StaleAfterDays
-//     before the as-of date the report says it is behind.
+//     before the day freshness is judged on (the build's, when no as-of
+//     was given; Source.JudgedOn) the report says it is behind. When no
+//     data day falls in the as-of month, every category's status is "no
+//     data this month".
+//  8. The data may end partway through its last day (Source.PartialDay).
+//     Every total counts that day's spend; the models leave it out
+//     (anomalies, the backtest) or count it as forecast.MonthEndPartial
+//     says (forecasts, forecast alerts), and the same period of last
+//     month takes that day pro rata to the hours the data holds.
+//  9. A category without a single fact, beside an unknown tag value a few
+//     edits from its tag_value that carries spend, is a TagTypo.
 package report
 
 import (
