@@ -10,7 +10,7 @@ import (
 
 // TestDemoDaysDoNotDependOnAsOf builds the demo site as of every day from
 // 2026-11-21 to 2026-12-05 (issue 17's build date), each with the clock on
-// its as-of date: the cost_by_day.csv rows dated up to 2026-11-20 are byte
+// the morning after it: the cost_by_day.csv rows dated up to 2026-11-20 are byte
 // for byte the same in every build. Two builds further on (the clock
 // injected) hold, for the days before their own month, the very rows the
 // other builds have for those days. The demo is one account, read at
@@ -57,7 +57,7 @@ type costByDay struct {
 func demoCostByDay(t *testing.T, asOf time.Time) costByDay {
 	t.Helper()
 	opts := options(filepath.Join(t.TempDir(), "public"))
-	opts.AsOf, opts.Now = asOf, asOf.Add(6*time.Hour+30*time.Minute)
+	opts.AsOf, opts.Now = asOf, asOf.Add(30*time.Hour+30*time.Minute) // the morning after: the demo has no usage after the clock
 	if _, err := Build(t.Context(), opts); err != nil {
 		t.Fatal(err)
 	}

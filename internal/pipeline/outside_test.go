@@ -16,8 +16,8 @@ import (
 )
 
 // writeExport writes the demo export through the whole of last, for the
-// division of contentDir.
-func writeExport(t *testing.T, contentDir string, last time.Time) (usage, prices string) {
+// division of contentDir, in rows records (0: its natural size).
+func writeExport(t *testing.T, contentDir string, last time.Time, rows int64) (usage, prices string) {
 	t.Helper()
 	e, err := duckdb.Open(duckdb.Options{Log: quietLog()})
 	if err != nil {
@@ -28,7 +28,7 @@ func writeExport(t *testing.T, contentDir string, last time.Time) (usage, prices
 	if err != nil {
 		t.Fatal(err)
 	}
-	usage, prices, err = WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: last, Dir: t.TempDir(), Format: billing.CSV, Log: quietLog(), Rows: 30000})
+	usage, prices, err = WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: last, Dir: t.TempDir(), Format: billing.CSV, Log: quietLog(), Rows: rows})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func writeExport(t *testing.T, contentDir string, last time.Time) (usage, prices
 // behind, and every page says so; --as-of before the data is refused with
 // the data's days; after it, the months without data say so.
 func TestAsOfOutsideTheData(t *testing.T) {
-	usage, prices := writeExport(t, "../../content", time.Date(2026, 5, 31, 0, 0, 0, 0, time.UTC))
+	usage, prices := writeExport(t, "../../content", time.Date(2026, 5, 31, 0, 0, 0, 0, time.UTC), 30000)
 	files := func(out string, asOf time.Time) BuildOptions {
 		opts := options(out)
 		opts.Source, opts.AsOf = SourceFiles, asOf
@@ -128,7 +128,7 @@ func TestDemoRefusesAnAsOfAfterTheBuild(t *testing.T) {
 // the value it meant carries it: the build says so in one line on stderr
 // and on the master page, naming both values and the amount.
 func TestMistypedTagValue(t *testing.T) {
-	usage, prices := writeExport(t, "../../content", goldenAsOf)
+	usage, prices := writeExport(t, "../../content", goldenAsOf, 30000)
 	typo := t.TempDir()
 	if err := os.CopyFS(typo, os.DirFS("../../content")); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
@@ -29,20 +28,8 @@ var partialDay = time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC)
 // not after it.
 func cutExport(t *testing.T) (prices string, cut func(at time.Time) string) {
 	t.Helper()
-	dir := t.TempDir()
-	e, err := duckdb.Open(duckdb.Options{Log: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	div, err := content.Load("../../content")
-	if err != nil {
-		t.Fatal(err)
-	}
-	usage, prices, err := WriteDemo(t.Context(), e, DemoOptions{Division: div, AsOf: partialDay, Dir: dir, Format: billing.CSV, Log: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	usage, prices := writeExport(t, "../../content", partialDay, 0)
+	dir := filepath.Dir(usage)
 	return prices, func(at time.Time) string {
 		t.Helper()
 		in, err := os.Open(usage)

@@ -28,7 +28,7 @@ import (
 // The demo site is built for this day, as the pipeline's golden tests do.
 var (
 	asOf = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-	now  = time.Date(2026, 11, 23, 6, 30, 0, 0, time.UTC)
+	now  = time.Date(2026, 11, 24, 6, 30, 0, 0, time.UTC) // the morning after: the demo has no usage after the clock
 )
 
 // pageTimeout bounds one page: load, charts, checks.
