@@ -221,7 +221,7 @@ const measureStatusBoxJS = `(() => {
 // screen, and says what data/snapshot.json says.
 func TestCategoryStatusAboveTheFold(t *testing.T) {
 	s := demoSite(t)
-	chance := regexp.MustCompile(`^\d{1,3} %$`)
+	percent := regexp.MustCompile(`^\d{1,4}\.\d %$`)
 	for _, m := range layoutModes[:2] {
 		t.Run(m.name, func(t *testing.T) {
 			for _, c := range boardCategories(t, s.dir) {
@@ -248,7 +248,7 @@ func TestCategoryStatusAboveTheFold(t *testing.T) {
 							t.Errorf("status box: %s %q, want %q", label, figures[label], w)
 						}
 					}
-					if !chance.MatchString(figures["Chance over budget"]) || !strings.HasSuffix(figures["Projected % of budget"], " %") {
+					if !percent.MatchString(figures["Chance over budget"]) || !percent.MatchString(figures["Projected % of budget"]) {
 						t.Errorf("status box: chance over %q, projected %% of budget %q; want percentages", figures["Chance over budget"], figures["Projected % of budget"])
 					}
 					if box.Status != c.statusLabel() {
