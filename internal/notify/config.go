@@ -33,6 +33,7 @@ const (
 type Config struct {
 	SMTP  SMTPConfig  // zero Host: no email
 	Slack SlackConfig // zero WebhookURL: no Slack
+	Hook  HookConfig  // zero URL: no alert webhook
 	// Recipients are the division's alert recipients (content/_index.md),
 	// who receive every email besides the category's owners.
 	Recipients []string
@@ -75,12 +76,13 @@ type SlackConfig struct {
 
 // ErrNotConfigured: --notify was asked for but neither SMTP nor Slack is
 // configured. Nothing is sent and the ledger is not touched.
-var ErrNotConfigured = errors.New("notify: no notifier configured: set SMTP_HOST and SMTP_FROM for email, or SLACK_WEBHOOK_URL for Slack")
+var ErrNotConfigured = errors.New("notify: no notifier configured: set SMTP_HOST and SMTP_FROM for email, SLACK_WEBHOOK_URL for Slack, or STELLAR_ALERT_WEBHOOK_URL and STELLAR_WEBHOOK_SECRET for the alert webhook")
 
 // ConfigFromEnv reads the SMTP and Slack settings with getenv (main passes
 // os.Getenv): SMTP_HOST, SMTP_PORT, SMTP_FROM, SMTP_USERNAME,
 // SMTP_PASSWORD, SMTP_TLS (none, starttls or tls; default starttls) and
-// SLACK_WEBHOOK_URL. Unset variables leave their notifier unconfigured;
+// SLACK_WEBHOOK_URL, STELLAR_ALERT_WEBHOOK_URL and STELLAR_WEBHOOK_SECRET
+// (the alert webhook and the secret its posts are signed with). Unset variables leave their notifier unconfigured;
 // set ones must be valid. Without SMTP_HOST there is no email, whatever the
 // other SMTP_ variables say. Errors name the variable, never a secret's
 // value.
@@ -114,11 +116,20 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			errs = append(errs, err)
 		}
 	}
+	cfg.Hook.URL = env("STELLAR_ALERT_WEBHOOK_URL")
+	if cfg.Hook.URL != "" {
+		cfg.Hook.Secret = []byte(getenv("STELLAR_WEBHOOK_SECRET"))
+		if err := cfg.Hook.validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return cfg, errors.Join(errs...)
 }
 
 // Configured reports whether at least one notifier is configured.
-func (c Config) Configured() bool { return c.SMTP.Host != "" || c.Slack.WebhookURL != "" }
+func (c Config) Configured() bool {
+	return c.SMTP.Host != "" || c.Slack.WebhookURL != "" || c.Hook.URL != ""
+}
 
 // validate checks the SMTP settings and fills the defaults of TLS and Port.
 func (s *SMTPConfig) validate() error {
@@ -200,7 +211,8 @@ func (s SlackConfig) LogValue() slog.Value { return slog.StringValue(s.String())
 // Integrations returns the configured notifiers, email first, each with
 // the batching the pipeline uses for it: one email per category with all
 // its alerts due (four connections at once), one Slack post per category
-// with up to ten of its alerts. now dates the emails. With neither
+// with up to ten of its alerts, one alert webhook post per alert (two at
+// once). now dates the emails. With neither
 // configured it returns ErrNotConfigured.
 func Integrations(cfg Config, now func() time.Time) ([]Integration, error) {
 	if !cfg.Configured() {
@@ -226,6 +238,13 @@ func Integrations(cfg Config, now func() time.Time) ([]Integration, error) {
 			return nil, err
 		}
 		out = append(out, Integration{Name: ChannelSlack, Notifier: s, Group: ByCategory, Batch: maxSlackAlerts, Parallel: 1})
+	}
+	if cfg.Hook.URL != "" {
+		h, err := NewHook(cfg, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Integration{Name: ChannelWebhook, Notifier: h, Batch: 1, Parallel: 2})
 	}
 	return out, nil
 }
