@@ -23,6 +23,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/devserver"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
+	"github.com/novadynamics/stellar-budget/internal/netlify"
 	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/site"
@@ -254,9 +255,10 @@ and --offline builds from the cache alone.`,
 
 func serveCommand() *cobra.Command {
 	var (
-		flags buildFlags
-		addr  string
-		watch bool
+		flags    buildFlags
+		addr     string
+		watch    bool
+		netlifyF string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -265,6 +267,9 @@ func serveCommand() *cobra.Command {
 and with --watch rebuilds whenever a file under the content or templates
 directory changes and reloads the open pages, the way hugo server does. A
 failed rebuild keeps the last good site and shows the error in the page.
+The site's files carry the headers netlify.toml gives them when deployed
+(its content security policy among them), so a page that breaks under them
+breaks here too.
 
 It stops on Ctrl+C or SIGTERM, and on Linux and macOS also when the process
 that started it exits: killing a "go run ./generator serve" by its PID stops
@@ -291,6 +296,13 @@ the server that go run started, within a second.`,
 				return err
 			}
 			opts := devserver.Options{Dir: flags.opts.OutDir, Addr: addr, Rebuild: rebuild, Log: log}
+			deploy, err := readNetlify(netlifyF, cmd.Flags().Changed("netlify-config"))
+			if err != nil {
+				return err
+			}
+			if deploy != nil {
+				opts.Headers = deploy.HeadersFor
+			}
 			if watch {
 				// Layouts and static assets, not the ECharts build folder
 				// and its node_modules.
@@ -309,7 +321,21 @@ the server that go run started, within a second.`,
 	flags.register(cmd)
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8888", "address to listen on (loopback only)")
 	cmd.Flags().BoolVar(&watch, "watch", false, "rebuild and reload when content or templates change")
+	cmd.Flags().StringVar(&netlifyF, "netlify-config", netlify.FileName, "the deploy's netlify.toml, whose header rules the site is served with")
 	return cmd
+}
+
+// readNetlify reads the deploy configuration at path; a missing file is
+// nil unless it was asked for by name.
+func readNetlify(path string, asked bool) (*netlify.Config, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && !asked {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the deploy configuration: %w", err)
+	}
+	return netlify.Parse(path, data)
 }
 
 func backtestCommand() *cobra.Command {

@@ -67,6 +67,10 @@ type Options struct {
 	Rebuild     func(ctx context.Context) error // rebuilds Dir after a change; nil only reloads
 	Log         *slog.Logger                    // nil discards
 	Debounce    time.Duration                   // quiet time after the last change before rebuilding; DefaultDebounce when 0
+	// Headers gives the headers of the site's files by URL path (the
+	// deploy's header rules, netlify.toml); nil adds none. What is
+	// mounted sets its own, as deployed functions do.
+	Headers func(path string) http.Header
 }
 
 // Server serves one site directory with live reload.

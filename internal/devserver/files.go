@@ -49,6 +49,11 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	// Cleaning a rooted path removes every "..", and os.Root below keeps
 	// symbolic links inside Dir as well.
 	urlPath := path.Clean("/" + r.URL.Path)
+	if s.opts.Headers != nil {
+		for k, v := range s.opts.Headers(urlPath) {
+			w.Header()[k] = v
+		}
+	}
 	name := strings.TrimPrefix(urlPath, "/")
 	if name == "" {
 		name = "."

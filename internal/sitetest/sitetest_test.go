@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/novadynamics/stellar-budget/internal/browser"
+	"github.com/novadynamics/stellar-budget/internal/netlify"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
@@ -116,9 +118,29 @@ func build(ctx context.Context, opts pipeline.BuildOptions) (*site, error) {
 	if !slices.Contains(s.pages, "index.html") {
 		return nil, fmt.Errorf("the built site in %s has no index.html", s.dir)
 	}
-	s.srv = httptest.NewServer(http.FileServer(http.Dir(s.dir)))
+	deploy, err := deployConfig()
+	if err != nil {
+		return nil, err
+	}
+	files := http.FileServer(http.Dir(s.dir))
+	// The site is served with the deployed headers, its content security
+	// policy among them: a page the policy breaks fails every page test.
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		maps.Copy(w.Header(), deploy.HeadersFor(r.URL.Path))
+		files.ServeHTTP(w, r)
+	}))
 	s.took = time.Since(start)
 	return s, nil
+}
+
+// deployConfig is the project's netlify.toml.
+func deployConfig() (*netlify.Config, error) {
+	path := filepath.Join("..", "..", netlify.FileName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return netlify.Parse(path, data)
 }
 
 // demoSite is the demo account's site, built once per test binary.

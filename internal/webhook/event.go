@@ -207,7 +207,7 @@ func DecodeStellar(body []byte) (Event, error) {
 		Key:       "stellar/" + s.Key,
 		Triggered: true,
 		Category:  s.Category,
-		Summary:   fmt.Sprintf("%s alert %s for %s on %s: $%s of $%s", s.Kind, pctText(s.Threshold), s.Category, s.Time, s.Value, s.Budget),
+		Summary:   fmt.Sprintf("%s alert%s for %s on %s: $%s of $%s", s.Kind, pctText(s.Threshold), s.Category, s.Time, s.Value, s.Budget),
 	}, nil
 }
 
@@ -215,5 +215,5 @@ func pctText(p int) string {
 	if p == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d %%", p)
+	return fmt.Sprintf(" at %d %%", p)
 }
