@@ -99,7 +99,7 @@ func Read(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
 	media, _, err := mime.ParseMediaType(ct)
 	if ct == "" || err != nil || media != "application/json" {
-		return nil, Refuse(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type %q is not accepted; send application/json", truncate(ct, 80))
+		return nil, Refuse(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type %q is not accepted; send application/json", Clip(ct, 80))
 	}
 	return body, nil
 }
@@ -143,7 +143,7 @@ func describe(err error) string {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return "unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ")
 	}
-	return truncate(err.Error(), 200)
+	return Clip(err.Error(), 200)
 }
 
 func kindOf(k string) string {
@@ -160,7 +160,8 @@ func kindOf(k string) string {
 	return "a " + k
 }
 
-func truncate(s string, n int) string {
+// Clip shortens s to n bytes for a message, marking the cut.
+func Clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
