@@ -93,9 +93,15 @@ func (t Time) Time() time.Time {
 	return v.UTC()
 }
 
-func (m Money) check() error    { return checkFixed(string(m), 2, "an amount with 2 decimals, e.g. 1234.50") }
-func (q Quantity) check() error { return checkFixed(string(q), 6, "a number with 6 decimals, e.g. 12.500000") }
-func (p Percent) check() error  { return checkFixed(string(p), 1, "a percentage with 1 decimal, e.g. 87.5") }
+func (m Money) check() error {
+	return checkFixed(string(m), 2, "an amount with 2 decimals, e.g. 1234.50")
+}
+func (q Quantity) check() error {
+	return checkFixed(string(q), 6, "a number with 6 decimals, e.g. 12.500000")
+}
+func (p Percent) check() error {
+	return checkFixed(string(p), 1, "a percentage with 1 decimal, e.g. 87.5")
+}
 
 func (p Probability) check() error {
 	if err := checkFixed(string(p), 2, "a probability from 0.00 to 1.00"); err != nil {
