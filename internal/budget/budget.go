@@ -88,10 +88,15 @@ type Category struct {
 	// Group is the Databricks group whose members run the category's work:
 	// `setup` lets it use the category's cluster and budget policies. Empty
 	// when the file names none.
-	Group     string
-	Policy    Policy
-	OnBreach  OnBreach
-	Narrative Narrative
+	Group    string
+	Policy   Policy
+	OnBreach OnBreach
+	// Allowances are owners' monthly allowances in USD, by owner email:
+	// the daily agent run holds an owner listed here to their allowance
+	// instead of their share of the budget by recent spend. Nil when the
+	// file gives none.
+	Allowances map[string]Decimal
+	Narrative  Narrative
 }
 
 // BudgetChange is an earlier monthly budget and the first month it was in

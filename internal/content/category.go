@@ -39,7 +39,7 @@ func parseCategory(file string, data []byte) (parsedCategory, []error) {
 		return c, d.errs
 	}
 	c.Narrative = doc.narrative(file)
-	top, ok := d.parse(doc.yaml, "title", "tag_value", "monthly_budget_usd", "budget_history", "owners", "group", "policy", "on_breach")
+	top, ok := d.parse(doc.yaml, "title", "tag_value", "monthly_budget_usd", "budget_history", "owners", "group", "policy", "on_breach", "allowances")
 	if !ok {
 		return c, d.errs
 	}
@@ -64,6 +64,9 @@ func parseCategory(file string, data []byte) (parsedCategory, []error) {
 	}
 	c.Policy = d.policy(top)
 	c.OnBreach = d.onBreach(top)
+	if n := top.values["allowances"]; n != nil {
+		c.Allowances = d.allowances(n)
+	}
 	return c, d.errs
 }
 
@@ -142,6 +145,41 @@ func (d *decoder) budgetHistory(n *yaml.Node) []budget.BudgetChange {
 			continue
 		}
 		out = append(out, change)
+	}
+	return out
+}
+
+// allowances reads owners' monthly allowances: a mapping from an owner's
+// email address to USD, zero or more in whole cents, each owner once.
+// Whether the owner has spent in the category is the data's business, not
+// the file's: an allowance may come before the first usage.
+func (d *decoder) allowances(n *yaml.Node) map[string]budget.Decimal {
+	const field, example = "allowances", "{first.last@novadynamics.test: 1500}"
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, field, "is %s (want owner email addresses with their monthly USD, e.g. %s)", describe(n), example)
+		return nil
+	}
+	out := map[string]budget.Decimal{}
+	lines := map[string]int{} // owner → the line that first gave them
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := resolve(n.Content[i]), resolve(n.Content[i+1])
+		owner, ok := d.text(key, field, "an owner's email address, e.g. first.last@novadynamics.test")
+		if !ok {
+			continue
+		}
+		name := field + "." + owner
+		if !plausibleEmail(owner) {
+			d.fail(key, name, "%q is not an owner's email address (write it as the data names the owner, e.g. first.last@novadynamics.test)", owner)
+			continue
+		}
+		if first, dup := lines[owner]; dup {
+			d.fail(key, name, "given twice, first on line %d (keep one)", first)
+			continue
+		}
+		lines[owner] = fileLine(key)
+		if usd, ok := d.amount(value, name, false); ok {
+			out[owner] = usd
+		}
 	}
 	return out
 }

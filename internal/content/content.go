@@ -7,6 +7,19 @@
 // their text (quoted or not), never through a float; on_breach.dry_run is
 // true unless set; booleans are only true or false; currency may only be
 // USD; report.md is optional.
+//
+// A category may give owners monthly allowances, which the daily agent run
+// holds them to instead of their share of the budget by the last three
+// months' spend:
+//
+//	allowances:
+//	  mateo.ito@novadynamics.test: 1500
+//	  quinn.tanaka@novadynamics.test: 0
+//
+// Each key is an owner's email address as the data names the owner (a key
+// that is not an email address is an error), each once; each amount is USD
+// per calendar month, zero or more, in whole cents (a negative amount is
+// an error). The allowances need not add up to the budget.
 package content
 
 import (

@@ -227,6 +227,24 @@ func TestLoadErrors(t *testing.T) {
 			telemetryFile, 6, "budget_history[0].until", "unknown field"},
 		{"budget history out of order", replace(telemetryFile, "owners:", "budget_history:\n  - {from: 2025-11, usd: 1}\n  - {from: 2025-11, usd: 2}\nowners:"),
 			telemetryFile, 7, "budget_history[1].from", "2025-11 does not come after 2025-11 (list the months oldest first"},
+		{"allowances not a mapping", replace(telemetryFile, "policy:", "allowances: [ann@novadynamics.test]\npolicy:"),
+			telemetryFile, 6, "allowances", "is a list (want owner email addresses with their monthly USD, e.g. {first.last@novadynamics.test: 1500})"},
+		{"allowance for a name, not an email", replace(telemetryFile, "policy:", "allowances:\n  ann@novadynamics.test: 100\n  mateo.ito: 100\npolicy:"),
+			telemetryFile, 8, "allowances.mateo.ito", `"mateo.ito" is not an owner's email address (write it as the data names the owner`},
+		{"allowance for a display name", replace(telemetryFile, "policy:", "allowances: {\"Ann <ann@novadynamics.test>\": 100}\npolicy:"),
+			telemetryFile, 6, "allowances.Ann <ann@novadynamics.test>", `"Ann <ann@novadynamics.test>" is not an owner's email address`},
+		{"allowance key not text", replace(telemetryFile, "policy:", "allowances: {[a, b]: 100}\npolicy:"),
+			telemetryFile, 6, "allowances", "is a list (want an owner's email address"},
+		{"negative allowance", replace(telemetryFile, "policy:", "allowances:\n  ann@novadynamics.test: -5\npolicy:"),
+			telemetryFile, 7, "allowances.ann@novadynamics.test", "-5 is negative (want an amount in USD of 0 or more, e.g. 1500)"},
+		{"allowance not a number", replace(telemetryFile, "policy:", "allowances:\n  ann@novadynamics.test: lots\npolicy:"),
+			telemetryFile, 7, "allowances.ann@novadynamics.test", `"lots" is not a number (want an amount in USD of 0 or more`},
+		{"allowance missing", replace(telemetryFile, "policy:", "allowances:\n  ann@novadynamics.test:\npolicy:"),
+			telemetryFile, 7, "allowances.ann@novadynamics.test", "is empty (want an amount in USD of 0 or more"},
+		{"allowance with more than 2 decimals", replace(telemetryFile, "policy:", "allowances:\n  ann@novadynamics.test: 10.005\npolicy:"),
+			telemetryFile, 7, "allowances.ann@novadynamics.test", "10.005 has more than 2 decimal places"},
+		{"allowance given twice", replace(telemetryFile, "policy:", "allowances:\n  ann@novadynamics.test: 10\n  ann@novadynamics.test: 20\npolicy:"),
+			telemetryFile, 8, "allowances.ann@novadynamics.test", "given twice, first on line 7 (keep one)"},
 		{"status probability out of range", replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstatus: {watch_probability: 1.5}\n"),
 			"_index.md", 3, "status.watch_probability", `"1.5" is out of range (want a probability from 0 to 1`},
 		{"status watch above projected over", replace("_index.md", "title: Stellar Budget\n", "title: Stellar Budget\nstatus: {projected_over_probability: 0.3, watch_probability: 0.4}\n"),
@@ -503,6 +521,40 @@ func TestLoadBudgetHistory(t *testing.T) {
 	}
 	if div.Status != (budget.StatusRules{ProjectedOver: 0.6, Watch: 0.2}) {
 		t.Errorf("status rules = %+v, want projected over 0.6 and the default watch", div.Status)
+	}
+}
+
+func TestLoadAllowances(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(t *testing.T, files map[string]string)
+		want map[string]string // nil: none given
+	}{
+		{"absent", func(*testing.T, map[string]string) {}, nil},
+		{"block", replace(telemetryFile, "policy:", "allowances:\n  ann@novadynamics.test: 1500.25\n  bob@novadynamics.test: \"0\"\npolicy:"),
+			map[string]string{"ann@novadynamics.test": "1500.25", "bob@novadynamics.test": "0"}},
+		{"flow", replace(telemetryFile, "policy:", "allowances: {ann@novadynamics.test: 0.1}\npolicy:"),
+			map[string]string{"ann@novadynamics.test": "0.1"}},
+		{"empty", replace(telemetryFile, "policy:", "allowances: {}\npolicy:"), map[string]string{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files := validTree()
+			tc.edit(t, files)
+			div, err := Load(writeTree(t, files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := div.Categories[0].Allowances
+			if (got == nil) != (tc.want == nil) || len(got) != len(tc.want) {
+				t.Fatalf("allowances %v, want %v", got, tc.want)
+			}
+			for owner, usd := range tc.want {
+				if v, ok := got[owner]; !ok || v.Cmp(budget.MustDecimal(usd)) != 0 {
+					t.Errorf("%s: %s (given %v), want %s exactly", owner, v, ok, usd)
+				}
+			}
+		})
 	}
 }
 

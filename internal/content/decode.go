@@ -172,10 +172,19 @@ func (d *decoder) boolean(n *yaml.Node, field string) (bool, bool) {
 	return false, false
 }
 
-// money parses the scalar's text exactly into a Decimal: going through a
-// float would turn 0.1 into 0.1000000000000000055511151231257827.
+// money parses a budget: a positive amount (see amount).
 func (d *decoder) money(n *yaml.Node, field string) (budget.Decimal, bool) {
-	const want = "want a positive amount in USD, e.g. 4200"
+	return d.amount(n, field, true)
+}
+
+// amount parses the scalar's text exactly into a Decimal, in whole cents,
+// positive or, unless positive is set, zero: going through a float would
+// turn 0.1 into 0.1000000000000000055511151231257827.
+func (d *decoder) amount(n *yaml.Node, field string, positive bool) (budget.Decimal, bool) {
+	want := "want a positive amount in USD, e.g. 4200"
+	if !positive {
+		want = "want an amount in USD of 0 or more, e.g. 1500"
+	}
 	if !isValue(n) {
 		d.fail(n, field, "is %s (%s)", describe(n), want)
 		return budget.Decimal{}, false
@@ -185,8 +194,12 @@ func (d *decoder) money(n *yaml.Node, field string) (budget.Decimal, bool) {
 		d.fail(n, field, "%v (%s)", err, want)
 		return budget.Decimal{}, false
 	}
-	if v.Sign() <= 0 {
+	switch {
+	case positive && v.Sign() <= 0:
 		d.fail(n, field, "%s is not positive (%s)", v, want)
+		return budget.Decimal{}, false
+	case v.Sign() < 0:
+		d.fail(n, field, "%s is negative (%s)", v, want)
 		return budget.Decimal{}, false
 	}
 	if v.Round(2).Cmp(v) != 0 {

@@ -24,6 +24,8 @@ var fuzzSeeds = []string{
 	"no front matter\n---\n",
 	"---\ntitle: x\n---\r\nbody\r",
 	"---\nmonthly_budget_usd: &b 4200.5\nowners: [*b]\n---\n",
+	strings.Replace(validCategory, "policy:", "group: sad-x\nbudget_history: [{from: 2025-11, usd: 3800}]\nallowances: {ann@novadynamics.test: 1500, bob@novadynamics.test: 0}\npolicy:", 1),
+	strings.Replace(validCategory, "policy:", "budget_history: []\nallowances: {}\npolicy:", 1),
 }
 
 func FuzzSplitFrontMatter(f *testing.F) {
@@ -105,6 +107,11 @@ func checkCategory(t *testing.T, c budget.Category) {
 	case !slices.Contains([]string{budget.ActionNotify, budget.ActionScaleDown, budget.ActionTerminate}, c.OnBreach.Action):
 		t.Fatalf("action %q", c.OnBreach.Action)
 	}
+	for owner, usd := range c.Allowances {
+		if !plausibleEmail(owner) || usd.Sign() < 0 || usd.Round(2) != usd {
+			t.Fatalf("allowance %q: %s", owner, usd)
+		}
+	}
 }
 
 // renderCategory writes c as a category file.
@@ -114,22 +121,46 @@ func renderCategory(t *testing.T, c budget.Category) []byte {
 		MaxWorkers             int      `yaml:"max_workers"`
 		AutoterminationMinutes int      `yaml:"autotermination_minutes"`
 		NodeTypes              []string `yaml:"node_types"`
+		AllowAllPurpose        bool     `yaml:"allow_all_purpose"`
+	}
+	type change struct {
+		From string `yaml:"from"`
+		USD  string `yaml:"usd"`
+	}
+	// Pointers, so that an empty list or mapping is written as one: it
+	// reads back empty, not absent.
+	var history *[]change
+	if c.BudgetHistory != nil {
+		history = &[]change{}
+		for _, h := range c.BudgetHistory {
+			*history = append(*history, change{h.From.Format(monthLayout), h.USD.String()})
+		}
+	}
+	var allowances *map[string]string
+	if c.Allowances != nil {
+		allowances = &map[string]string{}
+		for owner, usd := range c.Allowances {
+			(*allowances)[owner] = usd.String()
+		}
 	}
 	type onBreach struct {
 		Action string `yaml:"action"`
 		DryRun bool   `yaml:"dry_run"`
 	}
 	fm, err := yaml.Marshal(struct {
-		Title    string   `yaml:"title"`
-		TagValue string   `yaml:"tag_value"`
-		Budget   string   `yaml:"monthly_budget_usd"`
-		Owners   []string `yaml:"owners"`
-		Policy   policy   `yaml:"policy"`
-		OnBreach onBreach `yaml:"on_breach"`
+		Title      string             `yaml:"title"`
+		TagValue   string             `yaml:"tag_value"`
+		Budget     string             `yaml:"monthly_budget_usd"`
+		History    *[]change          `yaml:"budget_history,omitempty"`
+		Owners     []string           `yaml:"owners"`
+		Group      string             `yaml:"group,omitempty"`
+		Policy     policy             `yaml:"policy"`
+		OnBreach   onBreach           `yaml:"on_breach"`
+		Allowances *map[string]string `yaml:"allowances,omitempty"`
 	}{
-		c.Title, c.TagValue, c.MonthlyBudget.String(), c.Owners,
-		policy{c.Policy.MaxWorkers, c.Policy.AutoterminationMinutes, c.Policy.NodeTypes},
-		onBreach{c.OnBreach.Action, c.OnBreach.DryRun},
+		c.Title, c.TagValue, c.MonthlyBudget.String(), history, c.Owners, c.Group,
+		policy{c.Policy.MaxWorkers, c.Policy.AutoterminationMinutes, c.Policy.NodeTypes, c.Policy.AllowAllPurpose},
+		onBreach{c.OnBreach.Action, c.OnBreach.DryRun}, allowances,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -147,7 +147,9 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		ReportNarrative: div.Report,
 	}
 	for _, c := range div.Categories {
-		r.Categories = append(r.Categories, buildCategory(c, byCat[c.TagValue], daily[c.TagValue], alloc.of(c.TagValue, p.month), p, div.Thresholds, div.Status))
+		cat := buildCategory(c, byCat[c.TagValue], daily[c.TagValue], alloc.of(c.TagValue, p.month), p, div.Thresholds, div.Status)
+		cat.RecentOwners = recentOwners(alloc, c.TagValue, p)
+		r.Categories = append(r.Categories, cat)
 	}
 	r.Unattributed = unattributedOf(alloc, daily[budget.Unattributed], p)
 	r.TagTypos = tagTypos(r.Categories, byCat, r.Unattributed.UnknownValues)
@@ -157,6 +159,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	r.Totals.Forecast = monthForecast(division, p, r.Totals.Budget)
 	r.Totals.ProjectedUtilization = percentOf(r.Totals.Forecast.Value, r.Totals.Budget)
 	r.Owners = ownerOutlooks(all, p)
+	r.Clusters = clusterRates(all, p)
 	alloc.ownersMonthToDate(r.Owners, p.month)
 	r.ForecastQuality = forecastQuality(r.Categories, daily, division, p)
 	r.Tables = buildTables(r.Categories, alloc, daily, order, p, div.Thresholds)

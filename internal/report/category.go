@@ -67,6 +67,14 @@ type Category struct {
 	// Workloads break this month down by workload type, each with its top
 	// workloads (see workloadGroups).
 	Workloads []WorkloadGroup
+	// Allowances are the monthly allowances content/ gives owners, by
+	// owner; nil when it gives none.
+	Allowances map[string]budget.Decimal
+	// Series is the category's recent spend day by day (see Series).
+	Series Series
+	// RecentOwners are every owner's spend in the category over the three
+	// calendar months before the as-of month (see recentOwners).
+	RecentOwners []OwnerLine
 }
 
 // BudgetFor returns the category's budget in force in month (its first
@@ -138,6 +146,8 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, m
 		OnBreach:  c.OnBreach,
 		Narrative: c.Narrative,
 
+		Allowances: c.Allowances,
+
 		BudgetHistory: len(c.BudgetHistory) > 0,
 		config:        budget.Category{MonthlyBudget: c.MonthlyBudget, BudgetHistory: c.BudgetHistory},
 		month:         p.month,
@@ -164,6 +174,7 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, m
 	out.Workloads = workloadGroups(month, out.MonthToDate)
 	out.RecentDays = series(daily, p.asOf.AddDate(0, 0, -(RecentDays-1)), p.asOf)
 	out.MonthDays = series(daily, p.month, p.asOf)
+	out.Series = p.seriesOf(daily)
 	out.History = history(daily.Months(), p, out.BudgetFor, thresholds)
 	out.Unpriced = unpricedOf(facts, p)
 	return out

@@ -30,6 +30,9 @@ type OwnerOutlook struct {
 	// Burn is the spend predicted over the BurnDays days after the last
 	// whole data day (a partial last day is the first of them), with its 80 % interval.
 	Burn Forecast
+	// Series is the owner's recent spend day by day across the division
+	// (see Series), rounded on its own as every bucket's days are.
+	Series Series
 }
 
 // fromResult turns a model result into a Forecast. The point forecast is
@@ -144,6 +147,7 @@ func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
 		o.Forecast = fromResult(model.monthEnd(math.Inf(1)))
 		o.Forecast.ProbabilityOverBudget = 0 // owners have no budget
 		o.Burn = fromResult(model.Burn(BurnDays))
+		o.Series = p.seriesOf(days)
 		out = append(out, o)
 	}
 	slices.SortFunc(out, func(a, b OwnerOutlook) int {

@@ -56,6 +56,15 @@
 //     month takes that day pro rata to the hours the data holds.
 //  9. A category without a single fact, beside an unknown tag value a few
 //     edits from its tag_value that carries spend, is a TagTypo.
+//  10. What the serverless functions read instead of the facts (see
+//     recent.go): each category's and owner's recent days (Series: the
+//     bucket's rounded days, through the last data day with its partial
+//     day flagged, reaching back over the three calendar months before the
+//     as-of month and at least SeriesDays), each category's owners over
+//     those three months (from their allocations, like cost_by_owner.csv),
+//     and the clusters used in the last ClusterDays complete days, rated
+//     on the last of them they were used: that day's DBUs and list cost
+//     over 24 hours.
 package report
 
 import (
@@ -124,6 +133,9 @@ type Report struct {
 	// Owners are every owner's month-end and 30-day burn forecasts,
 	// month to date descending.
 	Owners []OwnerOutlook
+	// Clusters are the clusters with usage in the last ClusterDays
+	// complete days, with what they cost an hour, costliest first.
+	Clusters []ClusterRate
 	// ForecastQuality is the rolling-origin backtest of the forecasting
 	// model on this data: how far its month-end forecasts from days 5, 10
 	// and 20 were off, against the baselines, and how often the intervals

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/novadynamics/stellar-budget/internal/report"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 )
 
 // layoutCompliance is the compliance page's layout: resource compliance
@@ -27,26 +28,13 @@ func renderCompliance(layouts *layouts, r *report.Report, opts Options) error {
 	return nil
 }
 
-// SnapshotCompliance is the compliance page's headline in snapshot.json.
+// snapshotCompliance is the compliance page's headline in snapshot.json.
 // A part the build did not read is null.
-type SnapshotCompliance struct {
-	CompliancePct  *string `json:"compliance_pct"`   // resources that comply, 1 decimal
-	TargetPct      *string `json:"target_pct"`       // what they are measured against
-	TaggedSpendPct *string `json:"tagged_spend_pct"` // last month's spend correctly tagged
-	TaggedMonth    string  `json:"tagged_spend_month"`
-	Findings       *int    `json:"findings"` // rules broken, one per resource and rule
-	Drifted        *int    `json:"drifted"`  // budgets and policies that differ from content/
-	AuditHead      string  `json:"audit_head"`
-	// AuditVerified is true when the setup audit log's chain verified;
-	// false without a log or when it is broken (audit_head is then "").
-	AuditVerified bool `json:"audit_verified"`
-}
-
-func snapshotCompliance(g *report.Governance) *SnapshotCompliance {
+func snapshotCompliance(g *report.Governance) *snapshot.Compliance {
 	if g == nil {
 		return nil
 	}
-	s := &SnapshotCompliance{
+	s := &snapshot.Compliance{
 		TaggedSpendPct: optionalPct(g.TaggedSpend.Share),
 		TaggedMonth:    g.TaggedSpend.Month.Format("2006-01"),
 	}

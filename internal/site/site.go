@@ -98,7 +98,7 @@ func Render(r *report.Report, opts Options) error {
 		return err
 	}
 	if err := writeSnapshot(opts.Dir, r, opts.Now); err != nil {
-		return fmt.Errorf("render: %w", err)
+		return err
 	}
 	if err := copyStatic(opts.Templates, opts.Dir); err != nil {
 		return fmt.Errorf("render: %w", err)

@@ -2,9 +2,9 @@ package site
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/report"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
 
@@ -343,14 +344,24 @@ func findRow(rows [][]string, cell string) []string {
 }
 
 func TestSnapshot(t *testing.T) {
-	dir := renderSite(t)
-	raw := readFile(t, filepath.Join(dir, "data", "snapshot.json"))
-	if !strings.HasSuffix(raw, "}\n") {
+	r := testReport(t)
+	r.Categories[0].Allowances = map[string]budget.Decimal{"ann@example.com": budget.MustDecimal("15000"), "zed@example.com": {}}
+	r.Clusters = []report.ClusterRate{{
+		ID: "0301-000000-abc", Workspace: "42", Category: "ALPHA", Owner: "ann@example.com", SKUs: []string{"PREMIUM_ALL_PURPOSE_COMPUTE"},
+		RatedOn: asOf.AddDate(0, 0, -1), DBUs: budget.MustDecimal("1"), Cost: budget.MustDecimal("0.55"), Priced: true, LastUsage: asOf,
+	}}
+	dir := t.TempDir()
+	if err := Render(r, Options{Templates: sitetemplates.FS, Dir: dir, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "data", "snapshot.json")
+	if raw := readFile(t, path); !strings.HasSuffix(raw, "}\n") {
 		t.Errorf("snapshot.json does not end in a newline")
 	}
-	var s Snapshot
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		t.Fatalf("parse snapshot.json: %v", err)
+	// Read as the functions read it: every value in its documented form.
+	s, err := snapshot.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if s.SchemaVersion != 1 || s.AsOf != "2026-03-10" || s.GeneratedAt != "2026-03-10T06:45:00Z" {
 		t.Errorf("header = %d %s %s", s.SchemaVersion, s.AsOf, s.GeneratedAt)
@@ -361,11 +372,11 @@ func TestSnapshot(t *testing.T) {
 	if s.DataThrough != "2026-03-06T00:00:00Z" || s.DaysBehind != 5 || !s.DataBehind {
 		t.Errorf("data through %q, %d days behind (%v); want 2026-03-06T00:00:00Z, 5, true", s.DataThrough, s.DaysBehind, s.DataBehind)
 	}
-	sum := budget.MustDecimal(s.Unattributed.Untagged).Add(budget.MustDecimal(s.Unattributed.UnknownValue))
+	sum := s.Unattributed.Untagged.Decimal().Add(s.Unattributed.UnknownValue.Decimal())
 	for _, c := range s.Categories {
-		sum = sum.Add(budget.MustDecimal(c.MonthToDate))
+		sum = sum.Add(c.MonthToDate.Decimal())
 	}
-	if sum.Cents() != s.Totals.MonthToDate {
+	if snapshot.USD(sum) != s.Totals.MonthToDate {
 		t.Errorf("categories + unattributed = %s, total %s", sum.Cents(), s.Totals.MonthToDate)
 	}
 	alpha := s.Categories[0]
@@ -376,8 +387,45 @@ func TestSnapshot(t *testing.T) {
 	if len(s.Unattributed.UnknownValues) != 1 || s.Unattributed.UnknownValues[0].Value != hostileTag {
 		t.Errorf("unknown values = %+v", s.Unattributed.UnknownValues)
 	}
-	if len(s.Unpriced) != 1 || s.Unpriced[0] != (SnapshotSKU{SKU: "@NEW_SKU", DBUs: "3.250000"}) {
+	if len(s.Unpriced) != 1 || s.Unpriced[0] != (snapshot.SKU{SKU: "@NEW_SKU", DBUs: "3.250000"}) {
 		t.Errorf("unpriced = %+v", s.Unpriced)
+	}
+
+	if !reflect.DeepEqual(alpha.Allowances, map[string]snapshot.Money{"ann@example.com": "15000.00", "zed@example.com": "0.00"}) ||
+		s.Categories[1].Allowances == nil || len(s.Categories[1].Allowances) != 0 {
+		t.Errorf("allowances = %v and %v, want alpha's and an empty one", alpha.Allowances, s.Categories[1].Allowances)
+	}
+	if !reflect.DeepEqual(alpha.RecentOwners, []snapshot.OwnerSpend{{Owner: "ann@example.com", Cost: "100.00"}}) {
+		t.Errorf("alpha's owners of the last three months = %v, want ann's February", alpha.RecentOwners)
+	}
+	// The series are the report's days, formatted: through the last data
+	// day (the data is behind), from the first usage.
+	for i, c := range r.Categories {
+		days := s.Categories[i].Daily.Days
+		if len(days) != len(c.Series.Days) || s.Categories[i].Daily.LastDayPartial {
+			t.Fatalf("%s: %d days (partial %v), want %d", c.Slug, len(days), s.Categories[i].Daily.LastDayPartial, len(c.Series.Days))
+		}
+		for j, d := range c.Series.Days {
+			if days[j] != (snapshot.Day{Date: snapshot.DateOf(d.Date), Cost: snapshot.USD(d.Cost)}) {
+				t.Errorf("%s day %d: %v, want %s %s", c.Slug, j, days[j], d.Date.Format(time.DateOnly), d.Cost)
+			}
+		}
+	}
+	if days := alpha.Daily.Days; days[0] != (snapshot.Day{Date: "2026-02-15", Cost: "100.00"}) || days[len(days)-1] != (snapshot.Day{Date: "2026-03-05", Cost: "0.00"}) {
+		t.Errorf("alpha's days run %v..%v, want from its first usage to the last data day", days[0], days[len(days)-1])
+	}
+	if o, ok := s.Owner("ann@example.com"); !ok || len(o.Daily.Days) != len(alpha.Daily.Days) || o.Daily.Days[14].Cost != "12345.67" {
+		t.Errorf("ann's outlook %+v", o)
+	}
+	want := []snapshot.Cluster{{ID: "0301-000000-abc", Workspace: "42", Category: "ALPHA", Owner: "ann@example.com", SKUs: []string{"PREMIUM_ALL_PURPOSE_COMPUTE"},
+		RatedOn: "2026-03-09", DBUsPerHour: "0.041667", USDPerHour: "0.022917", Priced: true, LastUsageDate: "2026-03-10"}}
+	if !reflect.DeepEqual(s.Clusters, want) {
+		t.Errorf("clusters = %+v\nwant %+v", s.Clusters, want)
+	}
+	// The window and the rule the snapshot documents are the report's.
+	if report.SeriesDays != snapshot.MinSeriesDays || report.ClusterDays != snapshot.ClusterDays {
+		t.Errorf("series of %d days and clusters of %d in the report; the snapshot documents %d and %d",
+			report.SeriesDays, report.ClusterDays, snapshot.MinSeriesDays, snapshot.ClusterDays)
 	}
 }
 
