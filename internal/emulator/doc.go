@@ -103,6 +103,37 @@
 //	GET|PATCH|DELETE /api/2.1/accounts/{account_id}/budget-policies/{id}
 //	GET|PUT       /api/2.0/preview/accounts/{account_id}/access-control/rule-sets
 //
+// Clusters (workspace_clusters.go) hold to the Clusters API's rules as
+// documented: resize takes num_workers or autoscale, not both, and an
+// autoscale range needs 0 <= min_workers < max_workers; num_workers makes
+// an autoscaling cluster fixed-size. Only a RUNNING cluster is resized
+// (any other state, RESIZING included, is 400 INVALID_STATE "Cluster ... is
+// in unexpected state Terminated."); it is RESIZING, showing the size
+// asked for, until it settles RUNNING a second later (transitionTime).
+// Edit takes a RUNNING (it restarts) or TERMINATED cluster, never a job's
+// or a pipeline's. Delete terminates a cluster in any live state
+// (TERMINATING, then TERMINATED with reason USER_REQUEST); on a
+// terminating or terminated cluster it is a no-op. An unknown cluster id
+// is 400 INVALID_PARAMETER_VALUE "Cluster ... does not exist", which the
+// SDK maps to ErrResourceDoesNotExist on get only. A policy's worker and
+// tag rules hold on edit and resize. The seeded workspace
+// (seed_workspace.go) has clusters of several categories, RUNNING and
+// TERMINATED, fixed-size and autoscaling, all-purpose, job and pipeline
+// ones, rule-breakers, and one tagged StellarBudget=exempt, for breach
+// actions to act on or leave alone.
+//
+// What the clusters still do not do, against a real workspace: create,
+// start, restart, pin and permanent-delete are not served, nor cluster
+// events or permissions (any token may resize or terminate any cluster,
+// where the service needs CAN_MANAGE or CAN_RESTART); a resize is
+// accepted on a job's or a pipeline's cluster, which the service may
+// refuse or the pipeline undo; workers never fail to arrive (no cloud
+// capacity errors, no spark_info), and num_workers of an autoscaling
+// cluster stays 0 rather than showing its current workers; job and
+// pipeline clusters do not start and end with runs: they keep their
+// seeded state until resized or terminated; terminated clusters are kept
+// forever, not for 30 days.
+//
 // # Faults
 //
 // Faults are set at start (Options.Faults; the command's flags) and at run

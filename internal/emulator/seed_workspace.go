@@ -38,10 +38,18 @@ import (
 //     workers (-bigdata), a node type outside the category's list
 //     (-gpu-trial), Environment STAGING and no Owner (-staging), spread
 //     over the categories allowed all-purpose compute; interactive
-//     clusters (-adhoc) in the first two categories that are not; jobs
+//     clusters (-adhoc, RUNNING) in the first two categories that are not; jobs
 //     without tags or policy, with too many workers, with a disallowed
 //     node type, and one running on an all-purpose cluster; pipelines
-//     with an untagged cluster without policy and with too many workers.
+//     with an untagged cluster without policy and with too many workers;
+//   - one cluster no budget action may touch: a compliant, RUNNING,
+//     autoscaling all-purpose cluster tagged StellarBudget=exempt
+//     (-mission-critical) in the first category allowed all-purpose
+//     compute.
+//
+// So a breach action finds, in most categories, clusters of each kind to
+// act on or to leave: RUNNING and TERMINATED, fixed-size and autoscaling,
+// all-purpose, job and pipeline clusters, and the exempt one.
 //
 // A category may have all-purpose compute when its policy allows it; when
 // no category of the division says so (content without
@@ -131,6 +139,7 @@ func (s *Server) seedWorkspace() error {
 		sd.category(i)
 	}
 	sd.breakers()
+	sd.exempt()
 	if sd.err != nil {
 		return fmt.Errorf("seed workspace: %w", sd.err)
 	}
@@ -565,12 +574,8 @@ func (sd *seeder) breakers() {
 		}
 		node, maxWorkers, autoterm := limits(c)
 		owner := sd.owner(c, 1)
-		state := compute.StateRunning
-		if adhoc != "" {
-			state = compute.StateTerminated
-		}
 		id := sd.cluster(clusterSeed{key: slugOf(c) + "/adhoc", name: slugOf(c) + "-adhoc", source: compute.ClusterSourceUi,
-			state: state, owner: owner, tags: tags(c, "DEV", owner), policyID: sd.allPurposePolicy, nodeType: node,
+			state: compute.StateRunning, owner: owner, tags: tags(c, "DEV", owner), policyID: sd.allPurposePolicy, nodeType: node,
 			workers: min(2, maxWorkers), autoterm: autoterm})
 		if adhoc != "" {
 			break
@@ -618,4 +623,24 @@ func (sd *seeder) breakers() {
 		sd.pipeline(slugOf(c)+"/backfill-dlt", c.Title+" backfill pipeline", owner, c,
 			pipelineCluster(node, maxWorkers+12, tags(c, "PROD", owner), sd.pipelinePolicy), false)
 	}
+}
+
+// exempt adds the cluster tagged StellarBudget=exempt to the first
+// category allowed all-purpose compute (the first category when none is):
+// it breaks no rule, so only the exemption keeps the budget's actions off
+// it.
+func (sd *seeder) exempt() {
+	if len(sd.cats) == 0 {
+		return
+	}
+	c := sd.cats[0]
+	if len(sd.allowed) > 0 {
+		c = sd.cats[sd.allowed[0]]
+	}
+	node, maxWorkers, autoterm := limits(c)
+	owner := sd.owner(c, 0)
+	sd.cluster(clusterSeed{key: slugOf(c) + "/exempt", name: slugOf(c) + "-mission-critical", source: compute.ClusterSourceUi,
+		state: compute.StateRunning, owner: owner, tags: with(tags(c, "PROD", owner), budget.ExemptTagKey, budget.ExemptTagValue),
+		policyID: sd.allPurposePolicy, nodeType: node, autoscale: &compute.AutoScale{MinWorkers: 2, MaxWorkers: max(3, min(6, maxWorkers))},
+		autoterm: autoterm})
 }

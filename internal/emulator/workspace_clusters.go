@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"net/http"
 	"slices"
@@ -194,7 +195,7 @@ func (s *Server) editCluster(w http.ResponseWriter, r *http.Request) {
 		missingField(w, "spark_version")
 		return
 	}
-	if msg := checkSize(req.NumWorkers, req.Autoscale, req.AutoterminationMinutes); msg != "" {
+	if msg := checkSize(sizeOf(req.NumWorkers, req.ForceSendFields, req.Autoscale), req.AutoterminationMinutes); msg != "" {
 		invalid(w, "%s", msg)
 		return
 	}
@@ -258,14 +259,31 @@ func (s *Server) editCluster(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct{}{})
 }
 
-// checkSize validates worker counts and autotermination as the real
-// service does.
-func checkSize(numWorkers int, autoscale *compute.AutoScale, autoterminationMinutes int) string {
-	switch {
-	case numWorkers < 0:
+// size is a request's num_workers, whether it was sent, and its autoscale.
+type size struct {
+	numWorkers int
+	sent       bool // num_workers was in the request, even as 0
+	autoscale  *compute.AutoScale
+}
+
+// sizeOf reads the size fields of a request: the SDK types record a
+// num_workers of 0 sent explicitly in ForceSendFields.
+func sizeOf(numWorkers int, force []string, autoscale *compute.AutoScale) size {
+	return size{numWorkers: numWorkers, sent: numWorkers != 0 || slices.Contains(force, "NumWorkers"), autoscale: autoscale}
+}
+
+// checkSize validates worker counts and autotermination as the Clusters
+// API documents them: num_workers and autoscale are one or the other,
+// and an autoscale range needs max_workers strictly greater than
+// min_workers.
+func checkSize(sz size, autoterminationMinutes int) string {
+	switch a := sz.autoscale; {
+	case sz.sent && a != nil:
+		return "Only one of num_workers or autoscale may be specified"
+	case sz.numWorkers < 0:
 		return "num_workers must be at least 0"
-	case autoscale != nil && (autoscale.MinWorkers < 0 || autoscale.MaxWorkers < 1 || autoscale.MinWorkers > autoscale.MaxWorkers):
-		return "autoscale needs 0 <= min_workers <= max_workers and max_workers >= 1"
+	case a != nil && (a.MinWorkers < 0 || a.MaxWorkers <= a.MinWorkers):
+		return fmt.Sprintf("autoscale needs 0 <= min_workers < max_workers, got min_workers %d and max_workers %d", a.MinWorkers, a.MaxWorkers)
 	case autoterminationMinutes != 0 && (autoterminationMinutes < 10 || autoterminationMinutes > 10000):
 		return "autotermination_minutes must be 0 (never) or between 10 and 10000"
 	}
@@ -273,8 +291,13 @@ func checkSize(numWorkers int, autoscale *compute.AutoScale, autoterminationMinu
 }
 
 // resizeCluster answers POST /api/2.1/clusters/resize: num_workers or
-// autoscale, only while the cluster is RUNNING (anything else is
-// INVALID_STATE, as on the real service); within the cluster's policy.
+// autoscale (not both), only while the cluster is RUNNING (anything else,
+// RESIZING included, is INVALID_STATE, as on the real service); within
+// the cluster's policy. num_workers makes an autoscaling cluster a
+// fixed-size one, autoscale a fixed-size one autoscaling. The cluster is
+// RESIZING, with its new size already in its details (the API shows the
+// size asked for, not the workers up so far), and RUNNING again after
+// transitionTime.
 func (s *Server) resizeCluster(w http.ResponseWriter, r *http.Request) {
 	var req compute.ResizeCluster
 	if !readJSON(w, r, &req) {
@@ -284,11 +307,12 @@ func (s *Server) resizeCluster(w http.ResponseWriter, r *http.Request) {
 		missingField(w, "cluster_id")
 		return
 	}
-	if req.Autoscale == nil && !slices.Contains(req.ForceSendFields, "NumWorkers") && req.NumWorkers == 0 {
+	sz := sizeOf(req.NumWorkers, req.ForceSendFields, req.Autoscale)
+	if !sz.sent && sz.autoscale == nil {
 		invalid(w, "Either num_workers or autoscale must be specified")
 		return
 	}
-	if msg := checkSize(req.NumWorkers, req.Autoscale, 0); msg != "" {
+	if msg := checkSize(sz, 0); msg != "" {
 		invalid(w, "%s", msg)
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/apierr"
 	"github.com/databricks/databricks-sdk-go/service/billing"
+
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 )
 
 // ConnectOptions name the SDK configuration profiles of the account and
@@ -22,19 +24,16 @@ type ConnectOptions struct {
 	WorkspaceProfile string
 }
 
-// Connect builds the account and workspace clients with the SDK's own
-// configuration loading. Its errors are one line each and say what to
-// set.
+// Connect builds the account and workspace clients (internal/dbclient).
+// Its errors are one line each and say what to set.
 func Connect(opts ConnectOptions) (Clients, error) {
-	acfg := &databricks.Config{Profile: opts.AccountProfile}
-	a, err := databricks.NewAccountClient(acfg)
+	a, err := dbclient.Account(dbclient.Options{Profile: opts.AccountProfile})
 	if err != nil {
-		return Clients{}, accountConfigError(acfg, err)
+		return Clients{}, err
 	}
-	wcfg := &databricks.Config{Profile: opts.WorkspaceProfile}
-	w, err := databricks.NewWorkspaceClient(wcfg)
+	w, err := dbclient.Workspace(dbclient.Options{Profile: opts.WorkspaceProfile})
 	if err != nil {
-		return Clients{}, workspaceConfigError(err)
+		return Clients{}, err
 	}
 	return ClientsFrom(a, w), nil
 }
@@ -49,26 +48,6 @@ func ClientsFrom(a *databricks.AccountClient, w *databricks.WorkspaceClient) Cli
 		ClusterPolicies: w.ClusterPolicies,
 		CurrentUser:     w.CurrentUser,
 	}
-}
-
-func accountConfigError(cfg *databricks.Config, err error) error {
-	if !errors.Is(err, databricks.ErrNotAccountClient) {
-		return fmt.Errorf("account configuration: %w", oneLine(err))
-	}
-	if cfg.AccountID == "" {
-		return fmt.Errorf("account configuration: no account id (set DATABRICKS_ACCOUNT_ID, or account_id in the profile given with --account-profile): %w", err)
-	}
-	return fmt.Errorf("account configuration: host %q is a workspace host (the account API is at https://accounts.cloud.databricks.com; a unified host needs DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST=true): %w", cfg.Host, err)
-}
-
-func workspaceConfigError(err error) error {
-	switch {
-	case errors.Is(err, databricks.ErrWorkspaceIDRequired):
-		return fmt.Errorf("workspace configuration: no workspace id (a unified host needs DATABRICKS_WORKSPACE_ID, or workspace_id in the profile): %w", err)
-	case errors.Is(err, databricks.ErrNotWorkspaceClient):
-		return fmt.Errorf("workspace configuration: the host is an account host (give --workspace-profile naming a workspace): %w", err)
-	}
-	return fmt.Errorf("workspace configuration: %w", oneLine(err))
 }
 
 // Preflight checks that both sides answer and accept the credentials
