@@ -1,0 +1,208 @@
+package copilot
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"net/http"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/forecast"
+	"github.com/novadynamics/stellar-budget/internal/gate"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
+)
+
+// ClusterReader reads a cluster's current size for a what-if.
+type ClusterReader interface {
+	Get(ctx context.Context, id string) (budget.Cluster, error)
+}
+
+// Prediction is predict_cost's answer. Money is USD with 2 decimals.
+type Prediction struct {
+	// AsOf is the as-of date of the data used, DataThrough the last usage
+	// time it holds (RFC 3339), so a caller knows how fresh the answer is.
+	AsOf        string `json:"as_of"`
+	DataThrough string `json:"data_through"`
+	Subject     string `json:"subject"` // the owner's email or the category's tag_value
+	Kind        string `json:"kind"`    // owner or category
+	Month       string `json:"month"`   // the month the month end is of, YYYY-MM
+	HorizonDays int    `json:"horizon_days"`
+
+	MonthToDate  string  `json:"mtd_usd"`
+	MonthEnd     string  `json:"month_end_usd"`
+	MonthEndLow  string  `json:"month_end_low_usd"` // 80 %
+	MonthEndHigh string  `json:"month_end_high_usd"`
+	Budget       *string `json:"budget_usd,omitempty"` // a category's budget this month
+	Horizon      string  `json:"horizon_usd"`          // the next horizon_days days
+	HorizonLow   string  `json:"horizon_low_usd"`
+	HorizonHigh  string  `json:"horizon_high_usd"`
+
+	WhatIf *WhatIfResult `json:"what_if,omitempty"`
+}
+
+// WhatIfResult is the same forecast with the change made now.
+type WhatIfResult struct {
+	ClusterID string `json:"cluster_id"`
+	Change    string `json:"change"` // "terminate" or "resize to N workers"
+	// USDPerHour is the cluster's recent list cost an hour (snapshot
+	// clusters.usd_per_hour), AfterPerHour the same after the change.
+	USDPerHour   string `json:"usd_per_hour"`
+	AfterPerHour string `json:"after_usd_per_hour"`
+	// HoursLeft are the hours from now to the end of the month.
+	HoursLeft      string `json:"hours_left_in_month"`
+	MonthEnd       string `json:"month_end_usd"`
+	Horizon        string `json:"horizon_usd"`
+	MonthEndSaving string `json:"month_end_saving_usd"`
+	HorizonSaving  string `json:"horizon_saving_usd"`
+	Note           string `json:"note,omitempty"`
+}
+
+// Predict answers predict_cost from the snapshot. The month end is
+// forecast from the subject's daily series as the build's own forecasts
+// are (package forecast; a partial last day counted with
+// Model.MonthEndPartial); the horizon is the spend of the horizon_days
+// days after the last complete day. A what-if takes the cluster's recent
+// hourly list cost r (snapshot clusters): terminated now, it saves r times
+// the hours left in the month, and r times 24 x horizon_days over the
+// horizon; resized to N workers, it costs r x (N+1)/(n+1) an hour from
+// now, n its current workers (the driver counted as one node; an
+// autoscaling cluster is taken at the middle of its range). now is the
+// time of the call; clusters may be nil when no what-if asks for a size.
+func Predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clusters ClusterReader, now time.Time) (Prediction, error) {
+	var series snapshot.Series
+	p := Prediction{AsOf: string(snap.AsOf), DataThrough: string(snap.DataThrough), HorizonDays: args.HorizonDays}
+	monthBudget := 0.0
+	if args.Owner != "" {
+		o, ok := snap.Owner(args.Owner)
+		if !ok {
+			return p, gate.Refuse(http.StatusUnprocessableEntity, "unknown_owner", "%s has no usage in the data through %s", args.Owner, snap.AsOf)
+		}
+		series, p.Subject, p.Kind = o.Daily, o.Owner, "owner"
+	} else {
+		c, ok := snap.Category(args.Category)
+		if !ok {
+			return p, gate.Refuse(http.StatusUnprocessableEntity, "unknown_category", "%q is no category's tag_value or slug", gate.Clip(args.Category, 60))
+		}
+		series, p.Subject, p.Kind = c.Daily, c.TagValue, "category"
+		b := string(c.MonthlyBudget)
+		p.Budget = &b
+		monthBudget = c.MonthlyBudget.Decimal().Float64()
+	}
+	month, end := forecastOf(series, snap.AsOf.Time(), monthBudget, args.HorizonDays, &p)
+	if args.WhatIf != nil {
+		w, err := whatIf(ctx, snap, args, clusters, now, month, end, &p)
+		if err != nil {
+			return p, err
+		}
+		p.WhatIf = w
+	}
+	return p, nil
+}
+
+// forecastOf fills p's month end and horizon from series; it returns the
+// month and the two point forecasts unrounded.
+func forecastOf(series snapshot.Series, asOf time.Time, monthBudget float64, horizon int, p *Prediction) (time.Time, [2]float64) {
+	days := series.Complete()
+	month := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	p.Month = month.Format("2006-01")
+	h := forecast.Series{Values: make([]float64, len(days))}
+	if len(days) > 0 {
+		h.Start = days[0].Date.Time()
+	}
+	for i, d := range days {
+		h.Values[i] = d.Cost.Decimal().Float64()
+	}
+	through := asOf
+	partial, isPartial := series.Partial()
+	if isPartial {
+		through = partial.Date.Time().AddDate(0, 0, -1)
+	} else if len(days) > 0 {
+		through = days[len(days)-1].Date.Time()
+	}
+	m := forecast.Fit(h, through)
+	var me forecast.Result
+	if isPartial {
+		me = m.MonthEndPartial(monthBudget, partial.Cost.Decimal().Float64())
+	} else {
+		me = m.MonthEnd(monthBudget)
+	}
+	mtd := me.ToDate
+	burn := m.Burn(horizon)
+	p.MonthToDate = usd(mtd)
+	p.MonthEnd, p.MonthEndLow, p.MonthEndHigh = usd(me.Value), usd(me.Low80), usd(me.High80)
+	p.Horizon, p.HorizonLow, p.HorizonHigh = usd(burn.Value), usd(burn.Low80), usd(burn.High80)
+	return month, [2]float64{me.Value, burn.Value}
+}
+
+func whatIf(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clusters ClusterReader, now, month time.Time, point [2]float64, p *Prediction) (*WhatIfResult, error) {
+	wi := args.WhatIf
+	w := &WhatIfResult{ClusterID: wi.ClusterID, Change: "terminate"}
+	if wi.Workers != nil {
+		w.Change = fmt.Sprintf("resize to %d worker%s", *wi.Workers, plural(*wi.Workers))
+	}
+	rate := new(big.Rat)
+	c, ok := snap.Cluster(wi.ClusterID)
+	switch {
+	case !ok:
+		w.Note = fmt.Sprintf("no usage of %s in the %d complete days before %s: no saving to estimate", wi.ClusterID, snapshot.ClusterDays, snap.AsOf)
+	case args.Owner != "" && c.Owner != p.Subject:
+		return nil, gate.Refuse(http.StatusUnprocessableEntity, "other_owner", "cluster %s's spend is %s's, not %s's", wi.ClusterID, c.Owner, p.Subject)
+	case args.Category != "" && c.Category != p.Subject:
+		return nil, gate.Refuse(http.StatusUnprocessableEntity, "other_category", "cluster %s's spend is in %s, not %s", wi.ClusterID, c.Category, p.Subject)
+	default:
+		rate = c.USDPerHour.Decimal().Rat()
+	}
+	after := new(big.Rat)
+	if wi.Workers != nil && rate.Sign() > 0 {
+		if clusters == nil {
+			return nil, fmt.Errorf("what-if resize of %s: no Databricks client to read its size", wi.ClusterID)
+		}
+		cl, err := clusters.Get(ctx, wi.ClusterID)
+		if err != nil {
+			return nil, fmt.Errorf("what-if resize of %s: %w", wi.ClusterID, err)
+		}
+		current := new(big.Rat).SetInt64(int64(cl.Workers))
+		if cl.Autoscale != nil {
+			current.SetFrac64(int64(cl.Autoscale.Min+cl.Autoscale.Max), 2)
+		}
+		nodes := new(big.Rat).Add(current, big.NewRat(1, 1))
+		after.Mul(rate, new(big.Rat).Quo(big.NewRat(int64(*wi.Workers)+1, 1), nodes))
+	}
+	saved := new(big.Rat).Sub(rate, after) // an hour; negative for a resize up
+	monthEnd := month.AddDate(0, 1, 0)
+	from := now
+	if through := snap.DataThrough.Time(); through.After(from) {
+		from = through
+	}
+	left := max(monthEnd.Sub(from), 0)
+	hoursLeft := new(big.Rat).SetFrac64(int64(left/time.Second), 3600)
+	monthSaving := roundCents(new(big.Rat).Mul(saved, hoursLeft))
+	horizonSaving := roundCents(new(big.Rat).Mul(saved, big.NewRat(int64(24*args.HorizonDays), 1)))
+	w.USDPerHour = rate.FloatString(6)
+	w.AfterPerHour = after.FloatString(6)
+	w.HoursLeft = hoursLeft.FloatString(2)
+	w.MonthEndSaving, w.HorizonSaving = monthSaving, horizonSaving
+	w.MonthEnd = usd(max(point[0]-mustFloat(monthSaving), 0))
+	w.Horizon = usd(max(point[1]-mustFloat(horizonSaving), 0))
+	return w, nil
+}
+
+// usd rounds dollars to cents, half away from zero.
+func usd(v float64) string { return budget.CentsOf(v).StringFixed(2) }
+
+// roundCents rounds an exact amount to cents, half away from zero.
+func roundCents(r *big.Rat) string { return r.FloatString(2) }
+
+func mustFloat(s string) float64 {
+	f, _ := new(big.Rat).SetString(s)
+	v, _ := f.Float64()
+	return v
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
