@@ -63,9 +63,9 @@ func TestPredictKnownAnswers(t *testing.T) {
 	workers := func(n int) *int { return &n }
 	cls := sizes{"c-1": {ID: "c-1", Workers: 3}, "c-2": {ID: "c-2", Autoscale: &budget.Autoscale{Min: 2, Max: 6}}}
 	cases := []struct {
-		name                          string
-		args                          PredictArgs
-		now                           time.Time
+		name                           string
+		args                           PredictArgs
+		now                            time.Time
 		change, monthSave, horizonSave string
 	}{
 		{"terminate now saves the rest of the month", PredictArgs{Category: "deep-space", HorizonDays: 7, WhatIf: &WhatIf{ClusterID: "c-1", Terminate: true}}, now,
