@@ -74,8 +74,8 @@ var ErrBroken = hashchain.ErrBroken
 type BrokenError = hashchain.BrokenError
 
 // file is the log at path as a chain.
-func file(path string) hashchain.File[Entry] {
-	return hashchain.File[Entry]{Path: path, Log: "audit log", Noun: "log", Decode: decode}
+func file(path string) *hashchain.File[Entry] {
+	return &hashchain.File[Entry]{Path: path, Log: "audit log", Noun: "log", Decode: decode}
 }
 
 // decode reads one line as an entry.

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 
 	"github.com/novadynamics/stellar-budget/internal/filelock"
 )
@@ -20,7 +22,9 @@ const (
 )
 
 // File is a chain kept as JSON Lines, one entry a line, each ending in a
-// newline.
+// newline. It remembers the bytes it last verified: a file that still
+// starts with them has only its new lines checked, so appends do not cost
+// more as the chain grows. Use one File per path, by pointer.
 type File[E any] struct {
 	Path string
 	Log  string // what the chain is, for errors: "audit log"
@@ -30,11 +34,22 @@ type File[E any] struct {
 	// the entry and its link; an error says why it is not an entry, e.g.
 	// "not an audit entry (...)".
 	Decode func(line []byte) (E, Link, error)
+
+	mu     sync.Mutex
+	cached verified[E]
+}
+
+// verified is a prefix of the file that checked out, and what it holds.
+type verified[E any] struct {
+	data    []byte
+	entries []E
+	hashes  []string
+	checker Checker
 }
 
 // Read returns the entries after checking the chain; a missing file has
 // none.
-func (f File[E]) Read() ([]E, error) {
+func (f *File[E]) Read() ([]E, error) {
 	b, err := os.ReadFile(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -43,7 +58,7 @@ func (f File[E]) Read() ([]E, error) {
 		return nil, fmt.Errorf("read %s %s: %w", f.Log, f.Path, err)
 	}
 	entries, _, err := f.check(b)
-	return entries, err
+	return slices.Clone(entries), err
 }
 
 // Verify checks the chain and returns its head and entries. With a
@@ -51,7 +66,7 @@ func (f File[E]) Read() ([]E, error) {
 // must hold that entry; entries after it are later appends, counted in
 // Head.SinceExpected. A missing file is an empty chain: without an
 // expected head it verifies, with one it is broken.
-func (f File[E]) Verify(expectHead string) (Head, []E, error) {
+func (f *File[E]) Verify(expectHead string) (Head, []E, error) {
 	b, err := os.ReadFile(f.Path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return Head{}, nil, fmt.Errorf("read %s %s: %w", f.Log, f.Path, err)
@@ -66,9 +81,9 @@ func (f File[E]) Verify(expectHead string) (Head, []E, error) {
 	}
 	head, reason := Expect(head, hashes, expectHead, f.Noun)
 	if reason != "" {
-		return head, entries, &BrokenError{Log: f.Log, Path: f.Path, Reason: reason}
+		return head, nil, &BrokenError{Log: f.Log, Path: f.Path, Reason: reason}
 	}
-	return head, entries, nil
+	return head, slices.Clone(entries), nil
 }
 
 // Append adds lines to the chain under its lock. next gets the verified
@@ -78,7 +93,7 @@ func (f File[E]) Verify(expectHead string) (Head, []E, error) {
 // old ones are before anything is written. Append creates the file and its
 // directory if needed and returns the new head; it refuses to extend a
 // broken chain.
-func (f File[E]) Append(next func(entries []E, head Link) ([][]byte, error)) (Head, error) {
+func (f *File[E]) Append(next func(entries []E, head Link) ([][]byte, error)) (Head, error) {
 	if err := os.MkdirAll(filepath.Dir(f.Path), dirPerm); err != nil {
 		return Head{}, fmt.Errorf("append to %s: %w", f.Log, err)
 	}
@@ -96,6 +111,7 @@ func (f File[E]) Append(next func(entries []E, head Link) ([][]byte, error)) (He
 	if err != nil {
 		return Head{}, fmt.Errorf("append to %s: %w", f.Log, err)
 	}
+	entries = slices.Clone(entries)
 	var last Link
 	if n := len(hashes); n > 0 {
 		last = Link{Seq: int64(n), Hash: hashes[n-1]}
@@ -115,6 +131,7 @@ func (f File[E]) Append(next func(entries []E, head Link) ([][]byte, error)) (He
 	for _, l := range lines {
 		buf.Write(l)
 	}
+	// old is what check just verified: only the new lines are read.
 	if _, hashes, err = f.check(buf.Bytes()); err != nil {
 		return Head{}, fmt.Errorf("append to %s: the new entries do not extend the chain: %w", f.Log, err)
 	}
@@ -124,17 +141,22 @@ func (f File[E]) Append(next func(entries []E, head Link) ([][]byte, error)) (He
 	return Head{Hash: hashes[len(hashes)-1], Entries: len(hashes)}, nil
 }
 
-// check reads and verifies a whole file's lines.
-func (f File[E]) check(b []byte) ([]E, []string, error) {
-	var (
-		entries []E
-		hashes  []string
-		c       Checker
-	)
-	sc := bufio.NewScanner(bytes.NewReader(b))
+// check reads and verifies a whole file's lines: those after the prefix
+// verified last time, when b starts with it, else all of them. The slices
+// it returns are shared with the cache: callers clone before changing them.
+func (f *File[E]) check(b []byte) ([]E, []string, error) {
+	f.mu.Lock()
+	v := f.cached
+	f.mu.Unlock()
+	if len(b) < len(v.data) || !bytes.Equal(b[:len(v.data)], v.data) {
+		v = verified[E]{}
+	}
+	// Appends below copy: the cached slices are never written through.
+	entries, hashes, c := slices.Clip(v.entries), slices.Clip(v.hashes), v.checker
+	sc := bufio.NewScanner(bytes.NewReader(b[len(v.data):]))
 	sc.Buffer(nil, maxLine)
 	sc.Split(scanLines)
-	for line := 1; sc.Scan(); line++ {
+	for line := len(hashes) + 1; sc.Scan(); line++ {
 		broken := func(format string, args ...any) error {
 			return &BrokenError{Log: f.Log, Path: f.Path, Line: line, Reason: fmt.Sprintf(format, args...)}
 		}
@@ -159,6 +181,9 @@ func (f File[E]) check(b []byte) ([]E, []string, error) {
 	if err := sc.Err(); err != nil {
 		return nil, nil, fmt.Errorf("read %s %s: %w", f.Log, f.Path, err)
 	}
+	f.mu.Lock()
+	f.cached = verified[E]{data: b, entries: entries, hashes: hashes, checker: c}
+	f.mu.Unlock()
 	return entries, hashes, nil
 }
 

@@ -46,8 +46,8 @@ func seal(n note) []byte {
 	return append(b, '\n')
 }
 
-func notes(path string) File[note] {
-	return File[note]{Path: path, Log: "note log", Noun: "log", Decode: func(line []byte) (note, Link, error) {
+func notes(path string) *File[note] {
+	return &File[note]{Path: path, Log: "note log", Noun: "log", Decode: func(line []byte) (note, Link, error) {
 		var n note
 		if err := json.Unmarshal(line, &n); err != nil {
 			return note{}, Link{}, fmt.Errorf("not a note (%v)", err)
@@ -57,7 +57,7 @@ func notes(path string) File[note] {
 }
 
 // add appends one note with the given text.
-func add(f File[note], text string) (Head, error) {
+func add(f *File[note], text string) (Head, error) {
 	return f.Append(func(_ []note, head Link) ([][]byte, error) {
 		return [][]byte{seal(note{Seq: head.Seq + 1, Text: text, Prev: head.Hash})}, nil
 	})
