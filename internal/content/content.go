@@ -9,8 +9,8 @@
 // USD; report.md is optional.
 //
 // A category may give owners monthly allowances, which the daily agent run
-// holds them to instead of their share of the budget by the last three
-// months' spend:
+// (generator agent run) is to hold them to instead of their share of the
+// budget by the last three months' spend:
 //
 //	allowances:
 //	  mateo.ito@novadynamics.test: 1500

@@ -14,6 +14,7 @@ import (
 
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
@@ -133,16 +134,8 @@ func sameCSVs(t *testing.T, wantDir, gotDir string) {
 // snapshotInputs is the data source line's inputs of a built site.
 func snapshotInputs(t *testing.T, out string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(out, "data", "snapshot.json"))
+	snap, err := snapshot.ReadFile(filepath.Join(out, filepath.FromSlash(snapshot.Path)))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var snap struct {
-		Source struct {
-			Inputs []string `json:"inputs"`
-		} `json:"source"`
-	}
-	if err := json.Unmarshal(b, &snap); err != nil {
 		t.Fatal(err)
 	}
 	return snap.Source.Inputs

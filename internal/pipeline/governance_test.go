@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"html"
 	"math/big"
@@ -21,29 +20,14 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
 	"github.com/novadynamics/stellar-budget/internal/setup"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
-// snapshotCompliance is data/snapshot.json's compliance object.
-type snapshotCompliance struct {
-	CompliancePct  *string `json:"compliance_pct"`
-	TaggedSpendPct *string `json:"tagged_spend_pct"`
-	Findings       *int    `json:"findings"`
-	Drifted        *int    `json:"drifted"`
-	AuditHead      string  `json:"audit_head"`
-	AuditVerified  bool    `json:"audit_verified"`
-}
-
-func readCompliance(t *testing.T, out string) snapshotCompliance {
+func readCompliance(t *testing.T, out string) snapshot.Compliance {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(out, "data", "snapshot.json"))
+	snap, err := snapshot.ReadFile(filepath.Join(out, filepath.FromSlash(snapshot.Path)))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var snap struct {
-		Compliance *snapshotCompliance `json:"compliance"`
-	}
-	if err := json.Unmarshal(b, &snap); err != nil {
 		t.Fatal(err)
 	}
 	if snap.Compliance == nil {
@@ -159,7 +143,7 @@ func TestGovernanceDemoBuild(t *testing.T) {
 
 	tenths, attributed, total := lastMonthShare(t, out, goldenAsOf)
 	share := fmt.Sprintf("%d.%d", tenths/10, tenths%10)
-	if snap.TaggedSpendPct == nil || *snap.TaggedSpendPct != share {
+	if snap.TaggedSpendPct == nil || string(*snap.TaggedSpendPct) != share {
 		t.Errorf("snapshot tagged_spend_pct %v, want %s", snap.TaggedSpendPct, share)
 	}
 	for _, want := range []string{
@@ -292,7 +276,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 	t.Cleanup(func() { emu.Close() })
 	state := t.TempDir()
 	out := filepath.Join(t.TempDir(), "public")
-	build := func(t *testing.T, cfg *databricks.Config) (string, snapshotCompliance) {
+	build := func(t *testing.T, cfg *databricks.Config) (string, snapshot.Compliance) {
 		t.Helper()
 		o := options(out)
 		o.Source, o.StateDir, o.AsOf = SourceDatabricks, state, time.Time{}
@@ -318,9 +302,9 @@ func TestGovernanceDatabricks(t *testing.T) {
 		t.Fatal("the seeded workspace has no findings")
 	}
 	wantPct := fmt.Sprintf("%.1f", want.Resources.CompliancePct)
-	findings := func(t *testing.T, page string, snap snapshotCompliance) {
+	findings := func(t *testing.T, page string, snap snapshot.Compliance) {
 		t.Helper()
-		if snap.Findings == nil || *snap.Findings != len(want.Findings) || snap.CompliancePct == nil || *snap.CompliancePct != wantPct {
+		if snap.Findings == nil || *snap.Findings != len(want.Findings) || snap.CompliancePct == nil || string(*snap.CompliancePct) != wantPct {
 			t.Errorf("snapshot: %s findings at %s %%, want %d at %s %%", orNull(snap.Findings), orNull(snap.CompliancePct), len(want.Findings), wantPct)
 		}
 		caption := fmt.Sprintf("%d of %d resources break %d rules, read from <code>%s</code>", want.Resources.NonCompliant, want.Resources.Total, len(want.Findings), emu.URL)

@@ -15,6 +15,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
 	"github.com/novadynamics/stellar-budget/internal/report"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
@@ -160,6 +161,32 @@ func TestPartialDayOnThePages(t *testing.T) {
 	for _, want := range []string{`"data_through": "2026-11-18T08:00:00Z"`, `"partial_day": true`, `"fresh_against": "build"`} {
 		if !strings.Contains(string(snap), want) {
 			t.Errorf("snapshot.json lacks %s", want)
+		}
+	}
+	// The functions forecast from the series: each says its last day is
+	// the partial one; a cluster is rated on a whole day.
+	read, err := snapshot.ReadFile(filepath.Join(out, filepath.FromSlash(snapshot.Path)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := map[string]snapshot.Series{}
+	for _, c := range read.Categories {
+		series[c.TagValue] = c.Daily
+	}
+	for _, o := range read.Owners {
+		series[o.Owner] = o.Daily
+	}
+	for name, s := range series {
+		if d, ok := s.Partial(); !ok || d.Date != "2026-11-18" || len(s.Complete()) < snapshot.MinSeriesDays-1 {
+			t.Errorf("%s: partial day %v (%v), %d whole days; want 2026-11-18 after at least %d", name, d, ok, len(s.Complete()), snapshot.MinSeriesDays-1)
+		}
+	}
+	if len(read.Clusters) == 0 {
+		t.Error("no clusters in the snapshot")
+	}
+	for _, c := range read.Clusters {
+		if c.RatedOn >= "2026-11-18" || c.RatedOn < "2026-11-11" || c.USDPerHour.Decimal().Sign() <= 0 {
+			t.Errorf("cluster %s rated on %s at %s an hour; want a whole day of the seven before 2026-11-18", c.ID, c.RatedOn, c.USDPerHour)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 )
 
 // TestTotalsTieToTheirRows reads the published CSVs and snapshot as an
@@ -89,46 +89,28 @@ func assertTies(t *testing.T, out string) {
 		}
 	}
 
-	var snap struct {
-		AsOf   string `json:"as_of"`
-		Totals struct {
-			MonthToDate  string `json:"mtd_usd"`
-			Attributed   string `json:"attributed_usd"`
-			Unattributed string `json:"unattributed_usd"`
-		} `json:"totals"`
-		Categories []struct {
-			TagValue    string `json:"tag_value"`
-			MonthToDate string `json:"mtd_usd"`
-		} `json:"categories"`
-		Unattributed struct {
-			Untagged     string `json:"untagged_usd"`
-			UnknownValue string `json:"unknown_value_usd"`
-		} `json:"unattributed"`
-	}
-	raw, err := os.ReadFile(filepath.Join(out, "data", "snapshot.json"))
+	snap, err := snapshot.ReadFile(filepath.Join(out, filepath.FromSlash(snapshot.Path)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(raw, &snap); err != nil {
-		t.Fatal(err)
-	}
-	month := snap.AsOf[:7]
+	month := string(snap.AsOf)[:7]
 	var attributed budget.Decimal
 	for _, c := range snap.Categories {
-		mtd := money(t, c.MonthToDate)
+		mtd := c.MonthToDate.Decimal()
 		if want := days[monthCategory{month, c.TagValue}]; mtd.Cmp(want) != 0 {
 			t.Errorf("snapshot %s month to date %s, its days sum to %s", c.TagValue, mtd, want)
 		}
 		attributed = attributed.Add(mtd)
 	}
-	unattributed := money(t, snap.Unattributed.Untagged).Add(money(t, snap.Unattributed.UnknownValue))
-	if want := days[monthCategory{month, budget.Unattributed}]; unattributed.Cmp(want) != 0 || money(t, snap.Totals.Unattributed).Cmp(want) != 0 {
+	unattributed := snap.Unattributed.Untagged.Decimal().Add(snap.Unattributed.UnknownValue.Decimal())
+	if want := days[monthCategory{month, budget.Unattributed}]; unattributed.Cmp(want) != 0 || snap.Totals.Unattributed.Decimal().Cmp(want) != 0 {
 		t.Errorf("snapshot unattributed %s (parts %s), its days sum to %s", snap.Totals.Unattributed, unattributed, want)
 	}
-	if money(t, snap.Totals.Attributed).Cmp(attributed) != 0 || money(t, snap.Totals.MonthToDate).Cmp(attributed.Add(unattributed)) != 0 {
+	if snap.Totals.Attributed.Decimal().Cmp(attributed) != 0 || snap.Totals.MonthToDate.Decimal().Cmp(attributed.Add(unattributed)) != 0 {
 		t.Errorf("snapshot totals %s (attributed %s); categories sum to %s, with unattributed %s",
 			snap.Totals.MonthToDate, snap.Totals.Attributed, attributed, attributed.Add(unattributed))
 	}
+	assertSeriesTie(t, snap, filepath.Join(downloads, "cost_by_day.csv"), filepath.Join(downloads, "cost_by_owner.csv"))
 
 	// Each category's own downloads hold exactly its rows of the division's.
 	entries, err := os.ReadDir(downloads)
@@ -158,6 +140,63 @@ func assertTies(t *testing.T, out string) {
 		}
 		if len(ownWorkloads) != len(own) {
 			t.Errorf("downloads/%s/cost_by_workload.csv has %d category-months, its days %d", e.Name(), len(ownWorkloads), len(own))
+		}
+	}
+}
+
+// assertSeriesTie checks the snapshot's recent days against the CSVs: a
+// category's days are its cost_by_day.csv rows to the cent, every day from
+// the first to the last data day once (a day without a row is 0.00), at
+// least the 90 days the functions forecast from; its owners of the last
+// three months are cost_by_owner.csv's rows of those months.
+func assertSeriesTie(t *testing.T, snap *snapshot.Snapshot, costByDay, costByOwner string) {
+	t.Helper()
+	type dayCategory struct{ date, category string }
+	rows := map[dayCategory]string{}
+	for _, r := range readCSV(t, costByDay) {
+		rows[dayCategory{r["date"], r["category"]}] = r["list_cost_usd"]
+	}
+	through := snap.AsOf
+	if snap.Source.LastUsageDate != "" && snap.Source.LastUsageDate < through {
+		through = snap.Source.LastUsageDate
+	}
+	for _, c := range snap.Categories {
+		days := c.Daily.Days
+		if len(days) < snapshot.MinSeriesDays || days[len(days)-1].Date != through || c.Daily.LastDayPartial != snap.Source.PartialDay {
+			t.Errorf("%s: %d days to %s (partial %v); want at least %d to %s (partial %v)", c.TagValue, len(days), days[len(days)-1].Date,
+				c.Daily.LastDayPartial, snapshot.MinSeriesDays, through, snap.Source.PartialDay)
+		}
+		for _, d := range days {
+			want, ok := rows[dayCategory{string(d.Date), c.TagValue}]
+			if !ok {
+				want = "0.00"
+			}
+			if string(d.Cost) != want {
+				t.Errorf("%s %s: snapshot %s, cost_by_day.csv %s", c.TagValue, d.Date, d.Cost, want)
+			}
+		}
+	}
+	asOf := snap.AsOf.Time()
+	first, last := time.Date(asOf.Year(), asOf.Month()-3, 1, 0, 0, 0, 0, time.UTC), time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	owners := map[[2]string]budget.Decimal{}
+	for _, r := range readCSV(t, costByOwner) {
+		if m, _ := time.Parse("2006-01", r["month"]); !m.Before(first) && m.Before(last) {
+			k := [2]string{r["category"], r["owner"]}
+			owners[k] = owners[k].Add(money(t, r["list_cost_usd"]))
+		}
+	}
+	for _, c := range snap.Categories {
+		for _, o := range c.RecentOwners {
+			k := [2]string{c.TagValue, o.Owner}
+			if want := owners[k]; o.Cost.Decimal().Cmp(want) != 0 {
+				t.Errorf("%s %s: %s over the last three months, cost_by_owner.csv %s", c.TagValue, o.Owner, o.Cost, want)
+			}
+			delete(owners, k)
+		}
+	}
+	for k, v := range owners {
+		if k[0] != budget.Unattributed {
+			t.Errorf("%s %s: %s in cost_by_owner.csv over the last three months, not in the snapshot", k[0], k[1], v)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package site renders a report as a static website: the HTML pages from
 // html/template layouts (Hugo's layout conventions), the CSV downloads, and
-// data/snapshot.json for the serverless functions; and publishes the result
+// data/snapshot.json for the serverless functions (its schema, writer and
+// reader are package snapshot's); and publishes the result
 // by swapping it in for the previous site in one step.
 //
 // Layout of a rendered site (every link in it is relative, so it works

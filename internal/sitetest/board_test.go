@@ -2,8 +2,6 @@ package sitetest
 
 import (
 	"context"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -12,8 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/charts"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 )
 
 // Issue 17, part 7: on a 390 px phone the status board is readable without
@@ -22,40 +20,16 @@ import (
 // the fold on a phone and a laptop; the daily chart's legend names the
 // forecast's 80 % range as a range.
 
-// boardCategory is one category as data/snapshot.json has it, and so as
-// the pages must show it.
-type boardCategory struct {
-	Slug        string `json:"slug"`
-	Title       string `json:"title"`
-	Status      string `json:"status"`
-	MonthToDate string `json:"mtd_usd"`
-	Budget      string `json:"monthly_budget_usd"`
-	Forecast    string `json:"forecast_usd"`
-	Reason      string `json:"driver"`
-}
+// statusLabel is a category's status as the pages name it.
+func statusLabel(c snapshot.Category) string { return strings.ReplaceAll(c.Status, "_", " ") }
 
-func (c boardCategory) statusLabel() string { return strings.ReplaceAll(c.Status, "_", " ") }
-
-func usdOf(t *testing.T, s string) string {
+// boardCategories are the categories as data/snapshot.json has them, and
+// so as the pages must show them.
+func boardCategories(t *testing.T, siteDir string) []snapshot.Category {
 	t.Helper()
-	d, err := budget.ParseDecimal(s)
-	if err != nil {
-		t.Fatalf("snapshot amount %q: %v", s, err)
-	}
-	return d.USD()
-}
-
-func boardCategories(t *testing.T, siteDir string) []boardCategory {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(siteDir, "data", "snapshot.json"))
+	snap, err := snapshot.ReadFile(filepath.Join(siteDir, filepath.FromSlash(snapshot.Path)))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var snap struct {
-		Categories []boardCategory `json:"categories"`
-	}
-	if err := json.Unmarshal(b, &snap); err != nil {
-		t.Fatalf("data/snapshot.json: %v", err)
 	}
 	if len(snap.Categories) == 0 {
 		t.Fatal("data/snapshot.json lists no categories")
@@ -151,8 +125,8 @@ func TestStatusBoardOnAPhone(t *testing.T) {
 			card := l.Cards[i]
 			got := map[string]string{"name": card.Name, "status": card.Status,
 				"month to date": card.Cells["Month to date"], "budget": card.Cells["Budget"], "projected": card.Cells["Projected"]}
-			for field, w := range map[string]string{"name": c.Title, "status": c.statusLabel(),
-				"month to date": usdOf(t, c.MonthToDate), "budget": usdOf(t, c.Budget), "projected": usdOf(t, c.Forecast)} {
+			for field, w := range map[string]string{"name": c.Title, "status": statusLabel(c),
+				"month to date": c.MonthToDate.Decimal().USD(), "budget": c.MonthlyBudget.Decimal().USD(), "projected": c.Forecast.Decimal().USD()} {
 				if got[field] != w {
 					t.Errorf("%s's card: %s %q, want %q", c.Title, field, got[field], w)
 				}
@@ -240,9 +214,9 @@ func TestCategoryStatusAboveTheFold(t *testing.T) {
 						figures[f.Label] = f.Value
 					}
 					for label, w := range map[string]string{
-						"Month to date":       usdOf(t, c.MonthToDate),
-						"Budget":              usdOf(t, c.Budget),
-						"Projected month end": usdOf(t, c.Forecast),
+						"Month to date":       c.MonthToDate.Decimal().USD(),
+						"Budget":              c.MonthlyBudget.Decimal().USD(),
+						"Projected month end": c.Forecast.Decimal().USD(),
 					} {
 						if figures[label] != w {
 							t.Errorf("status box: %s %q, want %q", label, figures[label], w)
@@ -251,11 +225,11 @@ func TestCategoryStatusAboveTheFold(t *testing.T) {
 					if !percent.MatchString(figures["Chance over budget"]) || !percent.MatchString(figures["Projected % of budget"]) {
 						t.Errorf("status box: chance over %q, projected %% of budget %q; want percentages", figures["Chance over budget"], figures["Projected % of budget"])
 					}
-					if box.Status != c.statusLabel() {
-						t.Errorf("status box: status %q, want %q", box.Status, c.statusLabel())
+					if box.Status != statusLabel(c) {
+						t.Errorf("status box: status %q, want %q", box.Status, statusLabel(c))
 					}
-					if c.Reason == "" || box.Reason != "Why: "+c.Reason {
-						t.Errorf("status box: reason %q, want %q", box.Reason, "Why: "+c.Reason)
+					if c.Driver == "" || box.Reason != "Why: "+c.Driver {
+						t.Errorf("status box: reason %q, want %q", box.Reason, "Why: "+c.Driver)
 					}
 					p.close(t)
 				})

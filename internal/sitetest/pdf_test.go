@@ -1,7 +1,6 @@
 package sitetest
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 )
 
 // poppler runs one of poppler-utils' tools on a PDF.
@@ -25,27 +26,11 @@ func poppler(t *testing.T, tool string, args ...string) string {
 	return string(out)
 }
 
-// snapshotTotals are the site-wide totals of data/snapshot.json, as
-// decimal strings.
-type snapshotTotals struct {
-	MonthToDate string `json:"mtd_usd"`
-	Budget      string `json:"budget_usd"`
-}
-
-func readTotals(t *testing.T, siteDir string) snapshotTotals {
+func readTotals(t *testing.T, siteDir string) snapshot.Totals {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(siteDir, "data", "snapshot.json"))
+	snap, err := snapshot.ReadFile(filepath.Join(siteDir, filepath.FromSlash(snapshot.Path)))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var snap struct {
-		Totals snapshotTotals `json:"totals"`
-	}
-	if err := json.Unmarshal(b, &snap); err != nil {
-		t.Fatalf("data/snapshot.json: %v", err)
-	}
-	if snap.Totals.MonthToDate == "" || snap.Totals.Budget == "" {
-		t.Fatalf("data/snapshot.json has no totals: %s", b[:min(len(b), 400)])
 	}
 	return snap.Totals
 }
@@ -77,7 +62,7 @@ var pagesLine = regexp.MustCompile(`(?m)^Pages:\s+(\d+)$`)
 
 // checkPDF asserts that pdf is a PDF of at least one page whose text holds
 // the month-to-date and budget totals.
-func checkPDF(t *testing.T, pdf string, totals snapshotTotals) {
+func checkPDF(t *testing.T, pdf string, totals snapshot.Totals) {
 	t.Helper()
 	info := poppler(t, "pdfinfo", pdf)
 	m := pagesLine.FindStringSubmatch(info)
@@ -89,7 +74,7 @@ func checkPDF(t *testing.T, pdf string, totals snapshotTotals) {
 		t.Errorf("%s has %d pages", pdf, pages)
 	}
 	text := poppler(t, "pdftotext", "-layout", pdf, "-")
-	for what, amount := range map[string]string{"month to date": totals.MonthToDate, "budget": totals.Budget} {
+	for what, amount := range map[string]string{"month to date": string(totals.MonthToDate), "budget": string(totals.Budget)} {
 		if want := grouped(amount); !strings.Contains(text, want) {
 			t.Errorf("%s: the text has no %s total %s", pdf, what, want)
 		}
@@ -150,24 +135,9 @@ func TestGrouped(t *testing.T) {
 // categoryTitles lists the categories' titles from data/snapshot.json.
 func categoryTitles(t *testing.T, siteDir string) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(siteDir, "data", "snapshot.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var snap struct {
-		Categories []struct {
-			Title string `json:"title"`
-		} `json:"categories"`
-	}
-	if err := json.Unmarshal(b, &snap); err != nil {
-		t.Fatalf("data/snapshot.json: %v", err)
-	}
 	var titles []string
-	for _, c := range snap.Categories {
+	for _, c := range boardCategories(t, siteDir) {
 		titles = append(titles, c.Title)
-	}
-	if len(titles) == 0 {
-		t.Fatal("data/snapshot.json lists no categories")
 	}
 	return titles
 }
