@@ -38,13 +38,18 @@ func Handler(svc *Service, tokens gate.Tokens) http.Handler {
 			gate.Fail(w, err)
 			return
 		}
-		if res.Replayed {
-			w.Header().Set(ReplayedHeader, "true")
-		}
-		status := res.Status
-		if status == 0 {
-			status = http.StatusOK
-		}
-		gate.WriteJSON(w, status, res.Body)
+		writeResult(w, res)
 	})
+}
+
+// writeResult writes a call's answer, marked when it is given again.
+func writeResult(w http.ResponseWriter, res Result) {
+	if res.Replayed {
+		w.Header().Set(ReplayedHeader, "true")
+	}
+	status := res.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	gate.WriteJSON(w, status, res.Body)
 }

@@ -5,6 +5,11 @@
 // # Environment
 //
 //	STELLAR_AGENT_TOKENS      viewer:<token>,operator:<token>,... (agent, mcp)
+//	STELLAR_WEBHOOK_USER, STELLAR_WEBHOOK_PASSWORD
+//	                          the Basic credentials of the Databricks webhook
+//	                          destination (alert-webhook)
+//	STELLAR_WEBHOOK_SECRET    the key the generator signs its alert events with
+//	                          (alert-webhook; build --notify)
 //	STELLAR_SNAPSHOT          the snapshot to read: a path (default
 //	                          public/data/snapshot.json, which a Netlify deploy
 //	                          ships with the functions, see netlify.toml) or an
@@ -61,19 +66,51 @@ func (e Env) get(name string) string { return strings.TrimSpace(e.Getenv(name)) 
 
 // Agent builds the agent function.
 func Agent(e Env) (http.Handler, error) {
-	svc, tokens, err := service(e)
+	svc, tokens, err := service(e, true)
 	if err != nil {
 		return nil, fmt.Errorf("agent function: %w", err)
 	}
 	return copilot.Handler(svc, tokens), nil
 }
 
-// service builds the copilot's service and the caller tokens.
-func service(e Env) (*copilot.Service, gate.Tokens, error) {
+// AlertWebhook builds the alert-webhook function. At least one sender
+// must be configured: Basic credentials, or the signing secret.
+func AlertWebhook(e Env) (http.Handler, error) {
+	creds := copilot.AlertCredentials{User: e.get("STELLAR_WEBHOOK_USER"), Password: e.Getenv("STELLAR_WEBHOOK_PASSWORD"), Secret: []byte(e.Getenv("STELLAR_WEBHOOK_SECRET"))}
 	var errs []error
-	tokens, err := gate.ParseTokens(e.Getenv("STELLAR_AGENT_TOKENS"))
+	if (creds.User == "") != (creds.Password == "") {
+		errs = append(errs, errors.New("set both STELLAR_WEBHOOK_USER and STELLAR_WEBHOOK_PASSWORD, or neither"))
+	}
+	if creds.Password != "" && len(creds.Password) < 16 {
+		errs = append(errs, errors.New("STELLAR_WEBHOOK_PASSWORD is shorter than 16 characters"))
+	}
+	if len(creds.Secret) > 0 && len(creds.Secret) < 16 {
+		errs = append(errs, errors.New("STELLAR_WEBHOOK_SECRET is shorter than 16 characters"))
+	}
+	if creds.User == "" && len(creds.Secret) == 0 {
+		errs = append(errs, errors.New("no sender can authenticate: set STELLAR_WEBHOOK_USER and STELLAR_WEBHOOK_PASSWORD (Databricks SQL alerts) or STELLAR_WEBHOOK_SECRET (the generator's events)"))
+	}
+	svc, _, err := service(e, false)
 	if err != nil {
 		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("alert-webhook function: %w", err)
+	}
+	return copilot.AlertHandler(svc, creds, e.Now), nil
+}
+
+// service builds the copilot's service and, when withTokens, the caller
+// tokens.
+func service(e Env, withTokens bool) (*copilot.Service, gate.Tokens, error) {
+	var errs []error
+	var tokens gate.Tokens
+	if withTokens {
+		t, err := gate.ParseTokens(e.Getenv("STELLAR_AGENT_TOKENS"))
+		if err != nil {
+			errs = append(errs, err)
+		}
+		tokens = t
 	}
 	store, err := Trail(e)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/novadynamics/stellar-budget/internal/copilot"
+	"github.com/novadynamics/stellar-budget/internal/gate"
 	"github.com/novadynamics/stellar-budget/internal/snapshot"
 )
 
@@ -135,5 +136,35 @@ func TestAgentRefusesBadConfig(t *testing.T) {
 				t.Fatalf("Agent = %v", err)
 			}
 		})
+	}
+}
+
+func TestAlertWebhookOverAPIGatewayEvents(t *testing.T) {
+	const secret = "whsec-0123456789abcdef"
+	vars := map[string]string{"STELLAR_WEBHOOK_SECRET": secret, "STELLAR_SNAPSHOT": writeSnapshot(t), "STELLAR_STATE": t.TempDir()}
+	now := time.Now()
+	h, err := AlertWebhook(Env{Getenv: func(k string) string { return vars[k] }, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fn := Lambda(h)
+	body := `{"event":"budget_alert","key":"threshold/DEEP_SPACE/2026-12/90","category":"DEEP_SPACE","kind":"threshold","threshold_pct":90,"time":"2026-12-03","value_usd":"2700.00","budget_usd":"3000.00","forecast_usd":"","reason":"","as_of":""}`
+	sig := gate.Sign([]byte(secret), now, []byte(body))
+	resp, err := fn(context.Background(), event(body, map[string]string{"Content-Type": "application/json", gate.SignatureHeader: sig}))
+	if err != nil || resp.StatusCode != 200 || !strings.Contains(resp.Body, `"outcome":"noop"`) {
+		t.Fatalf("signed event: %d %s (%v)", resp.StatusCode, resp.Body, err)
+	}
+	resp, _ = fn(context.Background(), event(body, map[string]string{"Content-Type": "application/json"}))
+	if resp.StatusCode != 401 {
+		t.Errorf("unsigned, no Basic: %d, want 401", resp.StatusCode)
+	}
+	for name, bad := range map[string]map[string]string{
+		"nothing":      {},
+		"user only":    {"STELLAR_WEBHOOK_USER": "databricks"},
+		"short secret": {"STELLAR_WEBHOOK_SECRET": "short"},
+	} {
+		if _, err := AlertWebhook(Env{Getenv: func(k string) string { return bad[k] }, Now: time.Now}); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }
