@@ -74,7 +74,9 @@ func post(t *testing.T, url, body string, set func(*http.Request)) (int, []byte)
 func basic(r *http.Request) { r.SetBasicAuth(hookCreds.User, hookCreds.Password) }
 
 func signed(body string, at time.Time) func(*http.Request) {
-	return func(r *http.Request) { r.Header.Set(gate.SignatureHeader, gate.Sign(hookCreds.Secret, at, []byte(body))) }
+	return func(r *http.Request) {
+		r.Header.Set(gate.SignatureHeader, gate.Sign(hookCreds.Secret, at, []byte(body)))
+	}
 }
 
 func sqlAlert(t *testing.T, name, state, evaluated string) string {
