@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -23,10 +24,13 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/devserver"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
+	"github.com/novadynamics/stellar-budget/internal/fnenv"
+	"github.com/novadynamics/stellar-budget/internal/gate"
 	"github.com/novadynamics/stellar-budget/internal/netlify"
 	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/site"
+	"github.com/novadynamics/stellar-budget/internal/snapshot"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
@@ -269,7 +273,10 @@ directory changes and reloads the open pages, the way hugo server does. A
 failed rebuild keeps the last good site and shows the error in the page.
 The site's files carry the headers netlify.toml gives them when deployed
 (its content security policy among them), so a page that breaks under them
-breaks here too.
+breaks here too. The functions answer at /.netlify/functions/agent and
+/.netlify/functions/alert-webhook, configured from the environment as when
+deployed (README "Functions"), reading the site's data/snapshot.json and
+keeping their trail in --state.
 
 It stops on Ctrl+C or SIGTERM, and on Linux and macOS also when the process
 that started it exits: killing a "go run ./generator serve" by its PID stops
@@ -303,6 +310,8 @@ the server that go run started, within a second.`,
 			if deploy != nil {
 				opts.Headers = deploy.HeadersFor
 			}
+			srv := devserver.New(opts)
+			mountFunctions(srv, flags.opts.OutDir, flags.opts.StateDir, log)
 			if watch {
 				// Layouts and static assets, not the ECharts build folder
 				// and its node_modules.
@@ -315,7 +324,7 @@ the server that go run started, within a second.`,
 				}
 			}
 			fmt.Printf("Serving %s at http://%s/ (Ctrl+C to stop)\n", flags.opts.OutDir, addr)
-			return devserver.New(opts).ListenAndServe(ctx)
+			return srv.ListenAndServe(ctx)
 		},
 	}
 	flags.register(cmd)
@@ -323,6 +332,39 @@ the server that go run started, within a second.`,
 	cmd.Flags().BoolVar(&watch, "watch", false, "rebuild and reload when content or templates change")
 	cmd.Flags().StringVar(&netlifyF, "netlify-config", netlify.FileName, "the deploy's netlify.toml, whose header rules the site is served with")
 	return cmd
+}
+
+// mountFunctions serves the functions at /.netlify/functions/<name>, as a
+// deploy does, built from the environment with the site's snapshot and
+// the state directory as defaults. One that cannot be built answers 503
+// with the reason.
+func mountFunctions(srv *devserver.Server, outDir, stateDir string, log *slog.Logger) {
+	getenv := func(k string) string {
+		v := os.Getenv(k)
+		switch {
+		case v != "":
+			return v
+		case k == "STELLAR_SNAPSHOT":
+			return filepath.Join(outDir, filepath.FromSlash(snapshot.Path))
+		case k == "STELLAR_STATE":
+			return stateDir
+		}
+		return ""
+	}
+	env := fnenv.Env{Getenv: getenv, Now: time.Now, Log: log}
+	for _, fn := range []struct {
+		name  string
+		build func(fnenv.Env) (http.Handler, error)
+	}{{"agent", fnenv.Agent}, {"alert-webhook", fnenv.AlertWebhook}} {
+		h, err := fn.build(env)
+		if err != nil {
+			log.Warn("function not available", "function", fn.name, "err", err)
+			h = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				gate.Fail(w, gate.Refuse(http.StatusServiceUnavailable, "not_configured", "%v", err))
+			})
+		}
+		srv.Mount("/.netlify/functions/"+fn.name, h)
+	}
 }
 
 // readNetlify reads the deploy configuration at path; a missing file is

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -95,6 +96,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 
 	serve := exec.Command("generator", serveArgs(t, addr)...)
 	serve.Dir = t.TempDir()
+	serve.Env = append(os.Environ(), "STELLAR_AGENT_TOKENS=viewer:"+serveViewer, "STELLAR_WEBHOOK_SECRET=")
 	serve.Stdout, serve.Stderr = logFile, logFile
 	if err := serve.Start(); err != nil {
 		t.Fatal(err)
@@ -107,6 +109,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 		<-exited
 	})
 	waitServing(t, addr, logPath, exited)
+	checkFunctions(t, addr)
 
 	if err := serve.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -122,9 +125,53 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	assertClosed(t, addr)
 }
 
+const serveViewer = "viewer-token-0000000001"
+
+// checkFunctions: serve mounts the functions where a deploy has them,
+// built from the environment, and serves pages with the deploy's headers.
+func checkFunctions(t *testing.T, addr string) {
+	t.Helper()
+	call := func(name, token, body string) (int, string) {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/.netlify/functions/"+name, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	predict := `{"tool":"predict_cost","request_id":"r1","arguments":{"category":"exoplanet-research","horizon_days":7}}`
+	if code, body := call("agent", serveViewer, predict); code != 200 || !strings.Contains(body, `"as_of":"2026-11-23"`) {
+		t.Errorf("agent predict_cost: %d %s", code, body)
+	}
+	if code, _ := call("agent", "", predict); code != 401 {
+		t.Errorf("agent without a token: %d, want 401", code)
+	}
+	if code, body := call("alert-webhook", "", `{}`); code != 503 || !strings.Contains(body, "STELLAR_WEBHOOK_SECRET") {
+		t.Errorf("unconfigured alert-webhook: %d %s, want 503 saying what to set", code, body)
+	}
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Content-Security-Policy"), "script-src 'self'") {
+		t.Errorf("the master page without netlify.toml's policy: %q", resp.Header.Get("Content-Security-Policy"))
+	}
+}
+
 // serveArgs serves the demo site on addr from a fresh output directory.
 func serveArgs(t *testing.T, addr string) []string {
-	return []string{"serve", "--addr", addr, "--as-of", "2026-11-23",
+	deploy, err := filepath.Abs(filepath.Join("..", "netlify.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{"serve", "--addr", addr, "--as-of", "2026-11-23", "--netlify-config", deploy,
 		"--content", contentDir(t), "--out", filepath.Join(t.TempDir(), "public")}
 }
 
