@@ -26,6 +26,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/fnenv"
 	"github.com/novadynamics/stellar-budget/internal/gate"
+	"github.com/novadynamics/stellar-budget/internal/mcpserver"
 	"github.com/novadynamics/stellar-budget/internal/netlify"
 	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
@@ -273,8 +274,8 @@ directory changes and reloads the open pages, the way hugo server does. A
 failed rebuild keeps the last good site and shows the error in the page.
 The site's files carry the headers netlify.toml gives them when deployed
 (its content security policy among them), so a page that breaks under them
-breaks here too. The functions answer at /.netlify/functions/agent and
-/.netlify/functions/alert-webhook, configured from the environment as when
+breaks here too. The functions answer at /.netlify/functions/agent, alert-webhook and
+mcp, configured from the environment as when
 deployed (README "Functions"), reading the site's data/snapshot.json and
 keeping their trail in --state.
 
@@ -355,7 +356,7 @@ func mountFunctions(srv *devserver.Server, outDir, stateDir string, log *slog.Lo
 	for _, fn := range []struct {
 		name  string
 		build func(fnenv.Env) (http.Handler, error)
-	}{{"agent", fnenv.Agent}, {"alert-webhook", fnenv.AlertWebhook}} {
+	}{{"agent", fnenv.Agent}, {"alert-webhook", fnenv.AlertWebhook}, {"mcp", mcpserver.FromEnv}} {
 		h, err := fn.build(env)
 		if err != nil {
 			log.Warn("function not available", "function", fn.name, "err", err)

@@ -66,7 +66,7 @@ func (e Env) get(name string) string { return strings.TrimSpace(e.Getenv(name)) 
 
 // Agent builds the agent function.
 func Agent(e Env) (http.Handler, error) {
-	svc, tokens, err := service(e, true)
+	svc, tokens, err := Service(e, true)
 	if err != nil {
 		return nil, fmt.Errorf("agent function: %w", err)
 	}
@@ -90,7 +90,7 @@ func AlertWebhook(e Env) (http.Handler, error) {
 	if creds.User == "" && len(creds.Secret) == 0 {
 		errs = append(errs, errors.New("no sender can authenticate: set STELLAR_WEBHOOK_USER and STELLAR_WEBHOOK_PASSWORD (Databricks SQL alerts) or STELLAR_WEBHOOK_SECRET (the generator's events)"))
 	}
-	svc, _, err := service(e, false)
+	svc, _, err := Service(e, false)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -100,9 +100,9 @@ func AlertWebhook(e Env) (http.Handler, error) {
 	return copilot.AlertHandler(svc, creds, e.Now), nil
 }
 
-// service builds the copilot's service and, when withTokens, the caller
-// tokens.
-func service(e Env, withTokens bool) (*copilot.Service, gate.Tokens, error) {
+// Service builds the copilot's service and, when withTokens, the caller
+// tokens (STELLAR_AGENT_TOKENS).
+func Service(e Env, withTokens bool) (*copilot.Service, gate.Tokens, error) {
 	var errs []error
 	var tokens gate.Tokens
 	if withTokens {
