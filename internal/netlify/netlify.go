@@ -32,7 +32,8 @@ type Config struct {
 		Environment map[string]string `toml:"environment"`
 	} `toml:"build"`
 	Functions struct {
-		Directory string `toml:"directory"`
+		Directory     string   `toml:"directory"`
+		IncludedFiles []string `toml:"included_files"`
 	} `toml:"functions"`
 	Redirects []Redirect `toml:"redirects"`
 	Headers   []Header   `toml:"headers"`

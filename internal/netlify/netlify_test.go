@@ -24,6 +24,9 @@ func project(t *testing.T) *Config {
 
 func TestProjectFile(t *testing.T) {
 	c := project(t)
+	if !slices.Contains(c.Functions.IncludedFiles, "public/data/snapshot.json") {
+		t.Errorf("the functions do not ship with the snapshot: included_files %v", c.Functions.IncludedFiles)
+	}
 	if c.Build.Publish != "public" || c.Functions.Directory != "functions" {
 		t.Errorf("publish %q, functions %q; want public and functions", c.Build.Publish, c.Functions.Directory)
 	}
