@@ -7,11 +7,11 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/databricks/databricks-sdk-go"
 	"github.com/spf13/cobra"
 
 	"github.com/novadynamics/stellar-budget/internal/compliance"
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 )
 
@@ -110,12 +110,9 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 	if err != nil {
 		return err
 	}
-	w, err := databricks.NewWorkspaceClient(&databricks.Config{Profile: flags.profile})
+	w, err := dbclient.Workspace(dbclient.Options{Profile: flags.profile})
 	if err != nil {
-		return fmt.Errorf("workspace configuration: %w", err)
-	}
-	if w.Config.Host == "" {
-		return fmt.Errorf("no workspace configured: set DATABRICKS_HOST and DATABRICKS_TOKEN (e.g. the exports \"generator emulator\" prints), or name a profile with --workspace-profile")
+		return err
 	}
 	log.Info("reading the workspace's clusters, jobs, warehouses and pipelines", "host", w.Config.Host)
 	rep, err := compliance.Check(ctx, w, compliance.Options{

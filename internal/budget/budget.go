@@ -1,6 +1,7 @@
 // Package budget holds the domain of Stellar Budget: the division's
 // categories and their budgets, and the attributed cost facts every report,
-// CSV and forecast is computed from. It has no third-party dependencies.
+// CSV and forecast is computed from, and the clusters the budget's actions
+// act on (cluster.go). It has no third-party dependencies.
 package budget
 
 import (

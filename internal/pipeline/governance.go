@@ -17,6 +17,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/compliance"
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/report"
 	"github.com/novadynamics/stellar-budget/internal/setup"
@@ -130,15 +131,7 @@ func readLive(ctx context.Context, g *report.Governance, rep *report.Report, opt
 // workspaceClient is the workspace the build's warehouse is in: --profile,
 // else the SDK's unified auth; tests set the SDK configuration.
 func workspaceClient(opts BuildOptions) (*databricks.WorkspaceClient, error) {
-	cfg := opts.Databricks.SDK
-	if cfg == nil {
-		cfg = &databricks.Config{Profile: opts.Databricks.Profile}
-	}
-	w, err := databricks.NewWorkspaceClient(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("workspace configuration: %w", err)
-	}
-	return w, nil
+	return dbclient.Workspace(dbclient.Options{Profile: opts.Databricks.Profile, SDK: opts.Databricks.SDK})
 }
 
 // setupClients are the account and workspace services drift reads. An
@@ -148,13 +141,13 @@ func setupClients(opts BuildOptions) (setup.Clients, error) {
 	if cfg == nil {
 		return setup.Connect(setup.ConnectOptions{AccountProfile: opts.AccountProfile, WorkspaceProfile: opts.Databricks.Profile})
 	}
-	a, err := databricks.NewAccountClient(cfg)
+	a, err := dbclient.Account(dbclient.Options{SDK: cfg})
 	if err != nil {
-		return setup.Clients{}, fmt.Errorf("account configuration: %w", err)
+		return setup.Clients{}, err
 	}
-	w, err := databricks.NewWorkspaceClient(cfg)
+	w, err := dbclient.Workspace(dbclient.Options{SDK: cfg})
 	if err != nil {
-		return setup.Clients{}, fmt.Errorf("workspace configuration: %w", err)
+		return setup.Clients{}, err
 	}
 	return setup.ClientsFrom(a, w), nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/sql"
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 )
 
 // Config says how to reach the SQL warehouse; the CLI fills it from flags.
@@ -390,13 +391,9 @@ func (s Source) client() (*databricks.WorkspaceClient, error) {
 	if s.WarehouseID == "" {
 		return nil, fmt.Errorf("databricks source: no SQL warehouse: set --warehouse-id or DATABRICKS_WAREHOUSE_ID")
 	}
-	cfg := s.SDK
-	if cfg == nil {
-		cfg = &databricks.Config{Profile: s.Profile}
-	}
-	w, err := databricks.NewWorkspaceClient(cfg)
+	w, err := dbclient.Workspace(dbclient.Options{Profile: s.Profile, SDK: s.SDK})
 	if err != nil {
-		return nil, fmt.Errorf("databricks source: %w: %s", ErrAuth, oneLine(err.Error()))
+		return nil, fmt.Errorf("databricks source: %w: %s", ErrAuth, err)
 	}
 	return w, nil
 }
