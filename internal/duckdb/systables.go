@@ -368,5 +368,33 @@ func (t *SystemTables) Exec(ctx context.Context, stmt string) error {
 	return err
 }
 
+// Merge runs one MERGE INTO statement (without a RETURNING clause: it adds
+// one) and counts the rows it inserted, updated and deleted, which
+// Databricks reports and DuckDB's own count does not tell apart. Its
+// errors are DuckDB's, unwrapped, as Query's.
+func (t *SystemTables) Merge(ctx context.Context, stmt string) (inserted, updated, deleted int64, err error) {
+	// The newline ends a trailing line comment in stmt.
+	rows, err := t.e.db.QueryContext(ctx, stmt+"\nRETURNING merge_action")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var action string
+		if err := rows.Scan(&action); err != nil {
+			return 0, 0, 0, err
+		}
+		switch action {
+		case "INSERT":
+			inserted++
+		case "UPDATE":
+			updated++
+		case "DELETE":
+			deleted++
+		}
+	}
+	return inserted, updated, deleted, rows.Err()
+}
+
 // Close releases the tables.
 func (t *SystemTables) Close() error { return t.e.Close() }
