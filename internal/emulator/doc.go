@@ -175,7 +175,10 @@
 //	                                    answers {"groups", "rows_added", ...}
 //	POST   /emulator/admin/sql          {"statement": "..."}: runs a statement
 //	                                    that changes the system tables (e.g.
-//	                                    an INSERT of hand-made usage rows), in
+//	                                    an INSERT of hand-made usage rows) or
+//	                                    the agent trail's table as its owner
+//	                                    could, append-only or not (an UPDATE
+//	                                    that check --audit must catch), in
 //	                                    the Databricks dialect
 //
 // For example:
