@@ -98,7 +98,9 @@ FROM staging_usage`
 
 // SystemTables is the demo account's system.billing.usage and
 // system.billing.list_prices in an in-memory DuckDB, answering SQL for the
-// emulator (it implements emulator.Engine).
+// emulator (it implements emulator.Engine). The emulator also attaches the
+// agent trail's table here (an in-memory catalog of its own, written with
+// Exec and Merge).
 type SystemTables struct {
 	e *Engine
 }
