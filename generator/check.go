@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +15,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/dbclient"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
+	"github.com/novadynamics/stellar-budget/internal/trail"
 )
 
 // checkFlags are the flags of check.
@@ -23,6 +26,7 @@ type checkFlags struct {
 	spend         bool
 	audit         bool
 	expectHead    string
+	expectTrail   string
 	asOf          string
 	// spendOpts read last month's spend: the same source flags as build.
 	spendOpts pipeline.BuildOptions
@@ -65,11 +69,16 @@ profile of ~/.databrickscfg, otherwise the DATABRICKS_* environment (what
 --json writes one JSON object instead of the table (schema version 1; see
 the package documentation of internal/compliance for every field). --audit
 also verifies the hash chain of the setup audit log in --state, and with
---expect-head that it still holds the entry "setup --apply" printed; a
-broken chain exits non-zero.`,
+--expect-head that it still holds the entry "setup --apply" printed; and
+the agent trail's: trail.jsonl in --state, or the Delta table
+STELLAR_TRACE_TABLE names (read on --warehouse-id), with
+--expect-trail-head that it still holds the entry of that hash, so a trail
+cut short is caught. A broken chain exits non-zero, naming the log or the
+trail and where it breaks.`,
 		Example: `  go run ./generator check
   go run ./generator check --workspace-profile prod --min-compliance 95 --json
-  go run ./generator check --spend=false --audit --expect-head 3f1c...`,
+  go run ./generator check --spend=false --audit --expect-head 3f1c...
+  STELLAR_TRACE_TABLE=main.stellar.agent_trail go run ./generator check --audit --expect-trail-head 9b07...`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runCheck(cmd, &flags)
@@ -80,12 +89,13 @@ broken chain exits non-zero.`,
 	f.Float64Var(&flags.minCompliance, "min-compliance", 100, "share of resources, in percent, that must comply; below it check exits non-zero")
 	f.BoolVar(&flags.asJSON, "json", false, "write the report as JSON instead of a table")
 	f.BoolVar(&flags.spend, "spend", true, "also report the share of last month's spend correctly tagged (reads usage from --source)")
-	f.BoolVar(&flags.audit, "audit", false, "also verify the setup audit log's hash chain in --state")
+	f.BoolVar(&flags.audit, "audit", false, "also verify the hash chains of the setup audit log and the agent trail (in --state, or the table $STELLAR_TRACE_TABLE)")
 	f.StringVar(&flags.expectHead, "expect-head", "", "with --audit: the head hash setup --apply printed, which the log must still hold")
+	f.StringVar(&flags.expectTrail, "expect-trail-head", "", "with --audit: a head hash of the agent trail kept earlier, which the trail must still hold")
 	f.StringVar(&flags.asOf, "as-of", "", "date YYYY-MM-DD whose previous month the spend share covers (default: today for demo and databricks, the last usage date for files)")
 	o := &flags.spendOpts
 	f.StringVar(&o.ContentDir, "content", "content", "the division's configuration directory")
-	f.StringVar(&o.StateDir, "state", ".stellar-state", "state directory: the setup audit log, and the databricks source's cache")
+	f.StringVar(&o.StateDir, "state", ".stellar-state", "state directory: the setup audit log, the agent trail, and the databricks source's cache")
 	registerSource(f, o, false)
 	flags.engine.register(cmd)
 	return cmd
@@ -99,6 +109,9 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 	}
 	if flags.expectHead != "" && !flags.audit {
 		return fmt.Errorf("--expect-head needs --audit")
+	}
+	if flags.expectTrail != "" && !flags.audit {
+		return fmt.Errorf("--expect-trail-head needs --audit")
 	}
 	asOf, err := parseAsOf(flags.asOf)
 	if err != nil {
@@ -131,6 +144,14 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 	}
 	if flags.audit {
 		rep.Audit = compliance.VerifyAudit(flags.spendOpts.StateDir, flags.expectHead)
+		store, err := trail.Open(trail.Config{
+			StateDir: flags.spendOpts.StateDir, Table: os.Getenv(trail.EnvTable),
+			WarehouseID: flags.spendOpts.Databricks.WarehouseID, Statements: w.StatementExecution, Log: log,
+		})
+		if err != nil {
+			return err
+		}
+		rep.Trail = verifyTrail(ctx, store, flags.expectTrail)
 	}
 	out := cmd.OutOrStdout()
 	if flags.asJSON {
@@ -141,10 +162,27 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 	if err != nil {
 		return err
 	}
-	if rep.Audit != nil && !rep.Audit.OK {
-		return errors.New(rep.Audit.Error)
+	var broken []string
+	for _, a := range []*compliance.Audit{rep.Audit, rep.Trail} {
+		if a != nil && !a.OK {
+			broken = append(broken, a.Error)
+		}
+	}
+	if len(broken) > 0 {
+		return errors.New(strings.Join(broken, "; "))
 	}
 	return belowTarget(rep)
+}
+
+// verifyTrail checks the agent trail's chain and, with expectHead, that it
+// still holds that entry. The result says why it fails; it is never nil.
+func verifyTrail(ctx context.Context, store trail.Store, expectHead string) *compliance.Audit {
+	head, err := store.Verify(ctx, expectHead)
+	a := &compliance.Audit{Log: store.Location(), Entries: head.Entries, Head: head.Hash, ExpectedHead: expectHead, SinceExpected: head.SinceExpected, OK: err == nil}
+	if err != nil {
+		a.Error = err.Error()
+	}
+	return a
 }
 
 // belowTarget is check's error when the share of compliant resources is

@@ -21,6 +21,7 @@ import (
 // emulatorFlags are the emulator command's settings, faults included.
 type emulatorFlags struct {
 	addr, asOf, contentDir string
+	traceTable             string
 	chunkRows              int
 	faults                 emulator.Faults
 	retryAfter, delay      time.Duration
@@ -34,6 +35,7 @@ func (f *emulatorFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.asOf, "as-of", "", "how far the demo account's usage runs, fixed at start: a date YYYY-MM-DD (the whole day; today: up to the last full hour) or a UTC time YYYY-MM-DDTHH:MMZ (default: now's last full hour)")
 	fl.StringVar(&f.contentDir, "content", "content", "the division's configuration directory (categories the demo account and the seeded workspace use)")
 	fl.IntVar(&f.chunkRows, "chunk-rows", emulator.DefaultChunkRows, "rows per statement result chunk")
+	fl.StringVar(&f.traceTable, "trace-table", emulator.DefaultTraceTable, "the agent trail's table (catalog.schema.table), the one table statements may create and MERGE into; set STELLAR_TRACE_TABLE to it to keep the trail there")
 	fl.DurationVar(&f.startDelay, "warehouse-start-delay", 5*time.Second, "how long a stopped SQL warehouse takes to start")
 	fl.BoolVar(&f.faults.WarehouseNeverStarts, "warehouse-never-starts", false, "fault: SQL warehouses stay STARTING, statements stay PENDING")
 	fl.IntVar(&f.faults.TooManyRequests.Count, "throttle", 0, "fault: answer the next N API requests 429 with Retry-After")
@@ -66,7 +68,7 @@ func (f *emulatorFlags) options() (emulator.Options, time.Time, error) {
 	if f.chunkRows < 1 {
 		return emulator.Options{}, time.Time{}, fmt.Errorf("--chunk-rows %d: want 1 or more", f.chunkRows)
 	}
-	opts := emulator.Options{AsOf: billing.Date(asOf), Faults: f.faults, ChunkRows: f.chunkRows}
+	opts := emulator.Options{AsOf: billing.Date(asOf), Faults: f.faults, ChunkRows: f.chunkRows, TraceTable: f.traceTable}
 	opts.Faults.RetryAfter = emulator.Duration(f.retryAfter)
 	opts.Faults.Delay = emulator.Duration(f.delay)
 	opts.Faults.WarehouseStartDelay = emulator.Duration(f.startDelay)
@@ -84,6 +86,9 @@ system.billing.usage and system.billing.list_prices (the SQL it receives is
 translated to DuckDB and run; nothing is canned), clusters, cluster
 policies, jobs, pipelines, SQL warehouses, SCIM Me, budgets and budget
 policies, seeded with a workspace where some resources break the rules.
+Statements only read, except a CREATE TABLE of and a MERGE into the agent
+trail's table (--trace-table; export STELLAR_TRACE_TABLE with that name to
+keep the trail there).
 
 It prints the environment that points the generator and the Databricks SDKs
 at it, one export line each, then logs its statements, warehouse starts and

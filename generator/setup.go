@@ -16,6 +16,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/filelock"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/setup"
+	"github.com/novadynamics/stellar-budget/internal/trail"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
@@ -58,6 +59,12 @@ at the start of their display name, policy name or description
 ("stellar-budget:SAD:..."), so a renamed category is updated in place.
 setup never deletes anything.
 
+With STELLAR_TRACE_TABLE set (catalog.schema.table), the plan also holds the
+agent trail's Delta table, which the deployed functions keep their trail and
+once-only keys in: created append-only through statement execution on the
+SQL warehouse (--warehouse-id), logged like every other change. A table of
+that name with other columns is left alone, with a note.
+
 The account and the workspace are configured separately, through the SDK's
 unified auth: --account-profile and --workspace-profile name profiles of
 ~/.databrickscfg (production: https://accounts.cloud.databricks.com with
@@ -93,6 +100,11 @@ the result of
 			clients, err := setup.Connect(connect)
 			if err != nil {
 				return err
+			}
+			if table := os.Getenv(trail.EnvTable); table != "" {
+				if clients.Trail, err = trail.NewTableStore(trail.TableOptions{Name: table, WarehouseID: warehouseID, Statements: clients.Statements, Log: log}); err != nil {
+					return err
+				}
 			}
 			ctx := cmd.Context()
 			log.Info("checking access to the account and the workspace")
@@ -143,7 +155,7 @@ the result of
 	f.StringVar(&connect.AccountProfile, "account-profile", "", "config profile of the account (default: the DATABRICKS_* environment)")
 	f.StringVar(&connect.WorkspaceProfile, "workspace-profile", "", "config profile of the workspace (default: the DATABRICKS_* environment)")
 	f.StringVar(&source, "source", variantsDemo, "where the tag spellings the budgets also filter on come from: demo, databricks or none")
-	f.StringVar(&warehouseID, "warehouse-id", os.Getenv("DATABRICKS_WAREHOUSE_ID"), "SQL warehouse that reads the spellings (--source databricks; default $DATABRICKS_WAREHOUSE_ID)")
+	f.StringVar(&warehouseID, "warehouse-id", os.Getenv("DATABRICKS_WAREHOUSE_ID"), "SQL warehouse that reads the spellings (--source databricks) and creates the trail table ($STELLAR_TRACE_TABLE); default $DATABRICKS_WAREHOUSE_ID")
 	f.StringVar(&variants, "variants-from", "", "JSON array of the OperationalCategory values seen in the account; replaces --source")
 	f.StringVar(&opts.Team, "team", setup.DefaultTeam, "Team tag the policies fix, also part of every key")
 	f.StringVar(&opts.CostCenter, "cost-center", setup.DefaultCostCenter, "CostCenter tag the policies fix")

@@ -72,6 +72,10 @@
 //	    since_expected  int      entries appended after the expected head
 //	    ok              bool     the chain (and the expected head) verify
 //	    error           string   why not, when ok is false
+//	trail               object   absent unless --audit: the agent trail
+//	                             (internal/trail), as audit; log is its file
+//	                             or its table (catalog.schema.table), and
+//	                             expected_head the --expect-trail-head given
 package compliance
 
 import (
@@ -165,12 +169,14 @@ type Report struct {
 	Findings    []Finding    `json:"findings"`
 	TaggedSpend *TaggedSpend `json:"tagged_spend,omitempty"`
 	Audit       *Audit       `json:"audit,omitempty"`
+	// Trail is the agent trail's verification, in the same terms.
+	Trail *Audit `json:"trail,omitempty"`
 }
 
 // Audit is the result of verifying the setup audit log's hash chain
-// (package audit).
+// (package audit), or the agent trail's (package trail).
 type Audit struct {
-	Log     string `json:"log"`     // the file verified
+	Log     string `json:"log"`     // the file (or the trail's table) verified
 	Entries int    `json:"entries"` // entries in the log; 0 when it is missing
 	Head    string `json:"head"`    // hash of the last entry
 	// ExpectedHead is the head hash the check was given (--expect-head);

@@ -30,8 +30,8 @@ const TableWidth = 100
 // WriteTable writes the report for a terminal, in lines of at most
 // TableWidth columns (runes): each non-compliant resource as a block (kind,
 // name and id; category and owner; each rule it breaks with the
-// explanation; its link), then the counts, the tagged spend and the audit
-// result. Longer text wraps at spaces onto indented continuation lines, and
+// explanation; its link), then the counts, the tagged spend and the
+// results of the audit log and the agent trail. Longer text wraps at spaces onto indented continuation lines, and
 // a word longer than a line is broken, except a link: it stands whole on
 // its own line, so a terminal can still open it, even when a long
 // workspace host makes it wider than TableWidth.
@@ -81,15 +81,25 @@ func WriteTable(w io.Writer, r *Report) error {
 		line(fmt.Sprintf("Spend correctly tagged in %s (%s source): %s, %s of %s; %s unattributed.",
 			s.Month.Format("January 2006"), s.Source, share, s.Attributed.USD(), s.Total.USD(), s.Unattributed.USD()), "", "  ")
 	}
-	if a := r.Audit; a != nil {
+	for _, c := range []struct {
+		a          *Audit
+		what, none string
+	}{
+		{r.Audit, "Audit log", "no setup --apply has changed anything"},
+		{r.Trail, "Agent trail", "no function or agent run has decided anything"},
+	} {
+		a := c.a
+		if a == nil {
+			continue
+		}
 		var text string
 		switch {
 		case !a.OK:
-			text = "Audit log does not verify: " + clean(a.Error)
+			text = c.what + " does not verify: " + clean(a.Error)
 		case a.Entries == 0:
-			text = fmt.Sprintf("Audit log %s: no entries yet (no setup --apply has changed anything).", clean(a.Log))
+			text = fmt.Sprintf("%s %s: no entries yet (%s).", c.what, clean(a.Log), c.none)
 		default:
-			text = fmt.Sprintf("Audit log %s: %d entries, head %s, verified", clean(a.Log), a.Entries, a.Head)
+			text = fmt.Sprintf("%s %s: %d entries, head %s, verified", c.what, clean(a.Log), a.Entries, a.Head)
 			if a.ExpectedHead != "" {
 				text += fmt.Sprintf("; %d after the expected head", a.SinceExpected)
 			}

@@ -159,6 +159,7 @@ func TestWrap(t *testing.T) {
 func TestWriteTableNoFindings(t *testing.T) {
 	r := Evaluate(Inventory{Clusters: []compute.ClusterDetails{cluster("a", nil)}}, Options{Division: testDivision, MinCompliancePct: 100})
 	r.Audit = &Audit{Log: "audit.jsonl", Error: "audit log audit.jsonl: line 2: the entry was edited"}
+	r.Trail = &Audit{Log: "main.stellar.agent_trail", Entries: 12, Head: "9f2c", ExpectedHead: "41aa", SinceExpected: 3, OK: true}
 	var b bytes.Buffer
 	if err := WriteTable(&b, r); err != nil {
 		t.Fatal(err)
@@ -167,6 +168,7 @@ func TestWriteTableNoFindings(t *testing.T) {
 		"No findings: every resource complies.",
 		"Resources: 1 of 1 comply (100.0 %), meeting the 100 % target.",
 		"Audit log does not verify: audit log audit.jsonl: line 2: the entry was edited",
+		"Agent trail main.stellar.agent_trail: 12 entries, head 9f2c, verified; 3 after the expected head.",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("missing %q in\n%s", want, b.String())

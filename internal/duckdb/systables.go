@@ -98,7 +98,9 @@ FROM staging_usage`
 
 // SystemTables is the demo account's system.billing.usage and
 // system.billing.list_prices in an in-memory DuckDB, answering SQL for the
-// emulator (it implements emulator.Engine).
+// emulator (it implements emulator.Engine). The emulator also attaches the
+// agent trail's table here (an in-memory catalog of its own, written with
+// Exec and Merge).
 type SystemTables struct {
 	e *Engine
 }
@@ -366,6 +368,34 @@ func asText(col, typ string) string {
 func (t *SystemTables) Exec(ctx context.Context, stmt string) error {
 	_, err := t.e.db.ExecContext(ctx, stmt)
 	return err
+}
+
+// Merge runs one MERGE INTO statement (without a RETURNING clause: it adds
+// one) and counts the rows it inserted, updated and deleted, which
+// Databricks reports and DuckDB's own count does not tell apart. Its
+// errors are DuckDB's, unwrapped, as Query's.
+func (t *SystemTables) Merge(ctx context.Context, stmt string) (inserted, updated, deleted int64, err error) {
+	// The newline ends a trailing line comment in stmt.
+	rows, err := t.e.db.QueryContext(ctx, stmt+"\nRETURNING merge_action")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var action string
+		if err := rows.Scan(&action); err != nil {
+			return 0, 0, 0, err
+		}
+		switch action {
+		case "INSERT":
+			inserted++
+		case "UPDATE":
+			updated++
+		case "DELETE":
+			deleted++
+		}
+	}
+	return inserted, updated, deleted, rows.Err()
 }
 
 // Close releases the tables.

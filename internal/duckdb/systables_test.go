@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -283,5 +284,54 @@ func TestSystemTablesQueryOnlyReads(t *testing.T) {
 	}
 	if after := count(); after == before {
 		t.Error("Exec's DELETE changed nothing")
+	}
+}
+
+// TestSystemTablesMerge: Merge counts what a MERGE inserted, updated and
+// deleted, in a catalog attached after file access was switched off (as
+// the emulator attaches its agent-trail table's).
+func TestSystemTablesMerge(t *testing.T) {
+	st, err := OpenSystemTables(context.Background(), Options{MemoryLimit: "256MB"}, demo.Config{Division: systemDemo().Division, Through: systemDemo().Through, Rows: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	for _, stmt := range []string{
+		"ATTACH IF NOT EXISTS ':memory:' AS trail_catalog",
+		"CREATE SCHEMA IF NOT EXISTS trail_catalog.finops",
+		"CREATE TABLE trail_catalog.finops.trail (seq BIGINT NOT NULL, key STRING NOT NULL, note STRING)",
+	} {
+		if err := st.Exec(ctx, stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	insert := func(seq int, key string) string {
+		return fmt.Sprintf(`MERGE INTO trail_catalog.finops.trail AS t USING (SELECT %d AS seq, '%s' AS key) AS s
+ON t.key = s.key OR t.seq = s.seq
+WHEN NOT MATCHED THEN INSERT (seq, key) VALUES (s.seq, s.key) -- a trailing comment`, seq, key)
+	}
+	tests := []struct {
+		name                       string
+		stmt                       string
+		inserted, updated, deleted int64
+	}{
+		{"new key and seq", insert(1, "a"), 1, 0, 0},
+		{"same key", insert(2, "a"), 0, 0, 0},
+		{"same seq", insert(1, "b"), 0, 0, 0},
+		{"next", insert(2, "b"), 1, 0, 0},
+		{"update", `MERGE INTO trail_catalog.finops.trail AS t USING (SELECT 'a' AS key) AS s ON t.key = s.key WHEN MATCHED THEN UPDATE SET note = 'x'`, 0, 1, 0},
+		{"delete", `MERGE INTO trail_catalog.finops.trail AS t USING (SELECT 'b' AS key) AS s ON t.key = s.key WHEN MATCHED THEN DELETE`, 0, 0, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ins, upd, del, err := st.Merge(ctx, tc.stmt)
+			if err != nil || ins != tc.inserted || upd != tc.updated || del != tc.deleted {
+				t.Errorf("Merge = %d inserted, %d updated, %d deleted, %v; want %d, %d, %d", ins, upd, del, err, tc.inserted, tc.updated, tc.deleted)
+			}
+		})
+	}
+	if _, _, _, err := st.Merge(ctx, "MERGE INTO trail_catalog.finops.nope AS t USING (SELECT 1 AS seq) AS s ON t.seq = s.seq WHEN NOT MATCHED THEN INSERT (seq) VALUES (s.seq)"); err == nil {
+		t.Error("a MERGE into a missing table succeeded")
 	}
 }

@@ -40,6 +40,9 @@ type dialect struct {
 	today  time.Time // current_date()
 	now    time.Time // current_timestamp()
 	params map[string]param
+	// trail is the agent trail's table (Options.TraceTable), whose
+	// catalog is renamed EngineTrailCatalog; nil when there is none.
+	trail *trailTable
 }
 
 // param is a named parameter of a request: its value (nil is NULL) and
@@ -374,8 +377,8 @@ func (d *dialect) emit(toks []token) (string, error) {
 			}
 			b.WriteString(t.text)
 		case tokQuoted:
-			if d.isSystemCatalog(toks, i) {
-				b.WriteString(EngineSystemCatalog)
+			if catalog, ok := d.engineCatalog(toks, i); ok {
+				b.WriteString(catalog)
 				continue
 			}
 			b.WriteString(duckIdent(t.value))
@@ -414,6 +417,19 @@ func (d *dialect) emit(toks []token) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// engineCatalog is the engine's catalog for the catalog name at toks[i]
+// when it opens the three-part name of a system table or of the agent
+// trail's table.
+func (d *dialect) engineCatalog(toks []token, i int) (string, bool) {
+	switch {
+	case d.isSystemCatalog(toks, i):
+		return EngineSystemCatalog, true
+	case d.trail != nil && d.trail.at(toks, i):
+		return EngineTrailCatalog, true
+	}
+	return "", false
 }
 
 // isSystemCatalog reports whether toks[i] is "system" opening a
@@ -481,8 +497,8 @@ func (d *dialect) emitWord(b *strings.Builder, toks []token, i int) (int, error)
 		b.WriteString(t.text) // a field or column name, never a function
 		return i + 1, nil
 	}
-	if d.isSystemCatalog(toks, i) {
-		b.WriteString(EngineSystemCatalog)
+	if catalog, ok := d.engineCatalog(toks, i); ok {
+		b.WriteString(catalog)
 		return i + 1, nil
 	}
 	switch word {

@@ -8,6 +8,7 @@ import (
 // DuckDB's errors that have a Databricks error class of their own.
 var (
 	reMissingTable  = regexp.MustCompile(`Table with name "?([^"!\s]+)"? does not exist`)
+	reTableExists   = regexp.MustCompile(`Table with name "?([^"!\s]+)"? already exists`)
 	reMissingColumn = regexp.MustCompile(`Referenced column "([^"]+)" not found`)
 	reMissingFunc   = regexp.MustCompile(`(?:Scalar|Aggregate|Table) Function with name "?([^"!\s]+)"? does not exist`)
 	reSyntax        = regexp.MustCompile(`syntax error at or near "([^"]*)"`)
@@ -22,6 +23,10 @@ func engineError(err error, databricksSQL string) *SQLError {
 	if m := reMissingTable.FindStringSubmatch(msg); m != nil {
 		return &SQLError{Class: "TABLE_OR_VIEW_NOT_FOUND",
 			Message: "The table or view " + writtenName(databricksSQL, m[1]) + " cannot be found. Verify the spelling and correctness of the schema and catalog. SQLSTATE: 42P01"}
+	}
+	if m := reTableExists.FindStringSubmatch(msg); m != nil {
+		return &SQLError{Class: "TABLE_OR_VIEW_ALREADY_EXISTS",
+			Message: "Cannot create table or view " + writtenName(databricksSQL, m[1]) + " because it already exists. Choose a different name, drop or replace the existing object, or add the IF NOT EXISTS clause to tolerate pre-existing objects. SQLSTATE: 42P07"}
 	}
 	if m := reMissingColumn.FindStringSubmatch(msg); m != nil {
 		return &SQLError{Class: "UNRESOLVED_COLUMN.WITHOUT_SUGGESTION",

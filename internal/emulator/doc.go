@@ -44,7 +44,9 @@
 // The table or view `system`.`billing`.`usagex` cannot be found. ...",
 // [PARSE_SYNTAX_ERROR], [UNRESOLVED_COLUMN.WITHOUT_SUGGESTION],
 // [UNRESOLVED_ROUTINE], [CAST_INVALID_INPUT], [INSUFFICIENT_PERMISSIONS]
-// for anything but a query) or CANCELED. wait_timeout is
+// for anything but a query or a write of the agent trail's table,
+// [TABLE_OR_VIEW_ALREADY_EXISTS], [DELTA_CANNOT_MODIFY_APPEND_ONLY]) or
+// CANCELED. wait_timeout is
 // "0s" (answer at once) or 5s to 50s (default 10s); on_wait_timeout
 // CONTINUE answers with the state so far, CANCEL cancels. Other
 // dispositions and formats, and other wait_timeouts, are 400
@@ -69,6 +71,25 @@
 // read the system tables (the admin endpoints below change them) and reach
 // no file. The emulated clock's today is Options.AsOf: current_date()
 // answers it.
+//
+// One table is writable (statements_trail.go): the agent trail's Delta
+// table, Options.TraceTable (catalog.schema.table, what
+// STELLAR_TRACE_TABLE names; the command's --trace-table, default
+// DefaultTraceTable), as for a principal granted CREATE TABLE on its
+// schema and MODIFY on it. Its catalog and schema exist from the start.
+// CREATE TABLE [IF NOT EXISTS] of it answers no columns and no rows (USING
+// DELTA, COMMENT '...' and TBLPROPERTIES are taken; 'delta.appendOnly' =
+// 'true' makes a MERGE with a WHEN MATCHED or WHEN NOT MATCHED BY SOURCE
+// clause fail [DELTA_CANNOT_MODIFY_APPEND_ONLY]); MERGE INTO it answers one
+// row of num_affected_rows, num_updated_rows, num_deleted_rows and
+// num_inserted_rows (BIGINT), as Delta does; SELECTs read it; its name
+// matches whatever the case, with or without backticks, but only in full
+// (three parts). Its rows last as long as the engine. Every other write
+// (CREATE, INSERT, UPDATE, DELETE, MERGE, DROP, ALTER, ...) fails
+// [INSUFFICIENT_PERMISSIONS] before it reaches the engine. Concurrent
+// MERGEs run one after the other: the emulator never answers
+// [DELTA_CONCURRENT_APPEND], which Databricks may give two MERGEs that
+// read the same table at once.
 //
 // SQL warehouses (warehouses.go), seeded with a serverless Pro warehouse
 // that starts STOPPED with auto stop on (DefaultWarehouseID, the one
@@ -185,7 +206,10 @@
 //	                                    answers {"groups", "rows_added", ...}
 //	POST   /emulator/admin/sql          {"statement": "..."}: runs a statement
 //	                                    that changes the system tables (e.g.
-//	                                    an INSERT of hand-made usage rows), in
+//	                                    an INSERT of hand-made usage rows) or
+//	                                    the agent trail's table as its owner
+//	                                    could, append-only or not (an UPDATE
+//	                                    that check --audit must catch), in
 //	                                    the Databricks dialect
 //
 // For example:

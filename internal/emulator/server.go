@@ -28,8 +28,11 @@ type Engine interface {
 	// tables: they are read-only to statements, as on Databricks.
 	Query(ctx context.Context, query string) (names, types []string, rows [][]*string, err error)
 	// Exec runs one statement that returns no rows, such as the INSERT of
-	// a late usage correction.
+	// a late usage correction or the CREATE TABLE of the agent trail.
 	Exec(ctx context.Context, stmt string) error
+	// Merge runs one MERGE INTO statement and counts the rows it
+	// inserted, updated and deleted.
+	Merge(ctx context.Context, stmt string) (inserted, updated, deleted int64, err error)
 }
 
 // Options configure an emulator.
@@ -46,7 +49,12 @@ type Options struct {
 	// ChunkRows is how many rows a statement result chunk holds; 0 means
 	// DefaultChunkRows. Tests set it low to get many chunks.
 	ChunkRows int
-	Log       *slog.Logger
+	// TraceTable is the agent trail's Delta table, catalog.schema.table
+	// (what STELLAR_TRACE_TABLE names): the one table statements may
+	// create and MERGE into. Its catalog and schema exist from the start.
+	// Empty: statements write nothing.
+	TraceTable string
+	Log        *slog.Logger
 }
 
 // Server is an emulated Databricks account and workspace.
@@ -62,6 +70,7 @@ type Server struct {
 	// now is the emulator's clock (tests may replace it).
 	now func() time.Time
 
+	trail      *trailTable    // the writable trail table; nil when none
 	ws         workspaceState // clusters, policies, jobs, pipelines, SCIM Me
 	acct       accountState   // budgets and budget policies
 	warehouses []*warehouse
@@ -104,7 +113,20 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("emulator faults: %w", err)
 	}
 	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux(), now: time.Now, statements: map[string]*statement{}}
+	if opts.TraceTable != "" {
+		t, err := parseTrailTable(opts.TraceTable)
+		if err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		s.trail = t
+	}
 	s.base, s.stop = context.WithCancel(context.Background())
+	if s.trail != nil && opts.SQL != nil {
+		if err := s.attachTrail(s.base); err != nil {
+			s.stop()
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+	}
 	if err := s.seed(); err != nil {
 		s.stop()
 		return nil, fmt.Errorf("seed emulator: %w", err)

@@ -45,6 +45,10 @@ func (e *slowCancelEngine) Exec(context.Context, string) error {
 	return errors.New("read-only engine")
 }
 
+func (e *slowCancelEngine) Merge(context.Context, string) (int64, int64, int64, error) {
+	return 0, 0, 0, errors.New("read-only engine")
+}
+
 // serve runs one request through the server's handler and returns the
 // recorded answer.
 func serve(s *Server, method, path, body string) *httptest.ResponseRecorder {

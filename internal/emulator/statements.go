@@ -304,9 +304,18 @@ type queryResult struct {
 	rows         [][]*string
 }
 
-// execute translates the statement and runs it.
+// execute translates the statement and runs it: a write of the trail
+// table on its own path, every other statement as a query.
 func (s *Server) execute(ctx context.Context, st *statement) (*queryResult, error) {
 	d := s.dialect(st.params)
+	if toks, err := tokenize(st.sql); err == nil {
+		if kind := s.trailWrite(toks); kind != notTrailWrite {
+			return s.executeTrailWrite(ctx, d, st.sql, kind)
+		}
+		if isWrite(toks) {
+			return nil, s.writeRefused()
+		}
+	}
 	q, err := d.translate(st.sql)
 	if err != nil {
 		return nil, err
@@ -328,7 +337,7 @@ func (s *Server) dialect(params map[string]param) *dialect {
 		today = time.Date(s.opts.AsOf.Year(), s.opts.AsOf.Month(), s.opts.AsOf.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	clock := today.Add(now.Sub(now.Truncate(24 * time.Hour)))
-	return &dialect{today: today, now: clock, params: params}
+	return &dialect{today: today, now: clock, params: params, trail: s.trail}
 }
 
 // finish records the statement's final state and result.

@@ -17,7 +17,8 @@
 //	STELLAR_STATE             the local state directory holding the trail
 //	                          (default .stellar-state); deployed functions have
 //	                          no lasting disk and set STELLAR_TRACE_TABLE
-//	STELLAR_TRACE_TABLE       catalog.schema.table: the trail in Databricks
+//	STELLAR_TRACE_TABLE       catalog.schema.table: the trail in Databricks,
+//	                          written on DATABRICKS_WAREHOUSE_ID
 //	DATABRICKS_*              the workspace the cluster actions go to (the SDK's
 //	                          unified auth); unset: acting tools answer 503
 //	SLACK_BOT_TOKEN, SLACK_WEBHOOK_URL  where slack_alert posts
@@ -135,16 +136,25 @@ func Service(e Env, withTokens bool) (*copilot.Service, gate.Tokens, error) {
 }
 
 // Trail opens the trail: the Databricks table STELLAR_TRACE_TABLE names,
-// else trail.jsonl in STELLAR_STATE.
+// written on DATABRICKS_WAREHOUSE_ID's warehouse, else trail.jsonl in
+// STELLAR_STATE.
 func Trail(e Env) (trail.Store, error) {
-	if t := e.get("STELLAR_TRACE_TABLE"); t != "" {
-		return nil, fmt.Errorf("STELLAR_TRACE_TABLE %q: the table store is not in this build", t)
+	cfg := trail.Config{StateDir: e.get("STELLAR_STATE"), Table: e.get(trail.EnvTable), Log: e.Log}
+	if cfg.StateDir == "" {
+		cfg.StateDir = ".stellar-state"
 	}
-	dir := e.get("STELLAR_STATE")
-	if dir == "" {
-		dir = ".stellar-state"
+	if cfg.Table != "" {
+		cfg.WarehouseID = e.get("DATABRICKS_WAREHOUSE_ID")
+		if cfg.WarehouseID == "" {
+			return nil, fmt.Errorf("%s is set: set DATABRICKS_WAREHOUSE_ID too, the warehouse that writes it", trail.EnvTable)
+		}
+		w, err := dbclient.Workspace(dbclient.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("the trail table: %w", err)
+		}
+		cfg.Statements = w.StatementExecution
 	}
-	return trail.NewFileStore(dir), nil
+	return trail.Open(cfg)
 }
 
 // Clusters are the cluster actions of the DATABRICKS_* workspace; nil

@@ -47,6 +47,7 @@ func ClientsFrom(a *databricks.AccountClient, w *databricks.WorkspaceClient) Cli
 		AccessControl:   a.AccessControl,
 		ClusterPolicies: w.ClusterPolicies,
 		CurrentUser:     w.CurrentUser,
+		Statements:      w.StatementExecution,
 	}
 }
 

@@ -78,6 +78,8 @@ func (k Kind) Words() string {
 		return "cluster policy"
 	case KindClusterPolicyGrant:
 		return "cluster policy grant"
+	case KindTrailTable:
+		return "trail table"
 	}
 	return string(k)
 }

@@ -30,7 +30,7 @@ type Plan struct {
 // Item is one object of the plan.
 type Item struct {
 	Kind     Kind   `json:"kind"`
-	Category string `json:"category"` // the category's slug
+	Category string `json:"category"` // the category's slug; "agent trail" for the trail's table
 	Key      string `json:"key"`      // the object's stable key
 	Name     string `json:"name"`     // its display name, policy name or principal
 	Action   Action `json:"action"`
@@ -114,6 +114,17 @@ func NewPlan(ctx context.Context, c Clients, div budget.Division, opts Options) 
 			}
 			p.add(slug, grant)
 		}
+	}
+	if c.Trail != nil {
+		it, note, err := planTrailTable(ctx, c.Trail)
+		if err != nil {
+			return Plan{}, err
+		}
+		p.Items = append(p.Items, it)
+		if note != "" {
+			p.Notes = append(p.Notes, note)
+		}
+		p.ID = withTrail(p.ID, c.Trail.Location())
 	}
 	return p, nil
 }

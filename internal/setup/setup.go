@@ -1,7 +1,9 @@
 // Package setup turns content/ into Databricks objects, plan first:
 // per category and alert threshold an account budget, a serverless budget
 // policy, and jobs (and, where allowed, all-purpose) cluster policies,
-// each usable by the category's group. Plan reads what the account and
+// each usable by the category's group; and, when STELLAR_TRACE_TABLE names
+// one (Clients.Trail), the agent trail's Delta table (internal/trail),
+// created append-only through statement execution. Plan reads what the account and
 // workspace hold through the SDK and compares it with what content/ asks
 // for; Apply carries the plan out and logs every change to the audit log;
 // Drift is the plan's differences, for pages and reports.
@@ -18,10 +20,12 @@
 //   - cluster policy: the key ends in "jobs" or "all-purpose" and starts
 //     its description; its name is for people and may change. A policy
 //     without the key but with the wanted name is adopted.
+//   - the agent trail's table: its catalog.schema.table name; one that
+//     exists with other columns is left as it is, with a note.
 //
 // # What setup never does
 //
-// It deletes nothing: not objects, not grants (cluster policy grants go
+// It deletes nothing and alters no table: not objects, not grants (cluster policy grants go
 // through a permissions PATCH, budget policy grants add a principal to the
 // rule set read with its etag), not custom tags or policy attributes that
 // others added to an object it manages. A category removed from content/
@@ -37,6 +41,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/billing"
 	"github.com/databricks/databricks-sdk-go/service/compute"
 	"github.com/databricks/databricks-sdk-go/service/iam"
+	"github.com/databricks/databricks-sdk-go/service/sql"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
@@ -93,6 +98,12 @@ type Clients struct {
 	AccessControl   iam.AccountAccessControlInterface // budget policy rule sets
 	ClusterPolicies compute.ClusterPoliciesInterface
 	CurrentUser     iam.CurrentUserInterface
+	// Statements run SQL on the workspace's warehouses: the trail table's
+	// statements.
+	Statements sql.StatementExecutionInterface
+	// Trail is the agent trail's table to create (STELLAR_TRACE_TABLE);
+	// nil when the trail is kept in files.
+	Trail TrailTable
 }
 
 // Whoami returns the workspace user name of the caller, who the audit log
