@@ -219,3 +219,30 @@ func actsOnce(t *testing.T, n int) {
 		}
 	}
 }
+
+// TestAlertWebhookThousandEvents: 1,000 distinct events give 1,000
+// entries in the file trail, none lost, the chain intact.
+func TestAlertWebhookThousandEvents(t *testing.T) {
+	env := startAgent(t, nil)
+	srv := startHook(t, env)
+	const n = 1000
+	base := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			body := sqlAlert(t, "Exploratory missions daily spend", "TRIGGERED", base.Add(time.Duration(i)*time.Second).Format(time.RFC3339))
+			if code, b := post(t, srv.URL, body, basic); code != 200 {
+				t.Errorf("event %d: %d %s", i, code, b)
+			}
+		}()
+	}
+	wg.Wait()
+	head, err := env.store.Verify(context.Background(), "")
+	if err != nil || head.Entries != n {
+		t.Fatalf("trail head %+v (%v), want %d entries", head, err, n)
+	}
+}
