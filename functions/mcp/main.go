@@ -5,22 +5,8 @@
 package main
 
 import (
-	"log/slog"
-	"os"
-	"time"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
 	"github.com/novadynamics/stellar-budget/internal/fnenv"
 	"github.com/novadynamics/stellar-budget/internal/mcpserver"
 )
 
-func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	h, err := mcpserver.FromEnv(fnenv.Env{Getenv: os.Getenv, Now: time.Now, Log: log})
-	if err != nil {
-		log.Error("the mcp function cannot start", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(fnenv.Lambda(h))
-}
+func main() { fnenv.Main("mcp", mcpserver.FromEnv) }

@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/novadynamics/stellar-budget/internal/copilot"
@@ -241,4 +242,17 @@ func fetch(ctx context.Context, client *http.Client, url string) (*snapshot.Snap
 // client context) reaches the handler in the request's context.
 func Lambda(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	return httpadapter.New(h).ProxyWithContext
+}
+
+// Main runs a function on AWS Lambda: build from the process's
+// environment, then serve API Gateway proxy events. A function that cannot
+// be built logs why and exits, so the deploy's log names what to set.
+func Main(name string, build func(Env) (http.Handler, error)) {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	h, err := build(Env{Getenv: os.Getenv, Now: time.Now, Log: log})
+	if err != nil {
+		log.Error("the function cannot start", "function", name, "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(Lambda(h))
 }
