@@ -1,6 +1,7 @@
 // Package filelock holds advisory locks on files in the state directory,
-// with flock(2): the alert ledger and the setup audit log take them so that
-// two builds, or two applies, never write at once. flock locks belong to
+// with flock(2): the alert ledger, the setup audit log and the agent trail
+// take them so that two builds, two applies or two functions never write
+// at once. flock locks belong to
 // the open file, so two handles in one process exclude each other as two
 // processes do, and the kernel releases them when a process dies.
 package filelock
