@@ -80,12 +80,13 @@ type TableOptions struct {
 // one MERGE that inserts it only when neither its key nor its seq is in
 // the table yet, so of concurrent writers exactly one takes each seq and
 // a key is inserted once. A writer whose MERGE inserted nothing reads the
-// key: found, the entry is returned (inserted=false, or true when it is
-// the very entry this writer tried: an answer lost on the way back);
-// otherwise another writer took the seq, and it reads the head again and
+// key: found, the entry is returned with inserted=false; otherwise another writer took the seq, and it reads the head again and
 // retries, a bounded number of times with jittered backoff. A MERGE that
 // Databricks refuses as a concurrent append ([DELTA_CONCURRENT_APPEND])
-// is retried the same way. The table is created append-only
+// is retried the same way. A MERGE whose answer was lost (a network
+// error) is judged by the key: the entry there counts as this writer's
+// when it hashes as the one tried, which two writers of the same decision
+// in the same millisecond would share. The table is created append-only
 // ('delta.appendOnly' = 'true'): Delta itself refuses updates and deletes.
 type TableStore struct {
 	name        string // as configured
@@ -273,7 +274,10 @@ func (s *TableStore) Append(ctx context.Context, d Decision) (Entry, bool, error
 			return Entry{}, false, err
 		}
 		if ok {
-			return got, got.Hash == e.Hash, nil
+			// This MERGE inserted nothing: another writer's entry holds
+			// the key, even when it hashes as this one would (two
+			// deliveries decided alike in the same millisecond).
+			return got, false, nil
 		}
 		s.log.Debug("agent trail: another writer took the seq; retrying", "table", s.name, "seq", e.Seq, "attempt", attempt)
 		if err := backoff(ctx, attempt); err != nil {
