@@ -79,12 +79,18 @@ func answerOf(snap *snapshot.Snapshot, s breach.Step, cat budget.Category, outco
 	rate := rated.USDPerHour.Decimal().Rat()
 	after := new(big.Rat)
 	if s.Op == breach.Resize {
-		after.Mul(rate, new(big.Rat).Quo(nodes(s.After), nodes(s.Before)))
+		after = rateAfter(rate, s.Before, s.After)
 	}
 	hourly := new(big.Rat).Sub(rate, after)
 	a.SavingsHourly = hourly.FloatString(6)
 	a.SavingsMonthly = roundCents(new(big.Rat).Mul(hourly, hoursLeft(snap, now)))
 	return a
+}
+
+// rateAfter is a cluster's cost an hour once resized from before to
+// after, at rate an hour now: in proportion to its nodes.
+func rateAfter(rate *big.Rat, before, after budget.Cluster) *big.Rat {
+	return new(big.Rat).Mul(rate, new(big.Rat).Quo(nodes(after), nodes(before)))
 }
 
 // nodes is a cluster's nodes, the driver counted: an autoscaling one at
@@ -152,10 +158,15 @@ func carryOut(ctx context.Context, store trail.Store, clusters dbclient.Clusters
 	if err == nil {
 		return nil
 	}
-	p := gate.Refuse(http.StatusBadGateway, "action_failed", "%s of %s failed: %v", s.Op, s.Before.ID, err)
+	d.After = d.Before
+	return recordFailure(ctx, store, d, gate.Refuse(http.StatusBadGateway, "action_failed", "%s of %s failed: %v", s.Op, s.Before.ID, err), now)
+}
+
+// recordFailure records that the action decided in d failed, under d's
+// key + "/result" with p as the answer a retry gets, and returns p.
+func recordFailure(ctx context.Context, store trail.Store, d trail.Decision, p *gate.Problem, now time.Time) error {
 	failed := d
 	failed.Key, failed.Time, failed.Outcome, failed.Reason = d.Key+resultSuffix, now, trail.Failed, p.Message
-	failed.After = failed.Before
 	failed.Answer, _ = json.Marshal(struct {
 		Error *gate.Problem `json:"error"`
 	}{p})

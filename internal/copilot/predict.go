@@ -89,9 +89,9 @@ func Predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clu
 		p.Budget = &b
 		monthBudget = c.MonthlyBudget.Decimal().Float64()
 	}
-	month, end := forecastOf(series, snap.AsOf.Time(), monthBudget, args.HorizonDays, &p)
+	end := forecastOf(series, snap.AsOf.Time(), monthBudget, args.HorizonDays, &p)
 	if args.WhatIf != nil {
-		w, err := whatIf(ctx, snap, args, clusters, now, month, end, &p)
+		w, err := whatIf(ctx, snap, args, clusters, now, end, &p)
 		if err != nil {
 			return p, err
 		}
@@ -101,11 +101,10 @@ func Predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clu
 }
 
 // forecastOf fills p's month end and horizon from series; it returns the
-// month and the two point forecasts unrounded.
-func forecastOf(series snapshot.Series, asOf time.Time, monthBudget float64, horizon int, p *Prediction) (time.Time, [2]float64) {
+// two point forecasts unrounded.
+func forecastOf(series snapshot.Series, asOf time.Time, monthBudget float64, horizon int, p *Prediction) [2]float64 {
 	days := series.Complete()
-	month := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
-	p.Month = month.Format("2006-01")
+	p.Month = asOf.Format("2006-01")
 	h := forecast.Series{Values: make([]float64, len(days))}
 	if len(days) > 0 {
 		h.Start = days[0].Date.Time()
@@ -132,10 +131,10 @@ func forecastOf(series snapshot.Series, asOf time.Time, monthBudget float64, hor
 	p.MonthToDate = usd(mtd)
 	p.MonthEnd, p.MonthEndLow, p.MonthEndHigh = usd(me.Value), usd(me.Low80), usd(me.High80)
 	p.Horizon, p.HorizonLow, p.HorizonHigh = usd(burn.Value), usd(burn.Low80), usd(burn.High80)
-	return month, [2]float64{me.Value, burn.Value}
+	return [2]float64{me.Value, burn.Value}
 }
 
-func whatIf(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clusters ClusterReader, now, month time.Time, point [2]float64, p *Prediction) (*WhatIfResult, error) {
+func whatIf(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clusters ClusterReader, now time.Time, point [2]float64, p *Prediction) (*WhatIfResult, error) {
 	wi := args.WhatIf
 	w := &WhatIfResult{ClusterID: wi.ClusterID, Change: "terminate"}
 	if wi.Workers != nil {
@@ -162,21 +161,10 @@ func whatIf(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clus
 		if err != nil {
 			return nil, fmt.Errorf("what-if resize of %s: %w", wi.ClusterID, err)
 		}
-		current := new(big.Rat).SetInt64(int64(cl.Workers))
-		if cl.Autoscale != nil {
-			current.SetFrac64(int64(cl.Autoscale.Min+cl.Autoscale.Max), 2)
-		}
-		nodes := new(big.Rat).Add(current, big.NewRat(1, 1))
-		after.Mul(rate, new(big.Rat).Quo(big.NewRat(int64(*wi.Workers)+1, 1), nodes))
+		after = rateAfter(rate, cl, budget.Cluster{Workers: *wi.Workers})
 	}
 	saved := new(big.Rat).Sub(rate, after) // an hour; negative for a resize up
-	monthEnd := month.AddDate(0, 1, 0)
-	from := now
-	if through := snap.DataThrough.Time(); through.After(from) {
-		from = through
-	}
-	left := max(monthEnd.Sub(from), 0)
-	hoursLeft := new(big.Rat).SetFrac64(int64(left/time.Second), 3600)
+	hoursLeft := hoursLeft(snap, now)
 	monthSaving := roundCents(new(big.Rat).Mul(saved, hoursLeft))
 	horizonSaving := roundCents(new(big.Rat).Mul(saved, big.NewRat(int64(24*args.HorizonDays), 1)))
 	w.USDPerHour = rate.FloatString(6)

@@ -220,16 +220,7 @@ func (s *Service) slack(ctx context.Context, caller gate.Caller, req Request) (R
 	}
 	posted, err := s.Slack.Post(ctx, args.Channel, args.Text)
 	if err != nil {
-		p := gate.Refuse(http.StatusBadGateway, "slack_failed", "the post to %s failed: %v", args.Channel, err)
-		failed := d
-		failed.Key, failed.Time, failed.Outcome, failed.Reason = k+resultSuffix, s.Now(), trail.Failed, p.Message
-		failed.Answer, _ = json.Marshal(struct {
-			Error *gate.Problem `json:"error"`
-		}{p})
-		if _, _, terr := s.Trail.Append(ctx, failed); terr != nil {
-			return Result{}, errors.Join(p, terr)
-		}
-		return Result{}, p
+		return Result{}, recordFailure(ctx, s.Trail, d, gate.Refuse(http.StatusBadGateway, "slack_failed", "the post to %s failed: %v", args.Channel, err), s.Now())
 	}
 	ans.Slack = &SlackAnswer{Channel: args.Channel, TS: posted.TS, Via: posted.Via}
 	if posted.Channel != "" {
