@@ -179,9 +179,6 @@ func TestOneEventActsOnceWithTheTable(t *testing.T) {
 // TestThousandEventsWithTheTable: 1,000 distinct events give 1,000
 // entries, none lost, the chain intact.
 func TestThousandEventsWithTheTable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1,000 deliveries")
-	}
 	e := start(t, nil)
 	const n = 1000
 	var wg sync.WaitGroup

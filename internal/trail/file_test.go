@@ -45,9 +45,6 @@ func TestFileHelperProcess(t *testing.T) {
 // four processes of four writers each give 1,000 entries, none lost, the
 // chain intact.
 func TestFileDistinctKeysAcrossProcesses(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1,000 appends, each rewriting the file")
-	}
 	dir := t.TempDir()
 	const procs, total = 4, 1000
 	var cmds []*exec.Cmd

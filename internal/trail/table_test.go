@@ -128,9 +128,6 @@ func TestTableOneKeyConcurrently(t *testing.T) {
 // TestTableDistinctKeysConcurrently: 1,000 distinct keys from eight
 // concurrent writers give 1,000 rows, none lost, the chain intact.
 func TestTableDistinctKeysConcurrently(t *testing.T) {
-	if testing.Short() {
-		t.Skip("1,000 MERGEs and their retries")
-	}
 	env := startTable(t, "distinct_keys", true)
 	keys := distinctKeys(1000)
 	if n := appendAll(t, env.store, 8, keys); n != len(keys) {
