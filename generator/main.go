@@ -60,7 +60,7 @@ func rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(buildCommand(), serveCommand(), demoExportCommand(), backtestCommand(), checkCommand(), setupCommand(), emulatorCommand())
+	root.AddCommand(buildCommand(), serveCommand(), demoExportCommand(), backtestCommand(), checkCommand(), setupCommand(), emulatorCommand(), agentCommand())
 	return root
 }
 

@@ -61,27 +61,9 @@ type agentEnv struct {
 // scale_down acting for real where live is true.
 func startAgent(t *testing.T, live map[string]bool) *agentEnv {
 	t.Helper()
-	div, err := content.Load(filepath.Join("..", "..", "content"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC), Division: div, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	for _, a := range config.ConfigAttributes {
-		for _, v := range a.EnvVars {
-			t.Setenv(v, "")
-		}
-	}
-	t.Setenv("DATABRICKS_CONFIG_FILE", filepath.Join(t.TempDir(), "none.cfg"))
-	t.Setenv("DATABRICKS_RATE_LIMIT", "10000")
-	w, err := dbclient.Workspace(dbclient.Options{SDK: emu.Config()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := &agentEnv{clusters: &counting{Clusters: dbclient.NewClusters(w)}, store: trail.NewFileStore(t.TempDir())}
+	div, clusters := startWorkspace(t)
+	var err error
+	env := &agentEnv{clusters: clusters, store: trail.NewFileStore(t.TempDir())}
 	env.snap = testSnapshot()
 	env.snap.Categories = nil
 	for _, c := range div.Categories {
@@ -104,6 +86,33 @@ func startAgent(t *testing.T, live map[string]bool) *agentEnv {
 	env.srv = httptest.NewServer(Handler(svc, tokens))
 	t.Cleanup(env.srv.Close)
 	return env
+}
+
+// startWorkspace starts an emulator seeded from content/ and returns the
+// division and the cluster actions of its workspace, counted.
+func startWorkspace(t *testing.T) (budget.Division, *counting) {
+	t.Helper()
+	div, err := content.Load(filepath.Join("..", "..", "content"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC), Division: div, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	for _, a := range config.ConfigAttributes {
+		for _, v := range a.EnvVars {
+			t.Setenv(v, "")
+		}
+	}
+	t.Setenv("DATABRICKS_CONFIG_FILE", filepath.Join(t.TempDir(), "none.cfg"))
+	t.Setenv("DATABRICKS_RATE_LIMIT", "10000")
+	w, err := dbclient.Workspace(dbclient.Options{SDK: emu.Config()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return div, &counting{Clusters: dbclient.NewClusters(w)}
 }
 
 // cluster finds a listed cluster that satisfies ok.

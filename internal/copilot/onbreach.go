@@ -9,7 +9,6 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/breach"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/gate"
-	"github.com/novadynamics/stellar-budget/internal/snapshot"
 	"github.com/novadynamics/stellar-budget/internal/trail"
 )
 
@@ -101,17 +100,19 @@ func (s *Service) OnBreach(ctx context.Context, caller gate.Caller, b Breach) (R
 		return replayed(once.Entry), nil
 	}
 	s.log().Info("alert webhook", "event", b.Summary, "category", cat.TagValue, "outcome", ans.Outcome, "clusters", len(acting))
-	return Result{Body: body}, s.carryOutAll(ctx, snap, cat, steps, acting, d, ans)
+	return Result{Body: body}, s.carryOutAll(ctx, steps, ans.Clusters, d, cat.OnBreach.DryRun)
 }
 
-// carryOutAll records and applies each acting step after the event's own
-// decision (which is the step's record when it is the only one).
-func (s *Service) carryOutAll(ctx context.Context, snap *snapshot.Snapshot, cat budget.Category, steps []breach.Step, acting []breach.Step, d trail.Decision, ans BreachAnswer) error {
+// carryOutAll records and applies each acting step after the decision d
+// (which is the step's record when it is the only one); answers are the
+// steps' answers, in their order. Dry-run, the steps are only recorded.
+func (s *Service) carryOutAll(ctx context.Context, steps []breach.Step, answers []ClusterAnswer, d trail.Decision, dryRun bool) error {
+	acting := actingSteps(steps)
 	for _, st := range acting {
 		sd := d
 		if len(acting) > 1 {
 			sd.Key = d.Key + "/" + st.Before.ID
-			withCluster(&sd, ans.Clusters[indexOf(steps, st)])
+			withCluster(&sd, answers[indexOf(steps, st)])
 			if _, inserted, err := s.Trail.Append(ctx, sd); err != nil || !inserted {
 				if err != nil {
 					return fmt.Errorf("record the step of %s: %w", st.Before.ID, err)
@@ -119,7 +120,7 @@ func (s *Service) carryOutAll(ctx context.Context, snap *snapshot.Snapshot, cat 
 				continue
 			}
 		}
-		if cat.OnBreach.DryRun {
+		if dryRun {
 			continue
 		}
 		if err := carryOut(ctx, s.Trail, s.Clusters, st, sd, s.Now()); err != nil {

@@ -103,23 +103,9 @@ func Predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clu
 // forecastOf fills p's month end and horizon from series; it returns the
 // two point forecasts unrounded.
 func forecastOf(series snapshot.Series, asOf time.Time, monthBudget float64, horizon int, p *Prediction) [2]float64 {
-	days := series.Complete()
 	p.Month = asOf.Format("2006-01")
-	h := forecast.Series{Values: make([]float64, len(days))}
-	if len(days) > 0 {
-		h.Start = days[0].Date.Time()
-	}
-	for i, d := range days {
-		h.Values[i] = d.Cost.Decimal().Float64()
-	}
-	through := asOf
+	m := fit(series, asOf)
 	partial, isPartial := series.Partial()
-	if isPartial {
-		through = partial.Date.Time().AddDate(0, 0, -1)
-	} else if len(days) > 0 {
-		through = days[len(days)-1].Date.Time()
-	}
-	m := forecast.Fit(h, through)
 	var me forecast.Result
 	if isPartial {
 		me = m.MonthEndPartial(monthBudget, partial.Cost.Decimal().Float64())
@@ -132,6 +118,27 @@ func forecastOf(series snapshot.Series, asOf time.Time, monthBudget float64, hor
 	p.MonthEnd, p.MonthEndLow, p.MonthEndHigh = usd(me.Value), usd(me.Low80), usd(me.High80)
 	p.Horizon, p.HorizonLow, p.HorizonHigh = usd(burn.Value), usd(burn.Low80), usd(burn.High80)
 	return [2]float64{me.Value, burn.Value}
+}
+
+// fit fits package forecast's model on a series' complete days: through
+// the day before a partial last day, else through its last day (asOf when
+// it has none).
+func fit(series snapshot.Series, asOf time.Time) *forecast.Model {
+	days := series.Complete()
+	h := forecast.Series{Values: make([]float64, len(days))}
+	if len(days) > 0 {
+		h.Start = days[0].Date.Time()
+	}
+	for i, d := range days {
+		h.Values[i] = d.Cost.Decimal().Float64()
+	}
+	through := asOf
+	if partial, ok := series.Partial(); ok {
+		through = partial.Date.Time().AddDate(0, 0, -1)
+	} else if len(days) > 0 {
+		through = days[len(days)-1].Date.Time()
+	}
+	return forecast.Fit(h, through)
 }
 
 func whatIf(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clusters ClusterReader, now time.Time, point [2]float64, p *Prediction) (*WhatIfResult, error) {

@@ -149,6 +149,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	for _, c := range div.Categories {
 		cat := buildCategory(c, byCat[c.TagValue], daily[c.TagValue], alloc.of(c.TagValue, p.month), p, div.Thresholds, div.Status)
 		cat.RecentOwners = recentOwners(alloc, c.TagValue, p)
+		cat.OwnerSeries = ownerSeries(byCat[c.TagValue], p)
 		r.Categories = append(r.Categories, cat)
 	}
 	r.Unattributed = unattributedOf(alloc, daily[budget.Unattributed], p)

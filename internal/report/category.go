@@ -75,6 +75,9 @@ type Category struct {
 	// RecentOwners are every owner's spend in the category over the three
 	// calendar months before the as-of month (see recentOwners).
 	RecentOwners []OwnerLine
+	// OwnerSeries are each owner's recent spend in the category day by
+	// day, by owner (see ownerSeries).
+	OwnerSeries []OwnerSeries
 }
 
 // BudgetFor returns the category's budget in force in month (its first

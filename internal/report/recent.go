@@ -53,14 +53,56 @@ func (p period) seriesOf(daily budget.Daily) Series {
 	if first.IsZero() {
 		return Series{}
 	}
-	from := addMonths(p.month, -3)
-	if earliest := p.dataDay.AddDate(0, 0, -(SeriesDays - 1)); earliest.Before(from) {
-		from = earliest
-	}
+	from := p.seriesFrom()
 	if first.After(from) {
 		from = first
 	}
 	return Series{Days: series(daily, from, p.dataDay), Partial: p.partial}
+}
+
+// seriesFrom is the first day of every Series that has usage that far
+// back (see Series).
+func (p period) seriesFrom() time.Time {
+	from := addMonths(p.month, -3)
+	if earliest := p.dataDay.AddDate(0, 0, -(SeriesDays - 1)); earliest.Before(from) {
+		from = earliest
+	}
+	return from
+}
+
+// OwnerSeries is one owner's recent spend in one category.
+type OwnerSeries struct {
+	Owner  string
+	Series Series
+}
+
+// ownerSeries are the Series of each owner's spend in one category, by
+// owner: what `generator agent run` forecasts an owner's burn in the
+// category from. Facts before the month the series start in are skipped
+// (a month's days are rounded from its first), so a long history costs a
+// date comparison a fact.
+func ownerSeries(facts []budget.Fact, p period) []OwnerSeries {
+	from := p.seriesFrom()
+	from = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+	byOwner := map[string]budget.Daily{}
+	for _, f := range facts {
+		if f.Date.Before(from) {
+			continue
+		}
+		if byOwner[f.Owner] == nil {
+			byOwner[f.Owner] = budget.Daily{}
+		}
+		byOwner[f.Owner].AddFact(f)
+	}
+	out := make([]OwnerSeries, 0, len(byOwner))
+	for _, owner := range slices.Sorted(maps.Keys(byOwner)) {
+		days := byOwner[owner]
+		days.RoundCents()
+		if s := p.seriesOf(days); len(s.Days) > 0 {
+			out = append(out, OwnerSeries{Owner: owner, Series: s})
+		}
+	}
+	return out
 }
 
 // recentOwners are the owners' spend in a bucket over the three calendar

@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,6 +146,61 @@ func TestOwnerSeries(t *testing.T) {
 	if len(days) != 19 || days[0].Date.Format(time.DateOnly) != "2026-02-20" || days[0].Cost.String() != "1" || days[2].Cost.String() != "1.01" || !days[1].Cost.IsZero() {
 		t.Errorf("new@x's days: %d from %s: %s, %s, %s", len(days), days[0].Date.Format(time.DateOnly), days[0].Cost, days[1].Cost, days[2].Cost)
 	}
+}
+
+// TestCategoryOwnerSeries: an owner's days in a category are their spend
+// in it alone, rounded so that a month's days sum to its exact total
+// rounded once, over the category's own window; owners are in order.
+func TestCategoryOwnerSeries(t *testing.T) {
+	data := manyDecimals()
+	data.Facts = append(data.Facts,
+		fact("2026-02-20", "ALPHA", "new@x", "1.004"),
+		fact("2026-02-22", budget.Unattributed, "new@x", "7.5"), // not ALPHA's
+		fact("2026-03-02", "ALPHA", "new@x", "2.5"),
+	)
+	r := mustBuild(t, division(), data, day("2026-03-10"))
+	alpha := r.Categories[0]
+	exact := map[string]map[time.Time]budget.Decimal{}
+	for _, f := range data.Facts {
+		if f.Category != "ALPHA" {
+			continue
+		}
+		if exact[f.Owner] == nil {
+			exact[f.Owner] = map[time.Time]budget.Decimal{}
+		}
+		exact[f.Owner][monthOf(f.Date)] = exact[f.Owner][monthOf(f.Date)].Add(f.Cost)
+	}
+	if len(alpha.OwnerSeries) != len(exact) || !slices.IsSortedFunc(alpha.OwnerSeries, func(a, b OwnerSeries) int { return strings.Compare(a.Owner, b.Owner) }) {
+		t.Fatalf("%d owners (want %d), in order: %v", len(alpha.OwnerSeries), len(exact), alpha.OwnerSeries)
+	}
+	for _, o := range alpha.OwnerSeries {
+		if last := o.Series.Days[len(o.Series.Days)-1].Date; !last.Equal(day("2026-03-10")) || !o.Series.Days[0].Date.Equal(maxTime(alpha.Series.Days[0].Date, o.Series.Days[0].Date)) {
+			t.Errorf("%s: days from %s to %s", o.Owner, o.Series.Days[0].Date, last)
+		}
+		sums := map[time.Time]budget.Decimal{}
+		for _, d := range o.Series.Days {
+			sums[monthOf(d.Date)] = sums[monthOf(d.Date)].Add(d.Cost)
+		}
+		for _, m := range []string{"2026-01-01", "2026-02-01", "2026-03-01"} {
+			if want := exact[o.Owner][day(m)].Round(2); sums[day(m)].Cmp(want) != 0 {
+				t.Errorf("%s %s: days sum to %s, want the month in ALPHA rounded once, %s", o.Owner, m[:7], sums[day(m)], want)
+			}
+		}
+	}
+	i := slices.IndexFunc(alpha.OwnerSeries, func(o OwnerSeries) bool { return o.Owner == "new@x" })
+	if days := alpha.OwnerSeries[i].Series.Days; i < 0 || len(days) != 19 || days[0].Cost.String() != "1" || !days[2].Cost.IsZero() {
+		t.Errorf("new@x in ALPHA: %+v", alpha.OwnerSeries[i])
+	}
+	if len(r.Categories[1].OwnerSeries) != 0 {
+		t.Errorf("BETA, without usage, has owner series %v", r.Categories[1].OwnerSeries)
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // TestRecentOwners: a category's owners over the three months before the

@@ -167,6 +167,10 @@ func snapshotOf(r *report.Report, now time.Time) *snapshot.Snapshot {
 		for _, o := range c.RecentOwners {
 			cat.RecentOwners = append(cat.RecentOwners, snapshot.OwnerSpend{Owner: o.Owner, Cost: snapshot.USD(o.Cost)})
 		}
+		cat.OwnerDaily = make([]snapshot.OwnerDaily, 0, len(c.OwnerSeries))
+		for _, o := range c.OwnerSeries {
+			cat.OwnerDaily = append(cat.OwnerDaily, snapshot.OwnerDaily{Owner: o.Owner, Daily: seriesOf(o.Series)})
+		}
 		s.Categories = append(s.Categories, cat)
 	}
 	for _, v := range r.Unattributed.UnknownValues {

@@ -163,6 +163,15 @@ func (s *Snapshot) check() error {
 			}
 		}
 		c.Daily.check(&p, at+".daily", asOf)
+		seen := map[string]bool{}
+		for j, o := range c.OwnerDaily {
+			oat := fmt.Sprintf("%s.owner_daily[%d]", at, j)
+			if o.Owner == "" || seen[o.Owner] {
+				p.add(oat, "owner %q is empty or listed twice", o.Owner)
+			}
+			seen[o.Owner] = true
+			o.Daily.check(&p, oat+".daily", asOf)
+		}
 	}
 	owners := map[string]bool{}
 	for i, o := range s.Owners {

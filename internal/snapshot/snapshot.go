@@ -21,7 +21,8 @@
 //
 // # Daily series
 //
-// Every category and every owner carries its spend day by day (Series):
+// Every category, every owner, and every owner within each category
+// (owner_daily) carries its spend day by day (Series):
 // every day from the first of the third calendar month before the as-of
 // month, or from MinSeriesDays days before the last data day when that is
 // earlier, through the last data day (the as-of date, unless the data is
@@ -31,7 +32,8 @@
 // their own (a day's cents are the owner's month to date rounded less the
 // day before's), so their month sums to the owner's exact month rounded
 // once; mtd_usd, an allocation that ties to cost_by_owner.csv, may differ
-// from it by a few cents. When the data ends partway through its last day
+// from it by a few cents. An owner's days in a category (owner_daily) are
+// rounded the same way, on their own. When the data ends partway through its last day
 // (source.partial_day), every series says so (last_day_partial) and its
 // last day holds the spend so far: forecast from the days before it, and
 // count the part as package forecast's Model.MonthEndPartial does.
@@ -172,6 +174,16 @@ type Category struct {
 	// calendar months before the as-of month (the rows of
 	// cost_by_owner.csv), cost descending: each owner's share of it.
 	RecentOwners []OwnerSpend `json:"owners_last_3_months"`
+	// OwnerDaily are each owner's recent spend in the category day by
+	// day, by owner: what `generator agent run` forecasts an owner's
+	// 30-day burn in the category from.
+	OwnerDaily []OwnerDaily `json:"owner_daily"`
+}
+
+// OwnerDaily is one owner's spend in one category day by day.
+type OwnerDaily struct {
+	Owner string `json:"owner"`
+	Daily Series `json:"daily"`
 }
 
 // Breach is what the alert webhook may do for a category.

@@ -242,6 +242,13 @@ func TestReadRefuses(t *testing.T) {
 			want: `categories[1]: slug "alpha" or tag_value "ALPHA" is another category's`},
 		{name: "owner twice", edit: func(s *Snapshot) { s.Owners = append(s.Owners, s.Owners[0]) },
 			want: `owners[1]: owner "ann@x.test" is empty or listed twice`},
+		{name: "owner twice in a category", edit: func(s *Snapshot) {
+			d := OwnerDaily{Owner: "ann@x.test", Daily: s.Owners[0].Daily}
+			s.Categories[0].OwnerDaily = []OwnerDaily{d, d}
+		}, want: `categories[0].owner_daily[1]: owner "ann@x.test" is empty or listed twice`},
+		{name: "owner's day in a category", edit: func(s *Snapshot) {
+			s.Categories[0].OwnerDaily = []OwnerDaily{{Owner: "ann@x.test", Daily: Series{Days: Days{{Date: "2026-11-22", Cost: "1.5"}}}}}
+		}, want: `categories[0].owner_daily[0].daily.days["2026-11-22"]: "1.5" is not an amount`},
 		{name: "cluster without id", edit: func(s *Snapshot) { s.Clusters[0].ID = "" },
 			want: `clusters[0]: cluster "" has no id or rated_on`},
 		{name: "not an object", raw: func(string) string { return `[1, 2]` }, want: "a JSON array, not an object"},
