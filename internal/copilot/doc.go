@@ -10,4 +10,10 @@
 // JSON or carries unknown fields) and checked (422 for what the tool will
 // not do: a horizon outside 1-90 days, both an owner and a category, a
 // cluster change that names no cluster or both a size and terminate).
+//
+// The alert webhook's decisions are OnBreach's, and `generator agent run`
+// is Service.Run: every owner's 30-day burn in each category against
+// their share of its budget (dailyrun.go says how the share is set), with
+// a Slack post and a scale-down for those over it. All of them record
+// each decision in the trail before acting, under a once-only key.
 package copilot
