@@ -115,5 +115,5 @@ func clusterText(c *report.TrailCluster) string {
 	return c.State + ", " + size
 }
 
-// entryTime is an entry's time as the page shows it, to the second.
-func entryTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+// clock is an entry's time of day as the page shows it, to the second.
+func clock(t time.Time) string { return t.UTC().Format("15:04:05") }

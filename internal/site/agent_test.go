@@ -57,7 +57,7 @@ func TestAgentPage(t *testing.T) {
 		"Head <code>" + fmt.Sprintf("%064x", 1) + "</code> after 1 entries",
 		"&lt;script&gt;alert(1)&lt;/script&gt;", "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;",
 		"RUNNING, 8 workers → RUNNING, autoscale 1–2",
-		"$1,234.50 a month", "$0.38 an hour", "2026-03-02 15:04:05 UTC",
+		"$1,234.50", "$0.38 an hour", "2026-03-02<span class=\"range\">15:04:05 · #1</span>", "3 days against $100.00 a day before",
 		`aria-current="page">Agent</a>`,
 	} {
 		if !strings.Contains(html, want) {

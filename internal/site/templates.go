@@ -55,7 +55,7 @@ var funcs = template.FuncMap{
 	"weekdays":      func() []time.Weekday { return weekOrder },
 	"categoryColor": charts.CategoryColor,
 	"cluster":       clusterText,
-	"entryTime":     entryTime,
+	"clock":         clock,
 }
 
 // dict builds a map from key, value pairs, as Hugo's dict does, so a
