@@ -177,7 +177,7 @@ func (b *buildFlags) register(cmd *cobra.Command) {
 	f.StringVar(&b.asOf, "as-of", "", asOfUsage)
 	f.BoolVar(&b.opts.PDF, "pdf", false, "also print the leadership report to report/report.pdf with headless Chromium")
 	f.StringVar(&b.opts.Chromium, "chromium", "", "Chromium binary for --pdf (default: $CHROMIUM, then /usr/bin/chromium or chromium on PATH)")
-	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger and the databricks cache (keep it in CI's cache)")
+	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger, the databricks cache and the agent trail the agent page shows (keep it in CI's cache)")
 	f.BoolVar(&b.opts.Notify, "notify", false, "send the as-of month's new alerts by email (SMTP_*) and Slack (SLACK_WEBHOOK_URL)")
 	f.StringVar(&b.opts.Delivery.BaseURL, "base-url", "", "the published site's address, for links in alert messages")
 	f.IntVar(&b.opts.RetentionMonths, "state-retention", 24, "months the alert ledger keeps an alert")
@@ -197,6 +197,9 @@ func (b *buildFlags) options(cmd *cobra.Command, log *slog.Logger) (pipeline.Bui
 		return opts, err
 	}
 	opts.Log, opts.Engine = log, b.engine.options(log)
+	if opts.Trail, opts.TrailNote, err = buildTrail(opts, log); err != nil {
+		return opts, err
+	}
 	if opts.RetentionMonths < 1 {
 		return opts, fmt.Errorf("--state-retention %d: want 1 month or more", opts.RetentionMonths)
 	}
@@ -231,7 +234,11 @@ JSON Lines or Parquet (a file, a directory or a glob; repeat the flag for more).
 account (--warehouse-id) through the SDK's unified auth (DATABRICKS_HOST and
 DATABRICKS_TOKEN, or --profile) and caches the aggregates in --state: each
 build pulls only the usage days touched by rows ingested since the last one,
-and --offline builds from the cache alone.`,
+and --offline builds from the cache alone.
+
+The agent page shows the agent trail, verified: trail.jsonl in --state, or
+with --source databricks the Delta table STELLAR_TRACE_TABLE names. A trail
+that does not verify is shown as broken on the page; the build goes on.`,
 		Example: `  go run ./generator build
   go run ./generator build --pdf
   go run ./generator build --source files --usage 'exports/usage/*.parquet' --list-prices exports/list_prices.csv

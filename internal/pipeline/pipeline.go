@@ -1,7 +1,11 @@
 // Package pipeline wires the stages of a build: content, usage source,
 // attribution, report, render and publish. Each stage lives in its own
 // package; this one only decides their order and what happens on failure
-// (nothing is published unless every stage succeeded).
+// (nothing is published unless every stage succeeded). Beside the usage,
+// a build reads what it shows but does not own: the alert ledger, the
+// setup audit log, the workspace's governance and the agent trail; those
+// never fail a build: a part that cannot be read, or a chain that does not
+// verify, is logged and shown on its page.
 package pipeline
 
 import (
@@ -26,6 +30,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/notify"
 	"github.com/novadynamics/stellar-budget/internal/report"
 	"github.com/novadynamics/stellar-budget/internal/site"
+	"github.com/novadynamics/stellar-budget/internal/trail"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
@@ -78,6 +83,12 @@ type BuildOptions struct {
 	RetentionMonths int
 	// Clock gives delivery its timestamps; nil is time.Now.
 	Clock func() time.Time
+
+	// Trail is the agent trail the agent page shows, verified at build
+	// time: the file in the state directory, or the Delta table. Nil when
+	// none is kept; TrailNote then says why (empty: a default note).
+	Trail     trail.Store
+	TrailNote string
 }
 
 // Summary tells the user what a build produced.
@@ -149,6 +160,7 @@ func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
 	}
 	deliver(ctx, rep, opts, log)
 	governance(ctx, rep, opts, log)
+	agentTrail(ctx, rep, data.Facts, opts, log)
 	staging, err := site.Stage(opts.OutDir)
 	if err != nil {
 		return Summary{}, err

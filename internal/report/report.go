@@ -65,6 +65,15 @@
 //     and the clusters used in the last ClusterDays complete days, rated
 //     on the last of them they were used: that day's DBUs and list cost
 //     over 24 hours.
+//  11. The agent page (SetAgent, see agent.go) measures what each acted
+//     decision of the agent trail on a cluster realised: the cluster's
+//     mean daily cost over the 7 days before the action's UTC day (every
+//     category, a day without usage as zero) is the baseline, and the
+//     saving is the exact sum of (baseline - the day's cost) over the
+//     complete days after that day, through the last complete data day
+//     and before the next acted decision on the same cluster, rounded to
+//     cents once and shown even when negative. The headline sums those
+//     rounded figures across the distinct owners of the measured entries.
 package report
 
 import (
@@ -144,6 +153,8 @@ type Report struct {
 	Tables          Tables // the CSV downloads' rows
 	// Governance is what the compliance page shows; the pipeline sets it.
 	Governance *Governance
+	// Agent is what the agent page shows; the pipeline sets it (SetAgent).
+	Agent *Agent
 }
 
 // Source says where the data came from and how fresh it is.

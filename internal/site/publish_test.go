@@ -103,7 +103,7 @@ func TestPublishReplaces(t *testing.T) {
 
 func TestFailedRenderKeepsSite(t *testing.T) {
 	broken := fstest.MapFS{}
-	for _, name := range []string{"layouts/_default/baseof.html", "layouts/index.html", "layouts/category.html", "layouts/report.html", "layouts/compliance.html", "static/css/site.css"} {
+	for _, name := range []string{"layouts/_default/baseof.html", "layouts/index.html", "layouts/category.html", "layouts/report.html", "layouts/compliance.html", "layouts/agent.html", "static/css/site.css"} {
 		b, err := fs.ReadFile(sitetemplates.FS, name)
 		if err != nil {
 			t.Fatal(err)

@@ -9,7 +9,11 @@
 //
 //	index.html                     master page
 //	categories/<slug>/index.html   one page per category
+//	report/index.html              the leadership report
+//	compliance/index.html          governance: compliance, drift, the audit log
+//	agent/index.html               the agent trail and what its actions saved
 //	downloads/*.csv                the CSV files, every category and UNATTRIBUTED
+//	downloads/agent_trail.csv      the whole agent trail (the page lists the newest 200)
 //	downloads/<slug>/*.csv         one category's rows of each file
 //	data/snapshot.json             machine-readable state
 //	css/site.css                   static assets, copied from the templates' static/
@@ -83,6 +87,9 @@ func Render(r *report.Report, opts Options) error {
 	downloads := filepath.Join(opts.Dir, "downloads")
 	if err := writeDownloads(downloads, r.Tables); err != nil {
 		return fmt.Errorf("render downloads: %w", err)
+	}
+	if err := renderAgent(layouts, r, opts); err != nil {
+		return err
 	}
 	// Category pages are independent and mostly file creation: render
 	// them in parallel (html/template is safe for concurrent execution).

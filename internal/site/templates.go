@@ -33,6 +33,7 @@ type layouts struct {
 	category   *template.Template
 	report     *template.Template
 	compliance *template.Template
+	agent      *template.Template
 }
 
 var funcs = template.FuncMap{
@@ -53,6 +54,8 @@ var funcs = template.FuncMap{
 	"seq":           seq,
 	"weekdays":      func() []time.Weekday { return weekOrder },
 	"categoryColor": charts.CategoryColor,
+	"cluster":       clusterText,
+	"clock":         clock,
 }
 
 // dict builds a map from key, value pairs, as Hugo's dict does, so a
@@ -92,7 +95,7 @@ func parseLayouts(templates fs.FS) (*layouts, error) {
 	for _, page := range []struct {
 		name string
 		into **template.Template
-	}{{layoutIndex, &l.index}, {layoutCategory, &l.category}, {layoutReport, &l.report}, {layoutCompliance, &l.compliance}} {
+	}{{layoutIndex, &l.index}, {layoutCategory, &l.category}, {layoutReport, &l.report}, {layoutCompliance, &l.compliance}, {layoutAgent, &l.agent}} {
 		t, err := base.Clone()
 		if err != nil {
 			return nil, fmt.Errorf("parse layout %s: %w", page.name, err)
@@ -145,6 +148,7 @@ type page struct {
 	ReportTitle string
 	PDF         bool // the leadership report has a PDF beside it
 	Compliance  bool // the compliance page
+	Agent       bool // the agent page
 	// Root is the relative path from the page to the site root ("" or
 	// "../../"), so links work under any base path and from file://.
 	Root      string

@@ -3,6 +3,7 @@ package sitetest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
+	"github.com/novadynamics/stellar-budget/internal/trail"
 )
 
 // Tag values that try to run script in a page that does not escape them.
@@ -89,6 +91,25 @@ func writeHostileExport(t *testing.T, dir string) (usage, prices string) {
 	return usage, prices
 }
 
+// hostileTrail is an agent trail whose every text a caller or a workspace
+// can write is hostile.
+func hostileTrail(t *testing.T, dir string) trail.Store {
+	t.Helper()
+	store := trail.NewFileStore(dir)
+	for i, v := range []string{scriptTag, imgTag} {
+		_, _, err := store.Append(t.Context(), trail.Decision{
+			Time: asOf.Add(time.Duration(i+1) * time.Hour), Key: fmt.Sprintf("hostile-%d", i), Caller: v, Role: v,
+			Tool: trail.ToolScaleCluster, Outcome: trail.Acted, Reason: v, Category: v, Owner: v,
+			Before: &trail.Cluster{ID: v, Name: v, State: v, Workers: 2}, After: &trail.Cluster{ID: v, Name: v, State: v, Workers: 1},
+			SavingsMonthlyUSD: "10",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store
+}
+
 // injectionJS finds what a hostile value would leave in the DOM had it
 // been parsed as markup: the image, an onerror handler, a script whose
 // whole text is the alert.
@@ -144,6 +165,7 @@ func TestHostileValuesInBrowser(t *testing.T) {
 	usage, prices := writeHostileExport(t, dir)
 	opts := buildOptions(filepath.Join(dir, "public"))
 	opts.Source, opts.Usage, opts.ListPrices = pipeline.SourceFiles, []string{usage}, []string{prices}
+	opts.Trail = hostileTrail(t, filepath.Join(dir, "state"))
 	s, err := build(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +221,12 @@ func TestHostileValuesInBrowser(t *testing.T) {
 			t.Logf("%q drawn as text in charts on %s", value, strings.Join(pages, ", "))
 		} else {
 			t.Errorf("no chart has the tag value %q among its names", value)
+		}
+	}
+	// The agent trail's text comes from callers and clusters.
+	for value, pages := range shownOn {
+		if !slices.Contains(pages, "agent/index.html") {
+			t.Errorf("agent/index.html does not show %q", value)
 		}
 	}
 	// The hostile owners belong to a configured category; its page must

@@ -24,6 +24,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/browser"
 	"github.com/novadynamics/stellar-budget/internal/netlify"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
+	"github.com/novadynamics/stellar-budget/internal/trail"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
 
@@ -42,9 +43,10 @@ var shared struct {
 	mu       sync.Mutex
 	cleanups []func()
 
-	demoOnce sync.Once
-	demo     *site
-	demoErr  error
+	demoOnce  sync.Once
+	demo      *site
+	demoErr   error
+	demoTrail trail.Store // the trail the demo site's agent page shows
 
 	browserOnce sync.Once
 	chromium    string
@@ -153,7 +155,12 @@ func demoSite(t *testing.T) *site {
 			return
 		}
 		atExit(func() { os.RemoveAll(dir) })
-		shared.demo, shared.demoErr = build(context.Background(), buildOptions(filepath.Join(dir, "public")))
+		opts := buildOptions(filepath.Join(dir, "public"))
+		if opts.Trail, shared.demoErr = demoTrail(context.Background(), opts, filepath.Join(dir, "state")); shared.demoErr != nil {
+			return
+		}
+		shared.demoTrail = opts.Trail
+		shared.demo, shared.demoErr = build(context.Background(), opts)
 		if shared.demo != nil {
 			atExit(shared.demo.srv.Close)
 		}
