@@ -56,6 +56,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"time"
 )
 
@@ -106,6 +107,7 @@ type config struct {
 	actRequests int
 	coldRuns    int
 	coldTimeout time.Duration
+	cpuProfile  string
 }
 
 func defaults() config {
@@ -128,6 +130,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.actRequests, "act-requests", c.actRequests, "scale_cluster calls, each with its own request id")
 	fs.IntVar(&c.coldRuns, "cold-runs", c.coldRuns, "cold starts of each function; the median is shown")
 	fs.DurationVar(&c.coldTimeout, "cold-timeout", c.coldTimeout, "how long a function may take to give its first answer")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", c.cpuProfile, "write a CPU profile of the predict_cost rounds to this file (go tool pprof)")
 }
 
 func (c config) check() error {
@@ -175,8 +178,12 @@ func bench(ctx context.Context, cfg config, out io.Writer, log *slog.Logger, now
 
 	l := load{clients: cfg.clients, requests: cfg.requests, duration: cfg.duration}
 	log.Info("predict_cost against the bare handler", "clients", l.clients, "requests", l.requests, "duration", l.duration, "rounds", cfg.rounds)
-	cmp, err := compare(ctx, handlers.client, handlers.bare, handlers.predict, l, cfg.rounds, func(s string) { log.Info(s) })
+	stopProfile, err := profile(cfg.cpuProfile)
 	if err != nil {
+		return err
+	}
+	cmp, err := compare(ctx, handlers.client, handlers.bare, handlers.predict, l, cfg.rounds, func(s string) { log.Info(s) })
+	if err := errors.Join(err, stopProfile()); err != nil {
 		return err
 	}
 	log.Info("scale_cluster against the emulator", "clients", cfg.actClients, "requests", cfg.actRequests)
@@ -189,4 +196,27 @@ func bench(ctx context.Context, cfg config, out io.Writer, log *slog.Logger, now
 		return err
 	}
 	return report(out, cfg, fx, cmp, acting, fns)
+}
+
+// profile starts a CPU profile into path, if one is asked for; the
+// function it returns stops it.
+func profile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		return nil
+	}, nil
 }

@@ -71,7 +71,9 @@ func medianDuration(sorted []time.Duration) time.Duration {
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
-func msRound(d time.Duration) string { return fmt.Sprintf("%d ms", d.Round(time.Millisecond).Milliseconds()) }
+func msRound(d time.Duration) string {
+	return fmt.Sprintf("%d ms", d.Round(time.Millisecond).Milliseconds())
+}
 
 func shortHash(h string) string {
 	if len(h) > 12 {

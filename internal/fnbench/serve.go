@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -60,16 +61,16 @@ func loadFixture(cfg config, now func() time.Time) (fixture, error) {
 	if err != nil {
 		return fixture{}, err
 	}
-	var size int64
-	if b, err := json.Marshal(snap); err == nil {
-		size = int64(len(b))
+	info, err := os.Stat(path)
+	if err != nil {
+		return fixture{}, fmt.Errorf("snapshot %s: %w", path, err)
 	}
 	// The functions' clock runs from the end of the snapshot's data, so
 	// that a what-if has the rest of the as-of month ahead of it.
 	start := now()
 	through := snap.DataThrough.Time()
 	return fixture{
-		path: path, snap: snap, size: size, div: div,
+		path: path, snap: snap, size: info.Size(), div: div,
 		asOfJSON: []byte(`"as_of":"` + string(snap.AsOf) + `"`),
 		now:      func() time.Time { return through.Add(now().Sub(start)) },
 	}, nil
