@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,14 +42,15 @@ type invocation struct {
 // open until the stub closes, as Lambda freezes a function between
 // events.
 type runtimeAPI struct {
-	addr    string
-	event   []byte
-	id      string
-	now     func() time.Time
-	given   atomic.Bool
-	answers chan invocation
-	srv     *http.Server
-	closed  chan struct{}
+	addr      string
+	event     []byte
+	id        string
+	now       func() time.Time
+	given     atomic.Bool
+	answers   chan invocation
+	srv       *http.Server
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // startRuntimeAPI serves event, once, under request id id.
@@ -105,9 +107,9 @@ func (api *runtimeAPI) receive(w http.ResponseWriter, r *http.Request, failed bo
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// Close stops the stub and releases a held "next".
+// Close stops the stub and releases a held "next"; it may be called again.
 func (api *runtimeAPI) Close() error {
-	close(api.closed)
+	api.closeOnce.Do(func() { close(api.closed) })
 	return api.srv.Close()
 }
 
