@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -70,6 +71,12 @@ type WhatIfResult struct {
 // autoscaling cluster is taken at the middle of its range). now is the
 // time of the call; clusters may be nil when no what-if asks for a size.
 func Predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clusters ClusterReader, now time.Time) (Prediction, error) {
+	return predict(ctx, snap, args, clusters, now, nil)
+}
+
+// predict is Predict, its month end and horizon taken from cache when it
+// holds them (nil: always computed).
+func predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clusters ClusterReader, now time.Time, cache *forecastCache) (Prediction, error) {
 	var series snapshot.Series
 	p := Prediction{AsOf: string(snap.AsOf), DataThrough: string(snap.DataThrough), HorizonDays: args.HorizonDays}
 	monthBudget := 0.0
@@ -89,7 +96,7 @@ func Predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clu
 		p.Budget = &b
 		monthBudget = c.MonthlyBudget.Decimal().Float64()
 	}
-	end := forecastOf(series, snap.AsOf.Time(), monthBudget, args.HorizonDays, &p)
+	end := cache.forecast(snap, series, monthBudget, &p)
 	if args.WhatIf != nil {
 		w, err := whatIf(ctx, snap, args, clusters, now, end, &p)
 		if err != nil {
@@ -98,6 +105,57 @@ func Predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clu
 		p.WhatIf = w
 	}
 	return p, nil
+}
+
+// forecastCache keeps predict_cost's forecasts of the snapshot in use: a
+// subject's month end and horizon depend only on the snapshot, the
+// subject and the horizon, and fitting the model to the subject's series
+// (and reading its money) is nearly all of a prediction's work (fnbench:
+// without it predict_cost's p99 at 200 clients was over 5x a bare
+// handler's). Another snapshot (a rebuild, read again by fnenv.Snapshots)
+// empties it; it holds at most subjects x 90 horizons of one snapshot.
+// The what-if, which depends on the time of the call, is never kept.
+type forecastCache struct {
+	mu    sync.Mutex
+	snap  *snapshot.Snapshot
+	known map[forecastKey]forecastMemo
+}
+
+type forecastKey struct {
+	kind, subject string
+	horizon       int
+}
+
+type forecastMemo struct {
+	p     Prediction // before any what-if
+	point [2]float64
+}
+
+// forecast is forecastOf through the cache: p, whose subject, kind and
+// horizon are set, gets its month end and horizon figures. Two calls
+// that miss at once both compute; the answers are the same.
+func (c *forecastCache) forecast(snap *snapshot.Snapshot, series snapshot.Series, monthBudget float64, p *Prediction) [2]float64 {
+	if c == nil {
+		return forecastOf(series, snap.AsOf.Time(), monthBudget, p.HorizonDays, p)
+	}
+	k := forecastKey{kind: p.Kind, subject: p.Subject, horizon: p.HorizonDays}
+	c.mu.Lock()
+	if c.snap != snap {
+		c.snap, c.known = snap, map[forecastKey]forecastMemo{}
+	}
+	m, ok := c.known[k]
+	c.mu.Unlock()
+	if ok {
+		*p = m.p
+		return m.point
+	}
+	point := forecastOf(series, snap.AsOf.Time(), monthBudget, p.HorizonDays, p)
+	c.mu.Lock()
+	if c.snap == snap {
+		c.known[k] = forecastMemo{p: *p, point: point}
+	}
+	c.mu.Unlock()
+	return point
 }
 
 // forecastOf fills p's month end and horizon from series; it returns the

@@ -30,6 +30,8 @@ type Service struct {
 	Trail trail.Store
 	Now   func() time.Time
 	Log   *slog.Logger
+
+	forecasts forecastCache // predict_cost's, of the snapshot in use
 }
 
 // Answer is a tool's answer. Every answer names the data it used.
@@ -120,7 +122,7 @@ func (s *Service) predict(ctx context.Context, req Request) (Result, error) {
 	} else if args.WhatIf != nil && args.WhatIf.Workers != nil {
 		return Result{}, unavailable("Databricks")
 	}
-	p, err := Predict(ctx, snap, args, reader, s.Now())
+	p, err := predict(ctx, snap, args, reader, s.Now(), &s.forecasts)
 	if errors.Is(err, dbclient.ErrNoSuchCluster) {
 		return Result{}, gate.Refuse(http.StatusUnprocessableEntity, "unknown_cluster", "the workspace has no cluster %s", args.WhatIf.ClusterID)
 	}
