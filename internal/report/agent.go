@@ -151,6 +151,31 @@ func (a *Agent) ShortHead() string { return shortHash(a.Head) }
 // Shown are the entries the page lists: the AgentShown newest.
 func (a *Agent) Shown() []AgentEntry { return a.Entries[:min(len(a.Entries), AgentShown)] }
 
+// BreachRecord is what the trail holds of the alert webhook's decisions
+// for one category.
+type BreachRecord struct {
+	Decisions int
+	Last      time.Time // the newest one's time
+}
+
+// BreachesOf counts the alert webhook's decisions for the category of
+// tag_value tag in the trail.
+func (a *Agent) BreachesOf(tag string) BreachRecord {
+	var r BreachRecord
+	for _, e := range a.Entries { // newest first
+		if e.Tool == toolAlertWebhook && e.Category == tag {
+			if r.Decisions == 0 {
+				r.Last = e.Time
+			}
+			r.Decisions++
+		}
+	}
+	return r
+}
+
+// toolAlertWebhook is the alert webhook's name in the trail (trail.ToolAlertWebhook).
+const toolAlertWebhook = "alert-webhook"
+
 // AgentEntry is a trail entry with what it realised.
 type AgentEntry struct {
 	TrailEntry

@@ -122,3 +122,42 @@ func TestAgentPageProblem(t *testing.T) {
 		t.Error("the page does not say no trail is kept")
 	}
 }
+
+// TestCategoryBreachNote: a category page says what the agent trail holds
+// of the alert webhook's decisions for it, and nothing of another's.
+func TestCategoryBreachNote(t *testing.T) {
+	hook := func(seq int64, cat string, when time.Time) report.TrailEntry {
+		return report.TrailEntry{Seq: seq, Time: when, Tool: "alert-webhook", Caller: "databricks-alert", Role: "webhook",
+			Outcome: "dry_run", Category: cat, Hash: fmt.Sprintf("%064x", seq)}
+	}
+	entries := []report.TrailEntry{
+		hook(1, "ALPHA", time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)),
+		hook(2, "BETA", time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)),
+		hook(3, "ALPHA", time.Date(2026, 3, 3, 14, 5, 0, 0, time.UTC)),
+	}
+	for _, tc := range []struct {
+		name string
+		tr   report.Trail
+		want map[string]string
+	}{
+		{"decisions", report.Trail{Location: "trail.jsonl", Head: entries[2].Hash, Entries: entries}, map[string]string{
+			"alpha": "The agent trail holds 2 decisions of the alert webhook for this category, the last at 2026-03-03 14:05 UTC",
+			"beta":  "The agent trail holds 1 decision of the alert webhook for this category, the last at 2026-03-02 09:30 UTC",
+		}},
+		{"none", report.Trail{Location: "trail.jsonl"}, map[string]string{
+			"alpha": "The agent trail holds no decision of the alert webhook for this category yet.",
+		}},
+		{"broken", report.Trail{Location: "trail.jsonl", Problem: "line 2: edited"}, map[string]string{
+			"beta": "The agent trail was not read for this build",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := renderWithTrail(t, tc.tr)
+			for slug, want := range tc.want {
+				if text := pageText(readFile(t, filepath.Join(dir, "categories", slug, "index.html"))); !strings.Contains(text, want) {
+					t.Errorf("%s's page lacks %q", slug, want)
+				}
+			}
+		})
+	}
+}
