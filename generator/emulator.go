@@ -43,6 +43,7 @@ func (f *emulatorFlags) register(cmd *cobra.Command) {
 	fl.DurationVar(&f.retryAfter, "retry-after", time.Second, "Retry-After of the 429 answers (whole seconds)")
 	fl.IntVar(&f.faults.Unavailable.Count, "unavailable", 0, "fault: answer the next N API requests 503 TEMPORARILY_UNAVAILABLE")
 	fl.StringVar(&f.faults.Unavailable.PathPrefix, "unavailable-path", "", "only fail with 503 requests whose path starts with this")
+	fl.IntVar(&f.faults.StatementFailures.Count, "statement-failures", 0, "fault: end the next N statements FAILED with a transient error (TEMPORARILY_UNAVAILABLE, WORKSPACE_TEMPORARILY_UNAVAILABLE, SERVICE_UNDER_MAINTENANCE in turn)")
 	fl.IntVar(&f.faults.InternalErrors.Count, "internal-errors", 0, "fault: answer the next N API requests 500 INTERNAL_ERROR")
 	fl.StringVar(&f.faults.InternalErrors.PathPrefix, "internal-errors-path", "", "only fail with 500 requests whose path starts with this (e.g. /api/2.0/sql/statements/ fails result pulls midway)")
 	fl.DurationVar(&f.delay, "delay", 0, "fault: hold every API request this long before answering")

@@ -177,6 +177,13 @@
 //	                        "Token is expired."
 //	warehouse_start_delay   how long a warehouse stays STARTING
 //	warehouse_never_starts  warehouses stay STARTING; statements PENDING
+//	statement_failures      {"count": N}: the next N statements run end
+//	                        FAILED with TEMPORARILY_UNAVAILABLE,
+//	                        WORKSPACE_TEMPORARILY_UNAVAILABLE and
+//	                        SERVICE_UNDER_MAINTENANCE in turn, as the
+//	                        service's statements do in an outage (the
+//	                        request itself is answered 200: only a client
+//	                        that resubmits gets through)
 //
 // Durations are Go duration text ("1.5s") or a number of seconds.
 //

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/databricks/databricks-sdk-go/service/sql"
 )
 
 // Faults are the failures the emulator injects, so a client's retries and
@@ -37,6 +39,38 @@ type Faults struct {
 	// WarehouseNeverStarts keeps a starting warehouse STARTING for good (a
 	// capacity shortage); statements on it stay PENDING.
 	WarehouseNeverStarts bool `json:"warehouse_never_starts"`
+	// StatementFailures ends the next Count statements FAILED with a
+	// transient error, as the service does in an outage:
+	// TEMPORARILY_UNAVAILABLE, WORKSPACE_TEMPORARILY_UNAVAILABLE and
+	// SERVICE_UNDER_MAINTENANCE in turn. A client resubmits these.
+	StatementFailures CountFault `json:"statement_failures"`
+}
+
+// CountFault is a number of things to fail.
+type CountFault struct {
+	Count int `json:"count"`
+}
+
+// transientCodes are the error codes a statement the service could not
+// run for the moment ends with, in the order StatementFailures uses them.
+var transientCodes = []sql.ServiceErrorCode{
+	sql.ServiceErrorCodeTemporarilyUnavailable,
+	sql.ServiceErrorCodeWorkspaceTemporarilyUnavailable,
+	sql.ServiceErrorCodeServiceUnderMaintenance,
+}
+
+// takeStatementFailure reports the error a statement fails with under
+// StatementFailures, using one up; nil when none is due.
+func (s *Server) takeStatementFailure() *statementError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.opts.Faults.StatementFailures.Count <= 0 {
+		return nil
+	}
+	s.opts.Faults.StatementFailures.Count--
+	code := transientCodes[s.statementFailures%len(transientCodes)]
+	s.statementFailures++
+	return &statementError{ErrorCode: code, Message: fmt.Sprintf("%s: the service could not run the statement now; try again later.", code)}
 }
 
 // RequestFault is a number of requests to fail, optionally only those under
@@ -89,9 +123,9 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // validate rejects settings the emulator cannot honour.
 func (f Faults) validate() error {
-	for name, rf := range map[string]RequestFault{"too_many_requests": f.TooManyRequests, "unavailable": f.Unavailable, "internal_errors": f.InternalErrors} {
-		if rf.Count < 0 {
-			return fmt.Errorf("%s.count %d: want 0 or more", name, rf.Count)
+	for name, n := range map[string]int{"too_many_requests": f.TooManyRequests.Count, "unavailable": f.Unavailable.Count, "internal_errors": f.InternalErrors.Count, "statement_failures": f.StatementFailures.Count} {
+		if n < 0 {
+			return fmt.Errorf("%s.count %d: want 0 or more", name, n)
 		}
 	}
 	for name, d := range map[string]Duration{"retry_after": f.RetryAfter, "delay": f.Delay, "warehouse_start_delay": f.WarehouseStartDelay} {

@@ -70,11 +70,14 @@ type Server struct {
 	// now is the emulator's clock (tests may replace it).
 	now func() time.Time
 
-	trail      *trailTable    // the writable trail table; nil when none
-	ws         workspaceState // clusters, policies, jobs, pipelines, SCIM Me
-	acct       accountState   // budgets and budget policies
-	warehouses []*warehouse
-	statements map[string]*statement
+	// statementFailures counts the statements failed by
+	// Faults.StatementFailures, to take their codes in turn.
+	statementFailures int
+	trail             *trailTable    // the writable trail table; nil when none
+	ws                workspaceState // clusters, policies, jobs, pipelines, SCIM Me
+	acct              accountState   // budgets and budget policies
+	warehouses        []*warehouse
+	statements        map[string]*statement
 
 	// ruleSets are the access-control rule sets written so far, by name
 	// (account_rulesets.go).

@@ -287,6 +287,10 @@ func (s *Server) run(ctx context.Context, st *statement) {
 		}
 	}
 
+	if serr := s.takeStatementFailure(); serr != nil {
+		s.finish(st, sql.StatementStateFailed, serr, nil)
+		return
+	}
 	res, err := s.execute(ctx, st)
 	switch {
 	case ctx.Err() != nil:

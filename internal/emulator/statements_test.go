@@ -673,7 +673,7 @@ func TestAuth(t *testing.T) {
 
 func TestAdminFaultsValidation(t *testing.T) {
 	env := startSQL(t, nil, Options{})
-	for _, body := range []string{`{"delay": "soon"}`, `{"too_many_requests": {"count": -1}}`, `{"no_such_fault": true}`, `[1]`} {
+	for _, body := range []string{`{"delay": "soon"}`, `{"too_many_requests": {"count": -1}}`, `{"statement_failures": {"count": -2}}`, `{"no_such_fault": true}`, `[1]`} {
 		req, _ := http.NewRequest(http.MethodPost, env.emu.URL+"/emulator/admin/faults", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+DefaultToken)
 		resp, err := http.DefaultClient.Do(req)

@@ -2,11 +2,14 @@ package trail
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go/service/sql"
+
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 )
 
 // StatementExecution is the part of the SDK's Statement Execution API the
@@ -26,6 +29,7 @@ var _ StatementExecution = (sql.StatementExecutionInterface)(nil)
 type StatementError struct {
 	Step    string
 	Message string
+	status  *sql.StatementStatus
 }
 
 func (e *StatementError) Error() string { return e.Step + ": " + e.Message }
@@ -69,6 +73,22 @@ const (
 // result. It waits as long as ctx allows, and cancels the statement when
 // ctx ends first. step names the statement in errors.
 func (s *TableStore) run(ctx context.Context, step, statement string, params []sql.StatementParameterListItem) (*result, error) {
+	return dbclient.Resubmit(ctx, s.log, step, s.resubmitBackoff, func() (*result, error) {
+		return s.runOnce(ctx, step, statement, params)
+	}, func(_ *result, err error) (sql.ServiceErrorCode, bool) {
+		var se *StatementError
+		if !errors.As(err, &se) {
+			return "", false
+		}
+		return dbclient.TransientFailure(se.status)
+	})
+}
+
+// runOnce submits the statement once and reads its result. A FAILED
+// statement is a *StatementError; one the service could not run for the
+// moment, run resubmits (a FAILED statement changed nothing, so a MERGE
+// resubmitted inserts at most once).
+func (s *TableStore) runOnce(ctx context.Context, step, statement string, params []sql.StatementParameterListItem) (*result, error) {
 	resp, err := s.api.ExecuteStatement(ctx, sql.ExecuteStatementRequest{
 		WarehouseId: s.warehouseID, Statement: statement, Parameters: params,
 		Disposition: sql.DispositionInline, Format: sql.FormatJsonArray,
@@ -91,7 +111,7 @@ func (s *TableStore) run(ctx context.Context, step, statement string, params []s
 			if resp.Status.Error != nil {
 				msg = resp.Status.Error.Message
 			}
-			return nil, &StatementError{Step: step, Message: msg}
+			return nil, &StatementError{Step: step, Message: msg, status: resp.Status}
 		case sql.StatementStatePending, sql.StatementStateRunning:
 		default:
 			return nil, fmt.Errorf("%s: statement %s ended %s", step, resp.StatementId, state)

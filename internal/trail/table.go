@@ -14,6 +14,7 @@ import (
 
 	"github.com/databricks/databricks-sdk-go/service/sql"
 
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 	"github.com/novadynamics/stellar-budget/internal/hashchain"
 )
 
@@ -71,7 +72,10 @@ type TableOptions struct {
 	// MaxAttempts bounds the appends lost to other writers; 0 is
 	// DefaultMaxAttempts.
 	MaxAttempts int
-	Log         *slog.Logger // nil: slog.Default()
+	// ResubmitBackoff is the first wait before a statement that failed
+	// for the moment is submitted again; 0 is dbclient.ResubmitBackoff.
+	ResubmitBackoff time.Duration
+	Log             *slog.Logger // nil: slog.Default()
 }
 
 // TableStore keeps the trail in a Delta table through the Statement
@@ -94,7 +98,10 @@ type TableStore struct {
 	warehouseID string
 	api         StatementExecution
 	maxAttempts int
-	log         *slog.Logger
+	// resubmitBackoff is the first wait before resubmitting a statement
+	// that failed for the moment (dbclient.Resubmit).
+	resubmitBackoff time.Duration
+	log             *slog.Logger
 }
 
 var _ Store = (*TableStore)(nil)
@@ -132,9 +139,12 @@ func NewTableStore(opts TableOptions) (*TableStore, error) {
 		return nil, fmt.Errorf("agent trail table %s: no statement execution client", opts.Name)
 	}
 	s := &TableStore{name: opts.Name, quoted: quoted, warehouseID: opts.WarehouseID, api: opts.Statements,
-		maxAttempts: opts.MaxAttempts, log: opts.Log}
+		maxAttempts: opts.MaxAttempts, resubmitBackoff: opts.ResubmitBackoff, log: opts.Log}
 	if s.maxAttempts <= 0 {
 		s.maxAttempts = DefaultMaxAttempts
+	}
+	if s.resubmitBackoff <= 0 {
+		s.resubmitBackoff = dbclient.ResubmitBackoff
 	}
 	if s.log == nil {
 		s.log = slog.Default()

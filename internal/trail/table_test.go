@@ -18,6 +18,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/sql"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/emulator"
@@ -352,5 +353,43 @@ func TestParseTimestamp(t *testing.T) {
 	}
 	if _, err := parseTimestamp("yesterday"); err == nil {
 		t.Error("a word parsed as a timestamp")
+	}
+}
+
+// TestTableResubmitsTransientFailures: statements that end FAILED as the
+// service's do in an outage are submitted again, so the appends land, once
+// each, in an intact chain.
+func TestTableResubmitsTransientFailures(t *testing.T) {
+	env := startTable(t, "resubmit", true)
+	s, err := NewTableStore(TableOptions{Name: "main.resubmit.agent_trail", WarehouseID: env.emu.DefaultWarehouseID(),
+		Statements: env.w.StatementExecution, ResubmitBackoff: time.Millisecond, Log: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(map[string]any{"statement_failures": map[string]int{"count": dbclient.ResubmitAttempts - 1}})
+	req, _ := http.NewRequest(http.MethodPost, env.emu.URL+"/emulator/admin/faults", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+emulator.DefaultToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("set faults: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	keys := distinctKeys(3)
+	for i, k := range keys {
+		if _, inserted, err := s.Append(t.Context(), decision(i, k)); err != nil || !inserted {
+			t.Fatalf("append %s: inserted %v, %v", k, inserted, err)
+		}
+	}
+	checkTrail(t, s, keys)
+	// More failures in a row than resubmissions: the last one is the error.
+	b, _ = json.Marshal(map[string]any{"statement_failures": map[string]int{"count": 100}})
+	req, _ = http.NewRequest(http.MethodPost, env.emu.URL+"/emulator/admin/faults", bytes.NewReader(b))
+	req.Header.Set("Authorization", "Bearer "+emulator.DefaultToken)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, _, err := s.Append(t.Context(), decision(9, "one-too-many")); err == nil || !strings.Contains(err.Error(), "could not run the statement now") {
+		t.Errorf("append through 100 failures: %v", err)
 	}
 }

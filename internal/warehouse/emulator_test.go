@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -361,6 +363,7 @@ func TestRetriesSucceed(t *testing.T) {
 		{"500 on submit", map[string]any{"internal_errors": map[string]any{"count": 3, "path_prefix": "/api/2.0/sql/statements"}}},
 		{"500 on chunks", map[string]any{"internal_errors": map[string]any{"count": 4, "path_prefix": "/api/2.0/sql/statements/"}}},
 		{"500 on the warehouse", map[string]any{"internal_errors": map[string]any{"count": 2, "path_prefix": "/api/2.0/sql/warehouses/"}}},
+		{"statements failed for the moment", map[string]any{"statement_failures": map[string]any{"count": 3}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -376,10 +379,36 @@ func TestRetriesSucceed(t *testing.T) {
 			if err := e.getFaults(&left); err != nil {
 				t.Fatal(err)
 			}
-			if left.TooManyRequests.Count+left.Unavailable.Count+left.InternalErrors.Count != 0 {
+			if left.TooManyRequests.Count+left.Unavailable.Count+left.InternalErrors.Count+left.StatementFailures.Count != 0 {
 				t.Errorf("faults not all used: %+v", left)
 			}
 		})
+	}
+}
+
+// TestResubmitLogged: two statements that end FAILED as the service's do
+// in an outage are resubmitted, each resubmission logged with its code,
+// and the pull gives the facts of a clean one.
+func TestResubmitLogged(t *testing.T) {
+	e := startEmulator(t)
+	clean, err := e.source(t.TempDir(), nil).Attribute(t.Context(), e.tagValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.setFaults(t, map[string]any{"statement_failures": map[string]any{"count": 2}})
+	var log bytes.Buffer
+	s := e.source(t.TempDir(), nil)
+	s.Log = slog.New(slog.NewTextHandler(&log, nil))
+	got, err := s.Attribute(t.Context(), e.tagValues)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Rows != clean.Rows || len(got.Facts) != len(clean.Facts) {
+		t.Errorf("%d rows %d facts, clean pull %d %d", got.Rows, len(got.Facts), clean.Rows, len(clean.Facts))
+	}
+	lines := regexp.MustCompile(`msg="statement failed for the moment; resubmitting" step=[^\n]* code=([A-Z_]+) attempt=[12] of=5`).FindAllStringSubmatch(log.String(), -1)
+	if len(lines) != 2 || lines[0][1] != "TEMPORARILY_UNAVAILABLE" || lines[1][1] != "WORKSPACE_TEMPORARILY_UNAVAILABLE" {
+		t.Errorf("resubmissions logged: %q\n%s", lines, log.String())
 	}
 }
 
@@ -422,6 +451,8 @@ func TestFailures(t *testing.T) {
 		{name: "result chunks fail beyond the retries", faults: map[string]any{"internal_errors": map[string]any{"count": 1000, "path_prefix": "/api/2.0/sql/statements/"}},
 			change: func(s *Source) { s.From = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC) }, // days the cache lacks: a big pull
 			want:   "Internal error (injected by the emulator)."},
+		{name: "statements fail for the moment beyond the resubmissions", faults: map[string]any{"statement_failures": map[string]any{"count": 1000}},
+			want: "the service could not run the statement now"},
 		{name: "empty window", change: func(s *Source) { s.To = s.From.AddDate(0, 0, -1) },
 			want: "window 2026-10-01 to 2026-09-30 is empty"},
 	}

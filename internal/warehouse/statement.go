@@ -13,6 +13,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/sql"
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 )
 
 // executor runs statements on one SQL warehouse through the Statement
@@ -37,6 +38,29 @@ const maxPoll = 5 * time.Second
 // names the statement in progress lines and errors.
 func (x *executor) query(ctx context.Context, step, statement string, want []attribution.ResultColumn, add func([]string) error) error {
 	start := time.Now()
+	resp, err := dbclient.Resubmit(ctx, x.log, step, x.retry.backoff, func() (*sql.StatementResponse, error) {
+		return x.run(ctx, step, statement)
+	}, func(resp *sql.StatementResponse, _ error) (sql.ServiceErrorCode, bool) {
+		if resp == nil {
+			return "", false
+		}
+		return dbclient.TransientFailure(resp.Status)
+	})
+	if err != nil {
+		return err
+	}
+	rows, err := x.read(ctx, step, resp, want, add)
+	if err != nil {
+		return err
+	}
+	x.log.Info("statement done", "step", step, "rows", rows, "chunks", resp.Manifest.TotalChunkCount, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// run submits statement and waits for its end: the response, and an error
+// for every end but success. A statement this gives up on is canceled.
+func (x *executor) run(ctx context.Context, step, statement string) (*sql.StatementResponse, error) {
+	start := time.Now()
 	resp, err := retryCall(ctx, x.retry, x.log, step+": submit", func() (*sql.StatementResponse, error) {
 		return x.api.ExecuteStatement(ctx, sql.ExecuteStatementRequest{
 			WarehouseId:   x.warehouseID,
@@ -48,7 +72,7 @@ func (x *executor) query(ctx context.Context, step, statement string, want []att
 		})
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", step, err)
+		return nil, fmt.Errorf("%s: %w", step, err)
 	}
 	id := resp.StatementId
 	x.log.Info("statement submitted", "step", step, "statement_id", id, "state", state(resp))
@@ -57,14 +81,8 @@ func (x *executor) query(ctx context.Context, step, statement string, want []att
 		if s := state(resp); id != "" && (s == sql.StatementStatePending || s == sql.StatementStateRunning) {
 			x.cancel(ctx, id)
 		}
-		return err
 	}
-	rows, err := x.read(ctx, step, resp, want, add)
-	if err != nil {
-		return err
-	}
-	x.log.Info("statement done", "step", step, "rows", rows, "chunks", resp.Manifest.TotalChunkCount, "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	return resp, err
 }
 
 // waitTimeout is how long ExecuteStatement waits before answering: 10s,
