@@ -141,7 +141,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 	// setup wants, already granted to its admins: setup adopts it and adds
 	// its group to the grants.
 	handMade := createPolicy(t, c, computeCreate("SAD Exoplanet Research (all-purpose)", `{"spark_version":{"type":"unlimited"}}`))
-	grantCanUse(t, c, handMade, "platform-admins")
+	grantCanUse(t, c, handMade, "sad-platform")
 
 	first := plan(t, c, div, opts)
 	sameCounts(t, "first plan", byAction(first), map[string]int{
@@ -160,7 +160,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
 		"      alert.quantity_threshold: 9375.00",
 		"update    cluster policy       stellar-budget:SAD:exoplanet-research:all-purpose \"SAD Exoplanet Research (all-purpose)\" (id " + handMade,
-		"      CAN_USE: [groups/platform-admins] → [groups/platform-admins, groups/sad-exoplanet-research]",
+		"      CAN_USE: [groups/sad-platform] → [groups/sad-exoplanet-research, groups/sad-platform]",
 		"52 to create, 1 to update, 0 unchanged.",
 	} {
 		if !strings.Contains(text.String(), want) {
@@ -178,7 +178,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := canUse(perms); strings.Join(got, " ") != "groups/platform-admins groups/sad-exoplanet-research" {
+		if got := canUse(perms); strings.Join(got, " ") != "groups/sad-exoplanet-research groups/sad-platform" {
 			t.Errorf("CAN_USE holders %v", got)
 		}
 		sets := budgetPolicyGrants(t, acct)

@@ -73,11 +73,16 @@ func (p Plan) Empty() bool {
 }
 
 // NewPlan reads the account and the workspace and compares them with what
-// content/ asks for. It changes nothing.
+// content/ asks for. It changes nothing. It first checks that every
+// category's group exists in the account and is assigned to the
+// workspace, and fails naming each one that is not (MissingGroupError).
 func NewPlan(ctx context.Context, c Clients, div budget.Division, opts Options) (Plan, error) {
 	opts = opts.withDefaults()
 	d, err := want(div, opts)
 	if err != nil {
+		return Plan{}, err
+	}
+	if err := checkGroups(ctx, c, d); err != nil {
 		return Plan{}, err
 	}
 	have, err := read(ctx, c)

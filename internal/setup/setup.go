@@ -92,12 +92,17 @@ func (o Options) withDefaults() Options {
 // Clients are the SDK services setup uses. The account services and the
 // workspace services may come from different hosts (see Connect).
 type Clients struct {
-	AccountID       string
-	Budgets         billing.BudgetsInterface
-	BudgetPolicies  billing.BudgetPolicyInterface
-	AccessControl   iam.AccountAccessControlInterface // budget policy rule sets
-	ClusterPolicies compute.ClusterPoliciesInterface
-	CurrentUser     iam.CurrentUserInterface
+	AccountID      string
+	Budgets        billing.BudgetsInterface
+	BudgetPolicies billing.BudgetPolicyInterface
+	AccessControl  iam.AccountAccessControlInterface // budget policy rule sets
+	// Groups and WorkspaceAssignment tell whether each category's group
+	// exists in the account and is assigned to Workspace.
+	Groups              iam.AccountGroupsV2Interface
+	WorkspaceAssignment iam.WorkspaceAssignmentInterface
+	Workspace           WorkspaceIdentity
+	ClusterPolicies     compute.ClusterPoliciesInterface
+	CurrentUser         iam.CurrentUserInterface
 	// Statements run SQL on the workspace's warehouses: the trail table's
 	// statements.
 	Statements sql.StatementExecutionInterface
