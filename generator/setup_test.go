@@ -138,8 +138,8 @@ func TestConcurrentApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if head.Entries != 53 {
-		t.Errorf("audit log holds %d entries, want 53", head.Entries)
+	if head.Entries != 2*53 {
+		t.Errorf("audit log holds %d entries, want an intent and a result for each of 53 changes", head.Entries)
 	}
 	out, err := run()
 	if err != nil || !strings.Contains(out, "0 to create, 0 to update, 53 unchanged.") {

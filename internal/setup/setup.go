@@ -77,6 +77,9 @@ type Options struct {
 	// usage data, by tag_value (see GroupVariants). A budget filters on
 	// the canonical value and these, so it counts what the site counts.
 	Variants map[string][]string
+	// AuditLog is the audit log whose open intents the plan re-checks;
+	// empty: none are.
+	AuditLog string
 }
 
 func (o Options) withDefaults() Options {
