@@ -5,8 +5,12 @@
 // one (Clients.Trail), the agent trail's Delta table (internal/trail),
 // created append-only through statement execution. Plan reads what the account and
 // workspace hold through the SDK and compares it with what content/ asks
-// for; Apply carries the plan out and logs every change to the audit log;
-// Drift is the plan's differences, for pages and reports.
+// for, after checking that every category's group exists in the account
+// and is assigned to the workspace; Apply carries the plan out and logs
+// every change to the audit log, its intent before and its result after
+// (an intent left open by a run that stopped in between is read back by
+// the next plan and closed by the next apply); Drift is the plan's
+// differences, for pages and reports.
 //
 // # Identity
 //
