@@ -41,13 +41,16 @@ func Connect(opts ConnectOptions) (Clients, error) {
 // ClientsFrom picks setup's services from SDK clients.
 func ClientsFrom(a *databricks.AccountClient, w *databricks.WorkspaceClient) Clients {
 	return Clients{
-		AccountID:       a.Config.AccountID,
-		Budgets:         a.Budgets,
-		BudgetPolicies:  a.BudgetPolicy,
-		AccessControl:   a.AccessControl,
-		ClusterPolicies: w.ClusterPolicies,
-		CurrentUser:     w.CurrentUser,
-		Statements:      w.StatementExecution,
+		AccountID:           a.Config.AccountID,
+		Budgets:             a.Budgets,
+		BudgetPolicies:      a.BudgetPolicy,
+		AccessControl:       a.AccessControl,
+		Groups:              a.GroupsV2,
+		WorkspaceAssignment: a.WorkspaceAssignment,
+		Workspace:           w,
+		ClusterPolicies:     w.ClusterPolicies,
+		CurrentUser:         w.CurrentUser,
+		Statements:          w.StatementExecution,
 	}
 }
 
