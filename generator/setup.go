@@ -99,7 +99,8 @@ the result of
 				return err
 			}
 			opts.AsOf = day
-			wh := warehouse.Source{Config: warehouse.Config{Profile: connect.WorkspaceProfile, WarehouseID: warehouseID}, Log: log}
+			connect.Log = log
+			wh := warehouse.Source{Config: warehouse.Config{Profile: connect.WorkspaceProfile, WarehouseID: warehouseID, ConnectTimeout: connect.ConnectTimeout}, Log: log}
 			if opts.Variants, err = tagVariants(cmd.Context(), div, day, source, variants, wh); err != nil {
 				return err
 			}
@@ -164,6 +165,7 @@ the result of
 	f.StringVar(&asOf, "as-of", "", "date YYYY-MM-DD whose month's budget is in force (default: today)")
 	f.StringVar(&connect.AccountProfile, "account-profile", "", "config profile of the account (default: the DATABRICKS_* environment)")
 	f.StringVar(&connect.WorkspaceProfile, "workspace-profile", "", "config profile of the workspace (default: the DATABRICKS_* environment)")
+	registerConnectTimeout(f, &connect.ConnectTimeout)
 	f.StringVar(&source, "source", variantsDemo, "where the tag spellings the budgets also filter on come from: demo, databricks or none")
 	f.StringVar(&warehouseID, "warehouse-id", os.Getenv("DATABRICKS_WAREHOUSE_ID"), "SQL warehouse that reads the spellings (--source databricks) and creates the trail table ($STELLAR_TRACE_TABLE); default $DATABRICKS_WAREHOUSE_ID")
 	f.StringVar(&variants, "variants-from", "", "JSON array of the OperationalCategory values seen in the account; replaces --source")
