@@ -49,7 +49,8 @@ func TestSetupCommand(t *testing.T) {
 		want []string // fragments of the output, or of the error when err
 		err  bool
 	}{
-		{"plan with the demo's spellings", []string{"--as-of", "2026-07-15"}, nil, []string{
+		{"plan with the demo's spellings", []string{"--as-of", "2026-07-15", "--source", "demo"}, nil, []string{
+			"Tag spellings: from the demo account (--source demo;",
 			"create    budget               stellar-budget:SAD:deep-space-telemetry:75",
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
@@ -62,7 +63,23 @@ func TestSetupCommand(t *testing.T) {
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
 			"53 to create, 0 to update, 0 unchanged.",
 		}, false},
+		// A configured warehouse makes the account live: its own spellings.
+		{"the warehouse's spellings by default", []string{"--as-of", "2026-07-15"}, nil, []string{
+			"Tag spellings: read from system.billing.usage on warehouse " + emu.DefaultWarehouseID() + " (usage since 2025-06-01)\n",
+			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
+		}, false},
+		{"a warehouse named by flag", []string{"--as-of", "2026-07-15", "--warehouse-id", emu.DefaultWarehouseID()}, map[string]string{"DATABRICKS_WAREHOUSE_ID": ""}, []string{
+			"Tag spellings: read from system.billing.usage on warehouse " + emu.DefaultWarehouseID(),
+		}, false},
+		{"the demo's spellings without a warehouse", []string{"--as-of", "2026-07-15"}, map[string]string{"DATABRICKS_WAREHOUSE_ID": ""}, []string{
+			"Tag spellings: from the demo account",
+			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
+		}, false},
+		{"no spellings", []string{"--as-of", "2026-07-15", "--source", "none"}, nil, []string{
+			"Tag spellings: none: the budgets filter on the canonical tag values only (--source none)\n",
+		}, false},
 		{"plan with spellings from a file", []string{"--as-of", "2026-07-15", "--variants-from", variants}, nil, []string{
+			"Tag spellings: read from " + variants + "\n",
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, Deep-Space-Telemetry]",
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH]\n",
 		}, false},
@@ -71,7 +88,7 @@ func TestSetupCommand(t *testing.T) {
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY]\n",
 			`      definition.custom_tags.Team: {"type":"fixed","value":"NDX"}`,
 		}, false},
-		{"unknown spelling source", []string{"--source", "files"}, nil, []string{`--source "files": want demo, databricks or none`}, true},
+		{"unknown spelling source", []string{"--source", "files"}, nil, []string{`--source "files": want databricks, demo or none`}, true},
 		{"no account id", nil, map[string]string{"DATABRICKS_ACCOUNT_ID": ""}, []string{"account configuration: no account id"}, true},
 	}
 	for _, tc := range tests {
