@@ -55,13 +55,13 @@ func TestSetupCommand(t *testing.T) {
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
 			"create    cluster policy       stellar-budget:SAD:exoplanet-research:all-purpose \"SAD Exoplanet Research (all-purpose)\"",
-			"53 to create, 0 to update, 0 unchanged.",
+			"55 to create, 0 to update, 0 unchanged.",
 			"Run again with --apply to carry it out.",
 		}, false},
 		{"plan with the spellings the warehouse reads", []string{"--as-of", "2026-07-15", "--source", "databricks"}, nil, []string{
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
-			"53 to create, 0 to update, 0 unchanged.",
+			"55 to create, 0 to update, 0 unchanged.",
 		}, false},
 		// A configured warehouse makes the account live: its own spellings.
 		{"the warehouse's spellings by default", []string{"--as-of", "2026-07-15"}, nil, []string{
@@ -146,20 +146,20 @@ func TestConcurrentApply(t *testing.T) {
 			t.Fatalf("apply %d: %v\n%s", i+1, err, outs[i])
 		}
 	}
-	created := strings.Contains(outs[0], "53 to create") != strings.Contains(outs[1], "53 to create")
-	waited := strings.Contains(outs[0], "53 unchanged") != strings.Contains(outs[1], "53 unchanged")
+	created := strings.Contains(outs[0], "55 to create") != strings.Contains(outs[1], "55 to create")
+	waited := strings.Contains(outs[0], "55 unchanged") != strings.Contains(outs[1], "55 unchanged")
 	if !created || !waited {
-		t.Errorf("want one apply to create all 53 objects and the other to find them unchanged:\n%s\n---\n%s", outs[0], outs[1])
+		t.Errorf("want one apply to create all 55 objects and the other to find them unchanged:\n%s\n---\n%s", outs[0], outs[1])
 	}
 	head, err := audit.Verify(filepath.Join(state, audit.FileName), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if head.Entries != 53 {
-		t.Errorf("audit log holds %d entries, want 53", head.Entries)
+	if head.Entries != 55 {
+		t.Errorf("audit log holds %d entries, want 55", head.Entries)
 	}
 	out, err := run()
-	if err != nil || !strings.Contains(out, "0 to create, 0 to update, 53 unchanged.") {
+	if err != nil || !strings.Contains(out, "0 to create, 0 to update, 55 unchanged.") {
 		t.Errorf("plan after both applies (%v):\n%s", err, out)
 	}
 }
