@@ -76,8 +76,11 @@ type Server struct {
 	trail             *trailTable    // the writable trail table; nil when none
 	ws                workspaceState // clusters, policies, jobs, pipelines, SCIM Me
 	acct              accountState   // budgets and budget policies
-	warehouses        []*warehouse
-	statements        map[string]*statement
+	// reservedBudgetPolicies are the ids the seed reserved for setup's
+	// budget policies, by name (seed_serverless.go).
+	reservedBudgetPolicies map[string]string
+	warehouses             []*warehouse
+	statements             map[string]*statement
 
 	// ruleSets are the access-control rule sets written so far, by name
 	// (account_rulesets.go).
