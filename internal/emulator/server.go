@@ -76,15 +76,16 @@ type Server struct {
 	trail             *trailTable    // the writable trail table; nil when none
 	ws                workspaceState // clusters, policies, jobs, pipelines, SCIM Me
 	acct              accountState   // budgets and budget policies
-	// reservedBudgetPolicies are the ids the seed reserved for setup's
-	// budget policies, by name (seed_serverless.go).
-	reservedBudgetPolicies map[string]string
-	warehouses             []*warehouse
-	statements             map[string]*statement
+	warehouses        []*warehouse
+	statements        map[string]*statement
 
 	// ruleSets are the access-control rule sets written so far, by name
 	// (account_rulesets.go).
 	ruleSets map[string]*storedRuleSet
+
+	// reservedBudgetPolicies are the ids the seed reserved for setup's
+	// budget policies, by name (seed_serverless.go).
+	reservedBudgetPolicies map[string]string
 
 	// base is cancelled by Close: statements still waiting or running stop.
 	base context.Context
