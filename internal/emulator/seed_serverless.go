@@ -88,7 +88,7 @@ func (sd *seeder) serverless() {
 		Spec: &pipelines.PipelineSpec{
 			Id: id, Name: name, Catalog: "sad", Schema: strings.ReplaceAll(slugOf(c), "-", "_"),
 			Channel: "CURRENT", Serverless: true, Photon: true, BudgetPolicyId: policy,
-			Tags:      pipelineTags(tags(c, "PROD", owner)),
+			Tags:      tags(c, "PROD", owner),
 			Libraries: []pipelines.PipelineLibrary{{Notebook: &pipelines.NotebookLibrary{Path: "/Repos/sad/" + key + "/pipeline"}}},
 		},
 		LatestUpdates: []pipelines.UpdateStateInfo{{
