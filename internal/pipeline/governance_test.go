@@ -292,7 +292,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := compliance.Check(t.Context(), w, compliance.Options{
+	want, err := compliance.Check(t.Context(), w, accountPolicies(BuildOptions{Databricks: warehouse.Config{SDK: emulatorConfig(emu)}}), compliance.Options{
 		Division: div, Host: w.Config.CanonicalHostName(), WorkspaceID: w.Config.WorkspaceID, Now: goldenNow, MinCompliancePct: 100,
 	})
 	if err != nil {
