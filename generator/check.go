@@ -83,7 +83,7 @@ STELLAR_TRACE_TABLE names (read on --warehouse-id), with
 cut short is caught. A broken chain exits non-zero, naming the log or the
 trail and where it breaks.`,
 		Example: `  go run ./generator check
-  go run ./generator check --workspace-profile prod --min-compliance 95 --json
+  go run ./generator check --workspace-profile prod --account-profile ACCOUNT --min-compliance 95 --json
   go run ./generator check --spend=false --audit --expect-head 3f1c...
   STELLAR_TRACE_TABLE=main.stellar.agent_trail go run ./generator check --audit --expect-trail-head 9b07...`,
 		Args: cobra.NoArgs,
