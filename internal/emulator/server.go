@@ -49,6 +49,12 @@ type Options struct {
 	// ChunkRows is how many rows a statement result chunk holds; 0 means
 	// DefaultChunkRows. Tests set it low to get many chunks.
 	ChunkRows int
+	// InlineLimit is the largest INLINE result in bytes; 0 means
+	// DefaultInlineLimit (25 MiB, the service's). A larger one fails.
+	InlineLimit int64
+	// LinkLifetime is how long an EXTERNAL_LINKS chunk link can be
+	// fetched; 0 means DefaultLinkLifetime.
+	LinkLifetime time.Duration
 	// TraceTable is the agent trail's Delta table, catalog.schema.table
 	// (what STELLAR_TRACE_TABLE names): the one table statements may
 	// create and MERGE into. Its catalog and schema exist from the start.
@@ -83,6 +89,9 @@ type Server struct {
 	// (account_rulesets.go).
 	ruleSets map[string]*storedRuleSet
 
+	// linkKey signs the external links of results (statements_links.go).
+	linkKey []byte
+
 	// base is cancelled by Close: statements still waiting or running stop.
 	base context.Context
 	stop context.CancelFunc
@@ -115,7 +124,7 @@ func New(opts Options) (*Server, error) {
 	if err := opts.Faults.validate(); err != nil {
 		return nil, fmt.Errorf("emulator faults: %w", err)
 	}
-	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux(), now: time.Now, statements: map[string]*statement{}}
+	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux(), now: time.Now, statements: map[string]*statement{}, linkKey: newLinkKey()}
 	if opts.TraceTable != "" {
 		t, err := parseTrailTable(opts.TraceTable)
 		if err != nil {

@@ -383,7 +383,8 @@ func TestRequestValidation(t *testing.T) {
 	}{
 		{"wait too short", sql.ExecuteStatementRequest{WaitTimeout: "3s"}, "wait_timeout"},
 		{"wait too long", sql.ExecuteStatementRequest{WaitTimeout: "51s"}, "wait_timeout"},
-		{"external links", sql.ExecuteStatementRequest{Disposition: sql.DispositionExternalLinks}, "EXTERNAL_LINKS"},
+		{"csv external links", sql.ExecuteStatementRequest{Disposition: sql.DispositionExternalLinks, Format: sql.FormatCsv}, "CSV"},
+		{"bad disposition", sql.ExecuteStatementRequest{Disposition: "LATER"}, "EXTERNAL_LINKS"},
 		{"arrow inline", sql.ExecuteStatementRequest{Format: sql.FormatArrowStream}, "ARROW_STREAM"},
 		{"bad on_wait_timeout", sql.ExecuteStatementRequest{OnWaitTimeout: "LATER"}, "on_wait_timeout"},
 	}

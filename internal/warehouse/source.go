@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go"
@@ -35,6 +36,9 @@ type Config struct {
 	// RetryBackoff the first wait before retrying a 5xx answer (0: 1s).
 	PollInterval time.Duration
 	RetryBackoff time.Duration
+	// LinkClient downloads result chunks from their external links (nil:
+	// a plain client); tests wrap its transport.
+	LinkClient *http.Client
 }
 
 // DefaultStartTimeout is how long a statement waits for a stopped
@@ -406,6 +410,10 @@ func (s Source) executor(api sql.StatementExecutionInterface) *executor {
 		poll:         s.PollInterval,
 		retry:        retryPolicy{attempts: retryAttempts, backoff: s.RetryBackoff},
 		log:          s.Log,
+		links:        s.LinkClient,
+	}
+	if x.links == nil {
+		x.links = newLinkClient()
 	}
 	if x.startTimeout <= 0 {
 		x.startTimeout = DefaultStartTimeout
