@@ -326,8 +326,11 @@ func (s *Server) execute(ctx context.Context, st *statement) (*queryResult, erro
 	if err != nil {
 		return nil, err
 	}
-	names, types, rows, err := s.opts.SQL.Query(ctx, q)
+	names, types, rows, err := s.opts.SQL.Query(ctx, s.zone.String(), q)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.inSession(types, rows); err != nil {
 		return nil, err
 	}
 	return &queryResult{names: names, types: types, rows: rows}, nil
@@ -343,7 +346,9 @@ func (s *Server) dialect(params map[string]param) *dialect {
 		today = time.Date(s.opts.AsOf.Year(), s.opts.AsOf.Month(), s.opts.AsOf.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	clock := today.Add(now.Sub(now.Truncate(24 * time.Hour)))
-	return &dialect{today: today, now: clock, params: params, trail: s.trail}
+	// current_date is the clock's date where the session is.
+	y, m, d := clock.In(s.zone).Date()
+	return &dialect{today: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), now: clock, zone: s.zone, params: params, trail: s.trail}
 }
 
 // finish records the statement's final state and result.

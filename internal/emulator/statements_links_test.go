@@ -39,7 +39,7 @@ func TestInlineLimit(t *testing.T) {
 func TestExternalLinks(t *testing.T) {
 	tables := sqlTables(t)
 	env := startSQL(t, tables, Options{ChunkRows: 40, InlineLimit: 4 << 10})
-	_, _, want, err := tables.Query(context.Background(), strings.ReplaceAll(linkedQuery, "system.", EngineSystemCatalog+"."))
+	_, _, want, err := tables.Query(context.Background(), "UTC", strings.ReplaceAll(linkedQuery, "system.", EngineSystemCatalog+"."))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,7 +207,7 @@ func TestResultInManyChunks(t *testing.T) {
 	tables := sqlTables(t)
 	env := startSQL(t, tables, Options{ChunkRows: 30})
 	const q = "SELECT usage_date, CAST(sum(usage_quantity) AS DECIMAL(38,18)) AS dbus FROM system.billing.usage GROUP BY ALL ORDER BY usage_date"
-	_, _, want, err := tables.Query(context.Background(), strings.ReplaceAll(q, "system.", EngineSystemCatalog+"."))
+	_, _, want, err := tables.Query(context.Background(), "UTC", strings.ReplaceAll(q, "system.", EngineSystemCatalog+"."))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -235,3 +235,45 @@ func setFaults(t *testing.T, emu *emulator.Running, faults map[string]any) {
 	t.Cleanup(func() { call(http.MethodDelete, nil) })
 	call(http.MethodPost, b)
 }
+
+// TestDatabricksSessionTimeZone: a build against a workspace whose session
+// time zone is America/Los_Angeles gives the output of one in UTC, file for
+// file (the emulator's address aside): the hour-of-day profile and the
+// days are UTC's either way.
+func TestDatabricksSessionTimeZone(t *testing.T) {
+	div, err := content.Load("../../content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(zone string) (map[string][]byte, string) {
+		emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: goldenAsOf, Division: div, SQL: systemTables(t),
+			SessionTimeZone: zone, Log: quietLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer emu.Close()
+		o := options(filepath.Join(t.TempDir(), "public"))
+		o.Source, o.StateDir = SourceDatabricks, t.TempDir()
+		o.Databricks = warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: emulatorConfig(emu),
+			PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}
+		if _, err := Build(t.Context(), o); err != nil {
+			t.Fatalf("build in %s: %v", zone, err)
+		}
+		return readTree(t, o.OutDir), emu.URL
+	}
+	want, utcHost := build("UTC")
+	got, laHost := build("America/Los_Angeles")
+	for name, b := range want {
+		w := bytes.ReplaceAll(b, []byte(utcHost), []byte("EMULATOR"))
+		g := bytes.ReplaceAll(got[name], []byte(laHost), []byte("EMULATOR"))
+		if !bytes.Equal(w, g) {
+			t.Errorf("%s differs between the UTC and the Los Angeles sessions", name)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d files in Los Angeles, %d in UTC", len(got), len(want))
+	}
+	if a, z := hourProfile(t, want["/index.html"]), hourProfile(t, got["/index.html"]); a != z {
+		t.Errorf("the hour-of-day profile differs:\n%s\nwant\n%s", z, a)
+	}
+}

@@ -35,7 +35,9 @@
 // 429 and 503 answers; this package also retries 500, 502 and 504 on
 // every call it makes, a few times with backoff.
 //
-// Timestamps are read in the warehouse's session time zone, which is UTC
-// unless the workspace changed it; usage_hour is the hour of
-// usage_start_time in it.
+// Hours and days are UTC whatever the warehouse's session time zone (a
+// workspace may set one other than UTC): usage_hour is the hour of
+// convert_timezone('UTC', usage_start_time), the cut of an as-of is a
+// TIMESTAMP literal with its offset, usage_date is the table's own DATE,
+// and timestamps come back with their offset.
 package warehouse
