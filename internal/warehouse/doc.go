@@ -21,11 +21,21 @@
 // stays the size of the window. Without a usable cache (none, one that does
 // not read back whole, another fingerprint or host, or a window apart from
 // the cached days) every day of the window is pulled, one statement per
-// calendar month, which keeps each inline result small. The cache is
+// calendar month, which keeps each result a month at most. The cache is
 // written atomically and only after a complete pull, so a failed build
 // leaves it as it was; --offline builds from it alone. The rows are kept
 // as the warehouse sent them and read by the same attribution.Collector,
 // so a build from the cache gives the facts of a build from the warehouse.
+//
+// # Results
+//
+// Statements ask for EXTERNAL_LINKS: an INLINE result over 25 MiB fails
+// its statement on the service, and a month of a large account passes
+// that. Each chunk's link is a presigned cloud storage URL, fetched with a
+// plain HTTP client and no Databricks credentials (storage refuses a
+// request that carries them; the URL is itself the credential and never
+// logged); a link refused with 403, expired behind slow chunks, is asked
+// for again through the chunk's API, a few times at most.
 //
 // # Failures
 //

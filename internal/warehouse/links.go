@@ -66,7 +66,7 @@ func (x *executor) chunkRows(ctx context.Context, step, id string, data *sql.Res
 		case status == http.StatusForbidden:
 			// Links last minutes: one that waited behind slow chunks has
 			// expired. Asking for the chunk again gives a fresh one.
-			x.log.Info("result link refused (expired): asking for a fresh one", "step", step, "chunk", link.ChunkIndex, "expiration", link.Expiration)
+			x.log.Info("result link refused (403, most likely expired): asking for a fresh one", "step", step, "chunk", link.ChunkIndex, "expiration", link.Expiration)
 			fresh, err := x.chunk(ctx, step, id, link.ChunkIndex)
 			if err != nil {
 				return nil, err

@@ -356,7 +356,7 @@ func day0(t time.Time) time.Time {
 
 // maxJoinedDays is how many days the cache lacks may go in the statement
 // for the days touched since the watermark: a daily build's new day goes
-// there, and no inline result grows past about a month of days.
+// there, and no result grows past about a month of days.
 const maxJoinedDays = 31
 
 func later(a, b time.Time) time.Time {
@@ -374,7 +374,7 @@ func earlier(a, b time.Time) time.Time {
 }
 
 // months splits [from, to] into calendar months: a full pull runs one
-// statement per month, which keeps each inline result small.
+// statement per month, which keeps each result a month at most.
 func months(from, to time.Time) []pull {
 	var out []pull
 	for start := from; !start.After(to); {
