@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/apierr"
@@ -22,16 +24,20 @@ import (
 type ConnectOptions struct {
 	AccountProfile   string
 	WorkspaceProfile string
+	// ConnectTimeout bounds how long a request keeps trying a host that
+	// does not accept the connection; 0 is dbclient's default.
+	ConnectTimeout time.Duration
+	Log            *slog.Logger // the configuration's warnings; nil: slog.Default()
 }
 
 // Connect builds the account and workspace clients (internal/dbclient).
 // Its errors are one line each and say what to set.
 func Connect(opts ConnectOptions) (Clients, error) {
-	a, err := dbclient.Account(dbclient.Options{Profile: opts.AccountProfile})
+	a, err := dbclient.Account(dbclient.Options{Profile: opts.AccountProfile, ConnectTimeout: opts.ConnectTimeout, Log: opts.Log})
 	if err != nil {
 		return Clients{}, err
 	}
-	w, err := dbclient.Workspace(dbclient.Options{Profile: opts.WorkspaceProfile})
+	w, err := dbclient.Workspace(dbclient.Options{Profile: opts.WorkspaceProfile, ConnectTimeout: opts.ConnectTimeout, Log: opts.Log})
 	if err != nil {
 		return Clients{}, err
 	}
@@ -41,13 +47,16 @@ func Connect(opts ConnectOptions) (Clients, error) {
 // ClientsFrom picks setup's services from SDK clients.
 func ClientsFrom(a *databricks.AccountClient, w *databricks.WorkspaceClient) Clients {
 	return Clients{
-		AccountID:       a.Config.AccountID,
-		Budgets:         a.Budgets,
-		BudgetPolicies:  a.BudgetPolicy,
-		AccessControl:   a.AccessControl,
-		ClusterPolicies: w.ClusterPolicies,
-		CurrentUser:     w.CurrentUser,
-		Statements:      w.StatementExecution,
+		AccountID:           a.Config.AccountID,
+		Budgets:             a.Budgets,
+		BudgetPolicies:      a.BudgetPolicy,
+		AccessControl:       a.AccessControl,
+		Groups:              a.GroupsV2,
+		WorkspaceAssignment: a.WorkspaceAssignment,
+		Workspace:           w,
+		ClusterPolicies:     w.ClusterPolicies,
+		CurrentUser:         w.CurrentUser,
+		Statements:          w.StatementExecution,
 	}
 }
 
