@@ -22,6 +22,8 @@ import (
 type emulatorFlags struct {
 	addr, asOf, contentDir string
 	traceTable             string
+	inlineLimit            string
+	sessionTimeZone        string
 	chunkRows              int
 	faults                 emulator.Faults
 	retryAfter, delay      time.Duration
@@ -35,6 +37,8 @@ func (f *emulatorFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.asOf, "as-of", "", "how far the demo account's usage runs, fixed at start: a date YYYY-MM-DD (the whole day; today: up to the last full hour) or a UTC time YYYY-MM-DDTHH:MMZ (default: now's last full hour)")
 	fl.StringVar(&f.contentDir, "content", "content", "the division's configuration directory (categories the demo account and the seeded workspace use)")
 	fl.IntVar(&f.chunkRows, "chunk-rows", emulator.DefaultChunkRows, "rows per statement result chunk")
+	fl.StringVar(&f.inlineLimit, "inline-limit", emulator.FormatSize(emulator.DefaultInlineLimit), "the largest INLINE statement result, in bytes or with a KiB/MiB/GiB suffix (e.g. 256KiB); a larger one fails the statement as on Databricks")
+	fl.StringVar(&f.sessionTimeZone, "session-timezone", "UTC", "the time zone statements run in, as a workspace's spark.sql.session.timeZone (an IANA name, e.g. America/Los_Angeles): TIMESTAMP values, hour() and current_date read it")
 	fl.StringVar(&f.traceTable, "trace-table", emulator.DefaultTraceTable, "the agent trail's table (catalog.schema.table), the one table statements may create and MERGE into; set STELLAR_TRACE_TABLE to it to keep the trail there")
 	fl.DurationVar(&f.startDelay, "warehouse-start-delay", 5*time.Second, "how long a stopped SQL warehouse takes to start")
 	fl.BoolVar(&f.faults.WarehouseNeverStarts, "warehouse-never-starts", false, "fault: SQL warehouses stay STARTING, statements stay PENDING")
@@ -69,7 +73,15 @@ func (f *emulatorFlags) options() (emulator.Options, time.Time, error) {
 	if f.chunkRows < 1 {
 		return emulator.Options{}, time.Time{}, fmt.Errorf("--chunk-rows %d: want 1 or more", f.chunkRows)
 	}
-	opts := emulator.Options{AsOf: billing.Date(asOf), Faults: f.faults, ChunkRows: f.chunkRows, TraceTable: f.traceTable}
+	inlineLimit, err := emulator.ParseSize(f.inlineLimit)
+	if err != nil {
+		return emulator.Options{}, time.Time{}, fmt.Errorf("--inline-limit: %w", err)
+	}
+	if _, err := emulator.SessionZone(f.sessionTimeZone); err != nil {
+		return emulator.Options{}, time.Time{}, fmt.Errorf("--session-timezone: %w", err)
+	}
+	opts := emulator.Options{AsOf: billing.Date(asOf), Faults: f.faults, ChunkRows: f.chunkRows, InlineLimit: inlineLimit,
+		SessionTimeZone: f.sessionTimeZone, TraceTable: f.traceTable}
 	opts.Faults.RetryAfter = emulator.Duration(f.retryAfter)
 	opts.Faults.Delay = emulator.Duration(f.delay)
 	opts.Faults.WarehouseStartDelay = emulator.Duration(f.startDelay)

@@ -25,7 +25,9 @@ const SystemCatalog = "databricks_system"
 // The system tables with the real ones' columns and types (the documented
 // schema of system.billing.usage and system.billing.list_prices, with the
 // usage_metadata and product_features fields the project reads or shows;
-// the demo leaves the others null).
+// the demo leaves the others null). Their timestamps are instants
+// (TIMESTAMPTZ), as Databricks' TIMESTAMP is: read in the session time
+// zone each statement runs in.
 const (
 	usageDDL = `CREATE TABLE ` + SystemCatalog + `.billing.usage (
   record_id VARCHAR,
@@ -33,8 +35,8 @@ const (
   workspace_id VARCHAR,
   sku_name VARCHAR,
   cloud VARCHAR,
-  usage_start_time TIMESTAMP,
-  usage_end_time TIMESTAMP,
+  usage_start_time TIMESTAMPTZ,
+  usage_end_time TIMESTAMPTZ,
   usage_date DATE,
   custom_tags MAP(VARCHAR, VARCHAR),
   usage_unit VARCHAR,
@@ -53,8 +55,8 @@ const (
   usage_type VARCHAR
 )`
 	listPricesDDL = `CREATE TABLE ` + SystemCatalog + `.billing.list_prices (
-  price_start_time TIMESTAMP,
-  price_end_time TIMESTAMP,
+  price_start_time TIMESTAMPTZ,
+  price_end_time TIMESTAMPTZ,
   account_id VARCHAR,
   sku_name VARCHAR,
   cloud VARCHAR,
@@ -202,22 +204,29 @@ func stagingUsage(r *billing.UsageRecord) []driver.Value {
 //lint:ignore ST1005 worded as DuckDB's errors, which the emulator reads
 var errNotAQuery = errors.New("Permission Error: the system tables are read-only: only one query (SELECT, SHOW, DESCRIBE) may run here")
 
-// Query runs one DuckDB query and returns its column names, their DuckDB
-// types and every value as text (nil for null), the way Databricks'
-// JSON_ARRAY format writes them: timestamps ISO 8601 in UTC with
-// milliseconds (2026-11-23T01:00:00.000Z), maps, structs and lists as JSON,
-// decimals with their full scale. Anything but one query fails with
-// errNotAQuery before it runs. Errors are DuckDB's, unwrapped: the emulator
-// reads their text to give Databricks' error class.
-func (t *SystemTables) Query(ctx context.Context, q string) (names, types []string, rows [][]*string, err error) {
-	if err := t.checkQuery(ctx, q); err != nil {
+// Query runs one DuckDB query in the session time zone tz (an IANA name;
+// empty is UTC) and returns its column names, their DuckDB types and every
+// value as text (nil for null), the way Databricks' JSON_ARRAY format
+// writes them: timestamps ISO 8601 in UTC with milliseconds
+// (2026-11-23T01:00:00.000Z; the caller renders them in the session zone),
+// maps, structs and lists as JSON, decimals with their full scale.
+// Anything but one query fails with errNotAQuery before it runs. Errors
+// are DuckDB's, unwrapped: the emulator reads their text to give
+// Databricks' error class.
+func (t *SystemTables) Query(ctx context.Context, tz, q string) (names, types []string, rows [][]*string, err error) {
+	conn, err := t.session(ctx, tz)
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	names, types, err = t.describe(ctx, q)
+	defer conn.Close()
+	if err := readOnlyQuery(conn, q); err != nil {
+		return nil, nil, nil, err
+	}
+	names, types, err = describe(ctx, conn, q)
 	if err != nil {
 		// A query DESCRIBE does not take (SHOW TABLES, DESCRIBE itself):
 		// run it as it is, for its own answer or its own error.
-		return t.queryAsIs(ctx, q)
+		return queryAsIs(ctx, conn, q)
 	}
 	cols := make([]string, len(names))
 	exprs := make([]string, len(names))
@@ -227,7 +236,7 @@ func (t *SystemTables) Query(ctx context.Context, q string) (names, types []stri
 	}
 	// The newline ends a trailing line comment in q.
 	wrapped := "SELECT " + strings.Join(exprs, ", ") + " FROM (" + q + "\n) AS q(" + strings.Join(cols, ", ") + ")"
-	res, err := t.e.db.QueryContext(ctx, wrapped)
+	res, err := conn.QueryContext(ctx, wrapped)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -256,15 +265,28 @@ func (t *SystemTables) Query(ctx context.Context, q string) (names, types []stri
 	return names, types, rows, nil
 }
 
-// checkQuery fails unless q is one statement that only reads. It prepares
-// q with the driver's Prepare, which takes a single statement and runs
-// nothing (PrepareContext would run all but the last of several).
-func (t *SystemTables) checkQuery(ctx context.Context, q string) error {
+// session is the engine's one connection, held until the caller closes it,
+// with its TimeZone set to tz (empty: UTC), so statements of sessions in
+// different zones never see each other's.
+func (t *SystemTables) session(ctx context.Context, tz string) (*sql.Conn, error) {
+	if tz == "" {
+		tz = "UTC"
+	}
 	conn, err := t.e.db.Conn(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SET TimeZone = "+sqlString(tz)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("session time zone %s: %w", tz, err)
+	}
+	return conn, nil
+}
+
+// readOnlyQuery fails unless q is one statement that only reads. It prepares
+// q with the driver's Prepare, which takes a single statement and runs
+// nothing (PrepareContext would run all but the last of several).
+func readOnlyQuery(conn *sql.Conn, q string) error {
 	return conn.Raw(func(dc any) error {
 		stmt, err := dc.(driver.Conn).Prepare(q)
 		if err != nil {
@@ -284,8 +306,8 @@ func (t *SystemTables) checkQuery(ctx context.Context, q string) error {
 
 // queryAsIs runs q without the text rendering of Query: values are
 // written by Go's fmt, times as ISO 8601.
-func (t *SystemTables) queryAsIs(ctx context.Context, q string) (names, types []string, rows [][]*string, err error) {
-	res, err := t.e.db.QueryContext(ctx, q)
+func queryAsIs(ctx context.Context, conn *sql.Conn, q string) (names, types []string, rows [][]*string, err error) {
+	res, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -325,8 +347,8 @@ func (t *SystemTables) queryAsIs(ctx context.Context, q string) (names, types []
 
 // describe returns the names and DuckDB types of q's result columns
 // without running it.
-func (t *SystemTables) describe(ctx context.Context, q string) (names, types []string, err error) {
-	res, err := t.e.db.QueryContext(ctx, "DESCRIBE "+q)
+func describe(ctx context.Context, conn *sql.Conn, q string) (names, types []string, err error) {
+	res, err := conn.QueryContext(ctx, "DESCRIBE "+q)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -355,6 +377,8 @@ func (t *SystemTables) describe(ctx context.Context, q string) (names, types []s
 // text.
 func asText(col, typ string) string {
 	switch {
+	case strings.HasPrefix(typ, "TIMESTAMP WITH TIME ZONE"):
+		return "strftime(timezone('UTC', " + col + "), '%Y-%m-%dT%H:%M:%S.%gZ')"
 	case strings.HasPrefix(typ, "TIMESTAMP"):
 		return "strftime(CAST(" + col + " AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%gZ')"
 	case strings.HasPrefix(typ, "STRUCT"), strings.HasPrefix(typ, "MAP"), strings.HasSuffix(typ, "]"):
@@ -364,19 +388,31 @@ func asText(col, typ string) string {
 }
 
 // Exec runs one DuckDB statement that returns no rows (e.g. an INSERT of
-// late usage records). Its errors are DuckDB's, unwrapped, as Query's.
-func (t *SystemTables) Exec(ctx context.Context, stmt string) error {
-	_, err := t.e.db.ExecContext(ctx, stmt)
+// late usage records) in the session time zone tz, as Query does. Its
+// errors are DuckDB's, unwrapped, as Query's.
+func (t *SystemTables) Exec(ctx context.Context, tz, stmt string) error {
+	conn, err := t.session(ctx, tz)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_, err = conn.ExecContext(ctx, stmt)
 	return err
 }
 
 // Merge runs one MERGE INTO statement (without a RETURNING clause: it adds
 // one) and counts the rows it inserted, updated and deleted, which
-// Databricks reports and DuckDB's own count does not tell apart. Its
-// errors are DuckDB's, unwrapped, as Query's.
-func (t *SystemTables) Merge(ctx context.Context, stmt string) (inserted, updated, deleted int64, err error) {
+// Databricks reports and DuckDB's own count does not tell apart. It runs
+// in the session time zone tz, as Query does; its errors are DuckDB's,
+// unwrapped, as Query's.
+func (t *SystemTables) Merge(ctx context.Context, tz, stmt string) (inserted, updated, deleted int64, err error) {
+	conn, err := t.session(ctx, tz)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer conn.Close()
 	// The newline ends a trailing line comment in stmt.
-	rows, err := t.e.db.QueryContext(ctx, stmt+"\nRETURNING merge_action")
+	rows, err := conn.QueryContext(ctx, stmt+"\nRETURNING merge_action")
 	if err != nil {
 		return 0, 0, 0, err
 	}

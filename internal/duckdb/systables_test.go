@@ -55,7 +55,7 @@ func TestSystemTablesHaveTheRealTypes(t *testing.T) {
 	}{
 		{"usage", "usage", map[string]string{
 			"record_id":         "VARCHAR",
-			"usage_start_time":  "TIMESTAMP",
+			"usage_start_time":  "TIMESTAMP WITH TIME ZONE",
 			"usage_date":        "DATE",
 			"ingestion_date":    "DATE",
 			"custom_tags":       "MAP(VARCHAR, VARCHAR)",
@@ -66,14 +66,14 @@ func TestSystemTablesHaveTheRealTypes(t *testing.T) {
 			"record_type":       "VARCHAR",
 		}},
 		{"list prices", "list_prices", map[string]string{
-			"price_start_time": "TIMESTAMP",
-			"price_end_time":   "TIMESTAMP",
+			"price_start_time": "TIMESTAMP WITH TIME ZONE",
+			"price_end_time":   "TIMESTAMP WITH TIME ZONE",
 			"pricing":          `STRUCT("default" DECIMAL(38,18), promotional STRUCT("default" DECIMAL(38,18)), effective_list STRUCT("default" DECIMAL(38,18)))`,
 		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			names, types, _, err := st.Query(context.Background(), "SELECT * FROM "+SystemCatalog+".billing."+tc.table+" LIMIT 1")
+			names, types, _, err := st.Query(context.Background(), "UTC", "SELECT * FROM "+SystemCatalog+".billing."+tc.table+" LIMIT 1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +104,7 @@ func TestSystemTablesHoldTheDemoAccount(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	_, _, rows, err := st.Query(context.Background(),
+	_, _, rows, err := st.Query(context.Background(), "UTC",
 		"SELECT count(*), CAST(sum(usage_quantity) AS DECIMAL(38, 18)) FROM "+SystemCatalog+".billing.usage")
 	if err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestSystemTablesHoldTheDemoAccount(t *testing.T) {
 	if got, want := *rows[0][1], total.String(); budget.MustDecimal(got).Cmp(budget.MustDecimal(want)) != 0 {
 		t.Errorf("sum(usage_quantity) = %s, want %s", got, want)
 	}
-	_, _, rows, err = st.Query(context.Background(), "SELECT count(*) FROM "+SystemCatalog+".billing.list_prices")
+	_, _, rows, err = st.Query(context.Background(), "UTC", "SELECT count(*) FROM "+SystemCatalog+".billing.list_prices")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestSystemTablesRenderValuesAsDatabricks(t *testing.T) {
   {'default': CAST('0.5' AS DECIMAL(38, 18))} AS s,
   CAST(NULL AS VARCHAR) AS n,
   CAST(7 AS BIGINT) AS i`
-	_, types, rows, err := st.Query(context.Background(), q)
+	_, types, rows, err := st.Query(context.Background(), "UTC", q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +155,38 @@ func TestSystemTablesRenderValuesAsDatabricks(t *testing.T) {
 	}
 }
 
+// TestSystemTablesSessionTimeZone: a statement reads timestamps in its
+// session's zone (hour(), a literal without an offset, a DATE cast), but
+// they come back as UTC instants, and sessions in different zones do not
+// see each other's.
+func TestSystemTablesSessionTimeZone(t *testing.T) {
+	st := openSystemTables(t)
+	q := `SELECT hour(t) AS h, CAST(t AS DATE) AS d, t AS t, t = TIMESTAMPTZ '2026-11-23 00:30:00' AS local
+FROM (SELECT TIMESTAMPTZ '2026-11-23 08:30:00+00:00' AS t)`
+	for _, tc := range []struct{ tz, hour, day, local string }{
+		{"UTC", "8", "2026-11-23", "false"},
+		{"America/Los_Angeles", "0", "2026-11-23", "true"},
+		{"Asia/Tokyo", "17", "2026-11-23", "false"},
+		{"", "8", "2026-11-23", "false"},
+	} {
+		_, _, rows, err := st.Query(context.Background(), tc.tz, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{*rows[0][0], *rows[0][1], *rows[0][2], *rows[0][3]}
+		want := []string{tc.hour, tc.day, "2026-11-23T08:30:00.000Z", tc.local}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("in %q: %v, want %v", tc.tz, got, want)
+		}
+	}
+	if _, _, _, err := st.Query(context.Background(), "Mars/Olympus_Mons", "SELECT 1"); err == nil {
+		t.Error("an unknown time zone was taken")
+	}
+}
+
 func TestSystemTablesKeepTheQueryOrder(t *testing.T) {
 	st := openSystemTables(t)
-	_, _, rows, err := st.Query(context.Background(),
+	_, _, rows, err := st.Query(context.Background(), "UTC",
 		"SELECT usage_date, count(*) AS n FROM "+SystemCatalog+".billing.usage GROUP BY ALL ORDER BY usage_date DESC -- newest first")
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +215,7 @@ func TestSystemTablesErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, _, err := st.Query(context.Background(), tc.query)
+			_, _, _, err := st.Query(context.Background(), "UTC", tc.query)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want one mentioning %s", err, tc.want)
 			}
@@ -201,25 +230,25 @@ func TestSystemTablesExec(t *testing.T) {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	err = st.Exec(ctx, "INSERT INTO "+SystemCatalog+".billing.usage SELECT * REPLACE ('RETRACTION' AS record_type, -usage_quantity AS usage_quantity, DATE '2026-11-24' AS ingestion_date) FROM "+SystemCatalog+".billing.usage WHERE usage_date = DATE '2026-11-20'")
+	err = st.Exec(ctx, "UTC", "INSERT INTO "+SystemCatalog+".billing.usage SELECT * REPLACE ('RETRACTION' AS record_type, -usage_quantity AS usage_quantity, DATE '2026-11-24' AS ingestion_date) FROM "+SystemCatalog+".billing.usage WHERE usage_date = DATE '2026-11-20'")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _, rows, err := st.Query(ctx, "SELECT count(*), sum(usage_quantity) FROM "+SystemCatalog+".billing.usage WHERE usage_date = DATE '2026-11-20' AND ingestion_date = DATE '2026-11-24'")
+	_, _, rows, err := st.Query(ctx, "UTC", "SELECT count(*), sum(usage_quantity) FROM "+SystemCatalog+".billing.usage WHERE usage_date = DATE '2026-11-20' AND ingestion_date = DATE '2026-11-24'")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if *rows[0][0] == "0" {
 		t.Error("the inserted retractions are not there")
 	}
-	_, _, rows, err = st.Query(ctx, "SELECT sum(usage_quantity) FROM "+SystemCatalog+".billing.usage WHERE usage_date = DATE '2026-11-20'")
+	_, _, rows, err = st.Query(ctx, "UTC", "SELECT sum(usage_quantity) FROM "+SystemCatalog+".billing.usage WHERE usage_date = DATE '2026-11-20'")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if budget.MustDecimal(*rows[0][0]).Sign() != 0 {
 		t.Errorf("the day's quantity after retracting every record is %s, want 0", *rows[0][0])
 	}
-	if err := st.Exec(ctx, "INSERT INTO nowhere VALUES (1)"); err == nil {
+	if err := st.Exec(ctx, "UTC", "INSERT INTO nowhere VALUES (1)"); err == nil {
 		t.Error("an insert into a missing table succeeded")
 	}
 }
@@ -237,7 +266,7 @@ func TestSystemTablesQueryOnlyReads(t *testing.T) {
 	usage := SystemCatalog + ".billing.usage"
 	count := func() string {
 		t.Helper()
-		_, _, rows, err := st.Query(ctx, "SELECT count(*) FROM "+usage)
+		_, _, rows, err := st.Query(ctx, "UTC", "SELECT count(*) FROM "+usage)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +292,7 @@ func TestSystemTablesQueryOnlyReads(t *testing.T) {
 	}
 	for _, tc := range refused {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, _, err := st.Query(ctx, tc.query); err == nil {
+			if _, _, _, err := st.Query(ctx, "UTC", tc.query); err == nil {
 				t.Errorf("Query(%q) succeeded, want it refused", tc.query)
 			}
 		})
@@ -271,15 +300,15 @@ func TestSystemTablesQueryOnlyReads(t *testing.T) {
 	if after := count(); after != before {
 		t.Fatalf("%s usage rows after the refused statements, %s before", after, before)
 	}
-	if _, _, _, err := st.Query(ctx, "SELECT * FROM read_text('"+file+"')"); err == nil || !strings.HasPrefix(err.Error(), "Permission Error:") {
+	if _, _, _, err := st.Query(ctx, "UTC", "SELECT * FROM read_text('"+file+"')"); err == nil || !strings.HasPrefix(err.Error(), "Permission Error:") {
 		t.Errorf("reading a file: %v, want a Permission Error", err)
 	}
 	for _, q := range []string{"DESCRIBE " + usage, "SHOW ALL TABLES", "WITH x AS (SELECT 1 AS one) SELECT one FROM x"} {
-		if _, _, rows, err := st.Query(ctx, q); err != nil || len(rows) == 0 {
+		if _, _, rows, err := st.Query(ctx, "UTC", q); err != nil || len(rows) == 0 {
 			t.Errorf("Query(%q): %d rows, %v; want rows", q, len(rows), err)
 		}
 	}
-	if err := st.Exec(ctx, "DELETE FROM "+usage+" WHERE usage_date = DATE '2026-11-20'"); err != nil {
+	if err := st.Exec(ctx, "UTC", "DELETE FROM "+usage+" WHERE usage_date = DATE '2026-11-20'"); err != nil {
 		t.Fatal(err)
 	}
 	if after := count(); after == before {
@@ -302,7 +331,7 @@ func TestSystemTablesMerge(t *testing.T) {
 		"CREATE SCHEMA IF NOT EXISTS trail_catalog.finops",
 		"CREATE TABLE trail_catalog.finops.trail (seq BIGINT NOT NULL, key STRING NOT NULL, note STRING)",
 	} {
-		if err := st.Exec(ctx, stmt); err != nil {
+		if err := st.Exec(ctx, "UTC", stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
@@ -325,13 +354,13 @@ WHEN NOT MATCHED THEN INSERT (seq, key) VALUES (s.seq, s.key) -- a trailing comm
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ins, upd, del, err := st.Merge(ctx, tc.stmt)
+			ins, upd, del, err := st.Merge(ctx, "UTC", tc.stmt)
 			if err != nil || ins != tc.inserted || upd != tc.updated || del != tc.deleted {
 				t.Errorf("Merge = %d inserted, %d updated, %d deleted, %v; want %d, %d, %d", ins, upd, del, err, tc.inserted, tc.updated, tc.deleted)
 			}
 		})
 	}
-	if _, _, _, err := st.Merge(ctx, "MERGE INTO trail_catalog.finops.nope AS t USING (SELECT 1 AS seq) AS s ON t.seq = s.seq WHEN NOT MATCHED THEN INSERT (seq) VALUES (s.seq)"); err == nil {
+	if _, _, _, err := st.Merge(ctx, "UTC", "MERGE INTO trail_catalog.finops.nope AS t USING (SELECT 1 AS seq) AS s ON t.seq = s.seq WHEN NOT MATCHED THEN INSERT (seq) VALUES (s.seq)"); err == nil {
 		t.Error("a MERGE into a missing table succeeded")
 	}
 }

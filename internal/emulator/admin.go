@@ -220,7 +220,7 @@ func (s *Server) query(r *http.Request, d *dialect, databricksSQL string) ([]str
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return s.opts.SQL.Query(r.Context(), q)
+	return s.opts.SQL.Query(r.Context(), s.zone.String(), q)
 }
 
 // exec translates and runs a Databricks statement that returns no rows.
@@ -229,5 +229,5 @@ func (s *Server) exec(r *http.Request, d *dialect, databricksSQL string) error {
 	if err != nil {
 		return err
 	}
-	return s.opts.SQL.Exec(r.Context(), q)
+	return s.opts.SQL.Exec(r.Context(), s.zone.String(), q)
 }

@@ -27,18 +27,23 @@ const EngineSystemCatalog = "databricks_system"
 //     SHORT, BYTE, BINARY, TIMESTAMP_NTZ/LTZ, ARRAY<t>, MAP<k, v>,
 //     STRUCT<name: t, ...>;
 //   - current_date()/current_date and current_timestamp()/now() are the
-//     emulated clock's (Options.AsOf), not the host's;
+//     emulated clock's (Options.AsOf), not the host's, the date in the
+//     session time zone; current_timezone() is the session's;
+//   - TIMESTAMP (as a type, in TIMESTAMP '...' literals and parameters) is
+//     an instant, as in Databricks: DuckDB's TIMESTAMPTZ, read in the
+//     session time zone; TIMESTAMP_NTZ is DuckDB's TIMESTAMP;
 //   - functions whose DuckDB namesake differs: concat (null if any argument
 //     is null), nvl, date_add, date_sub, datediff, to_date, to_timestamp,
-//     dayofweek (1 = Sunday), size, collect_list;
+//     convert_timezone, dayofweek (1 = Sunday), size, collect_list;
 //   - named parameters :name take their values, typed, from the request.
 //
-// DATE'...'/TIMESTAMP'...' literals, map subscripts custom_tags['Key'],
+// DATE'...' literals, map subscripts custom_tags['Key'],
 // struct fields a.b.`default`, GROUP BY ALL, GROUPING SETS, GROUPING(),
 // translate, chr and hour() mean the same in DuckDB and pass through.
 type dialect struct {
-	today  time.Time // current_date()
-	now    time.Time // current_timestamp()
+	today  time.Time      // current_date()
+	now    time.Time      // current_timestamp()
+	zone   *time.Location // the session time zone
 	params map[string]param
 	// trail is the agent trail's table (Options.TraceTable), whose
 	// catalog is renamed EngineTrailCatalog; nil when there is none.
@@ -512,6 +517,22 @@ func (d *dialect) emitWord(b *strings.Builder, toks []token, i int) (int, error)
 		}
 		b.WriteString("DATE " + duckString(d.today.Format(time.DateOnly)))
 		return i + 1, nil
+	case "current_timezone":
+		if call {
+			end, _, err := callArgs(toks, open)
+			if err != nil {
+				return 0, err
+			}
+			b.WriteString(duckString(d.zone.String()))
+			return end, nil
+		}
+	case "timestamp":
+		// A TIMESTAMP '...' literal: an instant, read in the session zone
+		// unless it carries an offset.
+		if next := skipSpace(toks, i+1); next < len(toks) && toks[next].kind == tokString {
+			b.WriteString("TIMESTAMPTZ")
+			return i + 1, nil
+		}
 	case "current_timestamp", "now":
 		if !call && word == "now" {
 			break
@@ -523,7 +544,7 @@ func (d *dialect) emitWord(b *strings.Builder, toks []token, i int) (int, error)
 			}
 			i = end - 1
 		}
-		b.WriteString("TIMESTAMP " + duckString(d.now.UTC().Format("2006-01-02 15:04:05.000000")))
+		b.WriteString("TIMESTAMPTZ " + duckString(d.now.UTC().Format("2006-01-02 15:04:05.000000")+"+00"))
 		return i + 1, nil
 	case "cast", "try_cast":
 		if call {
@@ -608,11 +629,22 @@ var functionRewrites = map[string]func(name string, args []string) (string, erro
 	"to_timestamp": func(_ string, args []string) (string, error) {
 		switch len(args) {
 		case 1:
-			return "CAST(" + args[0] + " AS TIMESTAMP)", nil
-		case 2:
-			return "strptime(" + args[0] + ", " + sparkDateFormat(args[1]) + ")", nil
+			return "CAST(" + args[0] + " AS TIMESTAMPTZ)", nil
+		case 2: // the text's wall time, in the session zone
+			return "CAST(strptime(" + args[0] + ", " + sparkDateFormat(args[1]) + ") AS TIMESTAMPTZ)", nil
 		}
 		return "", wrongArgs("to_timestamp", 1, len(args))
+	},
+	// convert_timezone([source,] target, ts) is ts's wall time (in source,
+	// by default the session zone) in target, a TIMESTAMP_NTZ.
+	"convert_timezone": func(_ string, args []string) (string, error) {
+		switch len(args) {
+		case 2:
+			return "timezone(" + args[0] + ", CAST(" + args[1] + " AS TIMESTAMPTZ))", nil
+		case 3:
+			return "timezone(" + args[1] + ", timezone(" + args[0] + ", CAST(" + args[2] + " AS TIMESTAMP)))", nil
+		}
+		return "", wrongArgs("convert_timezone", 2, len(args))
 	},
 	"dayofweek": func(_ string, args []string) (string, error) {
 		if len(args) != 1 {
@@ -719,6 +751,7 @@ var scalarTypes = map[string]string{
 	"short":         "SMALLINT",
 	"byte":          "TINYINT",
 	"binary":        "BLOB",
+	"timestamp":     "TIMESTAMPTZ",
 	"timestamp_ntz": "TIMESTAMP",
 	"timestamp_ltz": "TIMESTAMPTZ",
 	"void":          "NULL",
@@ -850,8 +883,10 @@ func (d *dialect) param(name string) (string, error) {
 	switch typ {
 	case "STRING":
 		return duckString(*p.value), nil
-	case "DATE", "TIMESTAMP":
-		return typ + " " + duckString(*p.value), nil
+	case "DATE":
+		return "DATE " + duckString(*p.value), nil
+	case "TIMESTAMP":
+		return "TIMESTAMPTZ " + duckString(*p.value), nil
 	}
 	return "CAST(" + duckString(*p.value) + " AS " + d.typeText(typ) + ")", nil
 }

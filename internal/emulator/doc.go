@@ -29,13 +29,14 @@
 //
 // # Endpoints
 //
-// Statement execution (statements.go), disposition INLINE and format
-// JSON_ARRAY only:
+// Statement execution (statements.go), dispositions INLINE and
+// EXTERNAL_LINKS, format JSON_ARRAY:
 //
 //	POST /api/2.0/sql/statements                       execute
 //	GET  /api/2.0/sql/statements/{id}                  get
 //	GET  /api/2.0/sql/statements/{id}/result/chunks/{n} result chunk n
 //	POST /api/2.0/sql/statements/{id}/cancel           cancel
+//	GET  /storage/results/{id}/{n}?expires=&signature= an external link
 //
 // A statement is PENDING while its warehouse starts (a STOPPED warehouse is
 // started by the statement, as on Databricks), RUNNING while the engine
@@ -50,7 +51,8 @@
 // "0s" (answer at once) or 5s to 50s (default 10s); on_wait_timeout
 // CONTINUE answers with the state so far, CANCEL cancels. Other
 // dispositions and formats, and other wait_timeouts, are 400
-// INVALID_PARAMETER_VALUE. row_limit truncates (manifest.truncated); named
+// INVALID_PARAMETER_VALUE (ARROW_STREAM and CSV with EXTERNAL_LINKS too,
+// which the service serves: nothing here reads them). row_limit truncates (manifest.truncated); named
 // parameters (:name with parameters[].name/value/type) are bound as typed
 // literals. Results come in chunks of Options.ChunkRows rows
 // (DefaultChunkRows): manifest.total_chunk_count and manifest.chunks list
@@ -58,10 +60,48 @@
 // next. The manifest's schema has Databricks' type_name, type_text,
 // type_precision and type_scale (BIGINT is type_name LONG, as Databricks
 // writes it); values are text as in JSON_ARRAY, SQL NULL a JSON null,
-// timestamps 2026-11-23T01:00:00.000Z. A finished statement's result stays
-// an hour; the 25 MiB INLINE limit is not enforced. Executing on a
-// warehouse id the workspace does not have is 404 RESOURCE_DOES_NOT_EXIST,
-// as is an unknown statement id.
+// timestamps in the session time zone with their offset
+// (2026-11-23T01:00:00.000Z in UTC, 2026-11-22T17:00:00.000-08:00 in
+// America/Los_Angeles). A finished statement's result stays an hour.
+// Executing on a warehouse id the workspace does not have is 404
+// RESOURCE_DOES_NOT_EXIST, as is an unknown statement id.
+//
+// An INLINE result larger than Options.InlineLimit (--inline-limit,
+// default 25 MiB as on the service) fails its statement as the service
+// does: FAILED, error_code BAD_REQUEST, "Inline byte limit exceeded.
+// Statements executed with disposition=INLINE can have a result size of at
+// most 26214400 bytes. Please execute the statement with
+// disposition=EXTERNAL_LINKS if you want to download the full result." (the
+// message clients report, e.g. databrickslabs/ucx issue 3447), with no
+// result; manifest.truncated stays for row_limit. The service measures its
+// internal representation, the emulator the rows' JSON.
+//
+// With EXTERNAL_LINKS (statements_links.go) the chunks are the same, and
+// result (of the statement and of result/chunks/{n}) holds external_links
+// with one link: chunk_index, row_offset, row_count, byte_count,
+// external_link, expiration, next_chunk_index and next_chunk_internal_link.
+// The link is on the host the request came to, outside /api, signed
+// (HMAC of the chunk and its expiry, the signature query parameter) and
+// good for Options.LinkLifetime (DefaultLinkLifetime, 15 minutes, the
+// service's most); asking for the chunk again gives a fresh one. Fetched
+// with no Authorization header, it answers the chunk's rows as compact
+// JSON (byte_count bytes). It answers as S3 answers a presigned URL,
+// with an XML error: a request that also carries an Authorization header
+// (the workspace token) is 400 InvalidArgument "Only one auth mechanism
+// allowed; ...", a changed signature 403 SignatureDoesNotMatch, a link
+// past its expiration 403 AccessDenied "Request has expired", a chunk
+// that is gone 404 NoSuchKey. Azure and GCS answer those cases in their own
+// words; http_headers is never set; byte_limit (100 GiB by default on the
+// service) is not applied; API faults do not reach the links.
+//
+// Statements run in Options.SessionTimeZone (--session-timezone, default
+// UTC), as in a workspace whose spark.sql.session.timeZone is set:
+// TIMESTAMP is an instant, shown in the zone with its offset; hour(),
+// CAST(... AS DATE), current_date() and TIMESTAMP literals without an
+// offset read it; convert_timezone and current_timezone() take it as their
+// default. Still unlike the service: a TIMESTAMP cast to STRING keeps
+// DuckDB's offset (2026-11-22 17:00:00-08), and TIMESTAMP_NTZ values come
+// back as type TIMESTAMP with a Z.
 //
 // The SQL is executed, never canned: the Engine (internal/duckdb's
 // SystemTables) holds the demo account's system.billing.usage and
@@ -290,7 +330,8 @@
 // # The command
 //
 //	generator emulator [--addr 127.0.0.1:8765] [--as-of YYYY-MM-DD] [--content DIR]
-//	                   [--chunk-rows N] [--warehouse-start-delay 5s] [--warehouse-never-starts]
+//	                   [--chunk-rows N] [--inline-limit 25MiB] [--session-timezone UTC]
+//	                   [--warehouse-start-delay 5s] [--warehouse-never-starts]
 //	                   [--throttle N] [--throttle-path P] [--retry-after 1s]
 //	                   [--unavailable N] [--unavailable-path P]
 //	                   [--internal-errors N] [--internal-errors-path P]

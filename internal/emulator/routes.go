@@ -14,6 +14,7 @@ func (s *Server) handle(pattern string, h http.HandlerFunc) {
 // routes registers every endpoint.
 func (s *Server) routes() {
 	s.statementRoutes()
+	s.linkRoutes()
 	s.warehouseRoutes()
 	s.adminRoutes()
 	s.workspaceRoutes()

@@ -20,19 +20,21 @@ import (
 // Engine runs DuckDB SQL over the demo account's system tables
 // (system.billing.usage and system.billing.list_prices). internal/duckdb
 // provides it; the emulator translates the Databricks dialect it receives
-// before handing a statement on.
+// before handing a statement on. Each call runs in the session time zone
+// tz (an IANA name): timestamps are instants, read in it.
 type Engine interface {
 	// Query runs one query and returns its column names, their DuckDB
 	// types and every row as text (nil for null), as Databricks' JSON_ARRAY
-	// format writes values. It refuses a statement that would change the
-	// tables: they are read-only to statements, as on Databricks.
-	Query(ctx context.Context, query string) (names, types []string, rows [][]*string, err error)
+	// format writes values, instants in UTC (2026-11-23T01:00:00.000Z). It
+	// refuses a statement that would change the tables: they are read-only
+	// to statements, as on Databricks.
+	Query(ctx context.Context, tz, query string) (names, types []string, rows [][]*string, err error)
 	// Exec runs one statement that returns no rows, such as the INSERT of
 	// a late usage correction or the CREATE TABLE of the agent trail.
-	Exec(ctx context.Context, stmt string) error
+	Exec(ctx context.Context, tz, stmt string) error
 	// Merge runs one MERGE INTO statement and counts the rows it
 	// inserted, updated and deleted.
-	Merge(ctx context.Context, stmt string) (inserted, updated, deleted int64, err error)
+	Merge(ctx context.Context, tz, stmt string) (inserted, updated, deleted int64, err error)
 }
 
 // Options configure an emulator.
@@ -49,6 +51,16 @@ type Options struct {
 	// ChunkRows is how many rows a statement result chunk holds; 0 means
 	// DefaultChunkRows. Tests set it low to get many chunks.
 	ChunkRows int
+	// InlineLimit is the largest INLINE result in bytes; 0 means
+	// DefaultInlineLimit (25 MiB, the service's). A larger one fails.
+	InlineLimit int64
+	// LinkLifetime is how long an EXTERNAL_LINKS chunk link can be
+	// fetched; 0 means DefaultLinkLifetime.
+	LinkLifetime time.Duration
+	// SessionTimeZone is the time zone statements run in (an IANA name,
+	// as a workspace's spark.sql.session.timeZone); empty is UTC, the
+	// service's default.
+	SessionTimeZone string
 	// TraceTable is the agent trail's Delta table, catalog.schema.table
 	// (what STELLAR_TRACE_TABLE names): the one table statements may
 	// create and MERGE into. Its catalog and schema exist from the start.
@@ -87,6 +99,11 @@ type Server struct {
 	// budget policies, by name (seed_serverless.go).
 	reservedBudgetPolicies map[string]string
 
+	// linkKey signs the external links of results (statements_links.go).
+	linkKey []byte
+	// zone is Options.SessionTimeZone.
+	zone *time.Location
+
 	// base is cancelled by Close: statements still waiting or running stop.
 	base context.Context
 	stop context.CancelFunc
@@ -119,7 +136,11 @@ func New(opts Options) (*Server, error) {
 	if err := opts.Faults.validate(); err != nil {
 		return nil, fmt.Errorf("emulator faults: %w", err)
 	}
-	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux(), now: time.Now, statements: map[string]*statement{}}
+	zone, err := SessionZone(opts.SessionTimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux(), now: time.Now, statements: map[string]*statement{}, linkKey: newLinkKey(), zone: zone}
 	if opts.TraceTable != "" {
 		t, err := parseTrailTable(opts.TraceTable)
 		if err != nil {

@@ -29,7 +29,7 @@ func newSlowCancelEngine() *slowCancelEngine {
 	return &slowCancelEngine{blocked: make(chan struct{})}
 }
 
-func (e *slowCancelEngine) Query(ctx context.Context, q string) ([]string, []string, [][]*string, error) {
+func (e *slowCancelEngine) Query(ctx context.Context, _, q string) ([]string, []string, [][]*string, error) {
 	if !strings.Contains(q, "'block'") {
 		one := "1"
 		return []string{"one"}, []string{"INTEGER"}, [][]*string{{&one}}, nil
@@ -41,11 +41,11 @@ func (e *slowCancelEngine) Query(ctx context.Context, q string) ([]string, []str
 	return nil, nil, nil, ctx.Err()
 }
 
-func (e *slowCancelEngine) Exec(context.Context, string) error {
+func (e *slowCancelEngine) Exec(context.Context, string, string) error {
 	return errors.New("read-only engine")
 }
 
-func (e *slowCancelEngine) Merge(context.Context, string) (int64, int64, int64, error) {
+func (e *slowCancelEngine) Merge(context.Context, string, string) (int64, int64, int64, error) {
 	return 0, 0, 0, errors.New("read-only engine")
 }
 

@@ -28,6 +28,7 @@ type statement struct {
 	sql         string // as received, in the Databricks dialect
 	params      map[string]param
 	rowLimit    int64
+	external    bool // disposition EXTERNAL_LINKS: chunks are fetched from links
 
 	// Guarded by Server.mu.
 	state     sql.StatementState
@@ -51,7 +52,8 @@ type (
 		StatementID string          `json:"statement_id"`
 		Status      statementStatus `json:"status"`
 		Manifest    *resultManifest `json:"manifest,omitempty"`
-		Result      *resultChunk    `json:"result,omitempty"`
+		Result      any             `json:"result,omitempty"` // *resultChunk or *linkedChunk
+
 	}
 	statementStatus struct {
 		State sql.StatementState `json:"state"`
@@ -147,14 +149,14 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) {
 	case req.OnWaitTimeout != "" && req.OnWaitTimeout != "CONTINUE" && req.OnWaitTimeout != "CANCEL":
 		invalid(w, "on_wait_timeout %q is not one of CONTINUE, CANCEL.", req.OnWaitTimeout)
 		return
-	case req.Disposition == "EXTERNAL_LINKS":
-		invalid(w, "disposition EXTERNAL_LINKS is not supported by the emulator: it has no cloud storage to link to; use INLINE.")
-		return
-	case req.Disposition != "" && req.Disposition != "INLINE":
+	case req.Disposition != "" && req.Disposition != "INLINE" && req.Disposition != "EXTERNAL_LINKS":
 		invalid(w, "disposition %q is not one of INLINE, EXTERNAL_LINKS.", req.Disposition)
 		return
-	case req.Format == "ARROW_STREAM" || req.Format == "CSV":
+	case (req.Format == "ARROW_STREAM" || req.Format == "CSV") && req.Disposition != "EXTERNAL_LINKS":
 		invalid(w, "The %s format is not supported with the INLINE disposition: use JSON_ARRAY.", req.Format)
+		return
+	case req.Format == "ARROW_STREAM" || req.Format == "CSV":
+		invalid(w, "The %s format is not supported by the emulator: use JSON_ARRAY with EXTERNAL_LINKS.", req.Format)
 		return
 	case req.Format != "" && req.Format != "JSON_ARRAY":
 		invalid(w, "format %q is not one of JSON_ARRAY, ARROW_STREAM, CSV.", req.Format)
@@ -190,7 +192,7 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(s.base)
 	st := &statement{
 		id: newStatementID(), warehouseID: wh.info.Id, sql: req.Statement, params: params,
-		rowLimit: req.RowLimit, state: sql.StatementStatePending, cancel: cancel, done: make(chan struct{}),
+		rowLimit: req.RowLimit, external: req.Disposition == "EXTERNAL_LINKS", state: sql.StatementStatePending, cancel: cancel, done: make(chan struct{}),
 	}
 	s.statements[st.id] = st
 	s.running.Go(func() { s.run(ctx, st) })
@@ -210,7 +212,7 @@ func (s *Server) executeStatement(w http.ResponseWriter, r *http.Request) {
 		}
 		t.Stop()
 	}
-	s.writeStatement(w, st)
+	s.writeStatement(w, r, st)
 }
 
 // parseWaitTimeout reads wait_timeout: "0s" (answer at once) or 5 to 50
@@ -324,8 +326,11 @@ func (s *Server) execute(ctx context.Context, st *statement) (*queryResult, erro
 	if err != nil {
 		return nil, err
 	}
-	names, types, rows, err := s.opts.SQL.Query(ctx, q)
+	names, types, rows, err := s.opts.SQL.Query(ctx, s.zone.String(), q)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.inSession(types, rows); err != nil {
 		return nil, err
 	}
 	return &queryResult{names: names, types: types, rows: rows}, nil
@@ -341,19 +346,26 @@ func (s *Server) dialect(params map[string]param) *dialect {
 		today = time.Date(s.opts.AsOf.Year(), s.opts.AsOf.Month(), s.opts.AsOf.Day(), 0, 0, 0, 0, time.UTC)
 	}
 	clock := today.Add(now.Sub(now.Truncate(24 * time.Hour)))
-	return &dialect{today: today, now: clock, params: params, trail: s.trail}
+	// current_date is the clock's date where the session is.
+	y, m, d := clock.In(s.zone).Date()
+	return &dialect{today: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), now: clock, zone: s.zone, params: params, trail: s.trail}
 }
 
 // finish records the statement's final state and result.
 func (s *Server) finish(st *statement, state sql.StatementState, serr *statementError, res *queryResult) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if res != nil {
+		if st.rowLimit > 0 && int64(len(res.rows)) > st.rowLimit {
+			res.rows, st.truncated = res.rows[:st.rowLimit], true
+		}
+		if serr = s.overInlineLimit(st, res.rows); serr != nil {
+			state, res, st.truncated = sql.StatementStateFailed, nil, false
+		}
+	}
 	st.state, st.err, st.finished = state, serr, s.now()
 	if res != nil {
 		st.names, st.types, st.rows = res.names, res.types, res.rows
-		if st.rowLimit > 0 && int64(len(st.rows)) > st.rowLimit {
-			st.rows, st.truncated = st.rows[:st.rowLimit], true
-		}
 	}
 	if wh := s.findWarehouse(st.warehouseID); wh != nil {
 		wh.lastActivity = st.finished
@@ -365,6 +377,9 @@ func (s *Server) finish(st *statement, state sql.StatementState, serr *statement
 	}
 	if res != nil {
 		attrs = append(attrs, "rows", len(st.rows))
+	}
+	if st.external {
+		attrs = append(attrs, "disposition", sql.DispositionExternalLinks)
 	}
 	s.log.Info("statement finished", attrs...)
 }
@@ -383,7 +398,7 @@ func (s *Server) lookup(w http.ResponseWriter, id string) *statement {
 
 func (s *Server) getStatement(w http.ResponseWriter, r *http.Request) {
 	if st := s.lookup(w, r.PathValue("id")); st != nil {
-		s.writeStatement(w, st)
+		s.writeStatement(w, r, st)
 	}
 }
 
@@ -404,9 +419,9 @@ func (s *Server) getChunk(w http.ResponseWriter, r *http.Request) {
 	// reads a large chunk slowly must not hold up every other request.
 	s.mu.Lock()
 	state, total := st.state, s.chunkCount(len(st.rows))
-	var c *resultChunk
+	var c any
 	if state == sql.StatementStateSucceeded && err == nil && n >= 0 && n < max(total, 1) {
-		c = s.chunk(st, n)
+		c = s.result(st, n, r)
 	}
 	s.mu.Unlock()
 	switch {
@@ -421,15 +436,42 @@ func (s *Server) getChunk(w http.ResponseWriter, r *http.Request) {
 
 // writeStatement answers with the statement as it stands, with its first
 // result chunk once it succeeded.
-func (s *Server) writeStatement(w http.ResponseWriter, st *statement) {
+func (s *Server) writeStatement(w http.ResponseWriter, r *http.Request, st *statement) {
 	s.mu.Lock()
 	resp := statementResponse{StatementID: st.id, Status: statementStatus{State: st.state, Error: st.err}}
 	if st.state == sql.StatementStateSucceeded {
 		resp.Manifest = s.manifest(st)
-		resp.Result = s.chunk(st, 0)
+		resp.Result = s.result(st, 0, r)
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// result is chunk n as the statement's disposition gives it: the rows
+// inline, or a link to them; the caller holds s.mu.
+func (s *Server) result(st *statement, n int, r *http.Request) any {
+	if st.external {
+		return s.linkedChunk(st, n, r)
+	}
+	return s.chunk(st, n)
+}
+
+// overInlineLimit is the error an INLINE result larger than the limit
+// fails its statement with, as the service aborts it (no result, and no
+// manifest.truncated: that flag is for row_limit and byte_limit); nil when
+// the result may be served. The service measures its internal
+// representation, the emulator the JSON of the rows.
+func (s *Server) overInlineLimit(st *statement, rows [][]*string) *statementError {
+	limit := s.opts.InlineLimit
+	if limit <= 0 {
+		limit = DefaultInlineLimit
+	}
+	if st.external || byteCount(rows) <= limit {
+		return nil
+	}
+	return &statementError{ErrorCode: sql.ServiceErrorCodeBadRequest, Message: fmt.Sprintf(
+		"Inline byte limit exceeded. Statements executed with disposition=INLINE can have a result size of at most %d bytes. "+
+			"Please execute the statement with disposition=EXTERNAL_LINKS if you want to download the full result.", limit)}
 }
 
 func (s *Server) chunkRows() int {

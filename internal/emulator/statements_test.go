@@ -207,7 +207,7 @@ func TestResultInManyChunks(t *testing.T) {
 	tables := sqlTables(t)
 	env := startSQL(t, tables, Options{ChunkRows: 30})
 	const q = "SELECT usage_date, CAST(sum(usage_quantity) AS DECIMAL(38,18)) AS dbus FROM system.billing.usage GROUP BY ALL ORDER BY usage_date"
-	_, _, want, err := tables.Query(context.Background(), strings.ReplaceAll(q, "system.", EngineSystemCatalog+"."))
+	_, _, want, err := tables.Query(context.Background(), "UTC", strings.ReplaceAll(q, "system.", EngineSystemCatalog+"."))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,8 @@ func TestRequestValidation(t *testing.T) {
 	}{
 		{"wait too short", sql.ExecuteStatementRequest{WaitTimeout: "3s"}, "wait_timeout"},
 		{"wait too long", sql.ExecuteStatementRequest{WaitTimeout: "51s"}, "wait_timeout"},
-		{"external links", sql.ExecuteStatementRequest{Disposition: sql.DispositionExternalLinks}, "EXTERNAL_LINKS"},
+		{"csv external links", sql.ExecuteStatementRequest{Disposition: sql.DispositionExternalLinks, Format: sql.FormatCsv}, "CSV"},
+		{"bad disposition", sql.ExecuteStatementRequest{Disposition: "LATER"}, "EXTERNAL_LINKS"},
 		{"arrow inline", sql.ExecuteStatementRequest{Format: sql.FormatArrowStream}, "ARROW_STREAM"},
 		{"bad on_wait_timeout", sql.ExecuteStatementRequest{OnWaitTimeout: "LATER"}, "on_wait_timeout"},
 	}

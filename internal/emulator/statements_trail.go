@@ -181,7 +181,7 @@ func (s *Server) executeTrailWrite(ctx context.Context, d *dialect, src string, 
 	if err != nil {
 		return nil, err
 	}
-	inserted, updated, deleted, err := s.opts.SQL.Merge(ctx, q)
+	inserted, updated, deleted, err := s.opts.SQL.Merge(ctx, s.zone.String(), q)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Server) createTrail(ctx context.Context, d *dialect, toks []token) (*qu
 	if err != nil {
 		return nil, err
 	}
-	if err := s.opts.SQL.Exec(ctx, q); err != nil {
+	if err := s.opts.SQL.Exec(ctx, s.zone.String(), q); err != nil {
 		return nil, err
 	}
 	if appendOnly {
@@ -306,7 +306,7 @@ func (s *Server) attachTrail(ctx context.Context) error {
 		"ATTACH IF NOT EXISTS ':memory:' AS " + EngineTrailCatalog,
 		"CREATE SCHEMA IF NOT EXISTS " + EngineTrailCatalog + "." + duckIdent(s.trail.parts[1]),
 	} {
-		if err := s.opts.SQL.Exec(ctx, stmt); err != nil {
+		if err := s.opts.SQL.Exec(ctx, s.zone.String(), stmt); err != nil {
 			return fmt.Errorf("trace table %s: %w", s.trail.name, err)
 		}
 	}

@@ -18,13 +18,12 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
 
-// costCSVs are the downloads that must not depend on the source.
-var costCSVs = []string{"cost_by_day.csv", "cost_by_owner.csv", "cost_by_resource.csv", "cost_by_workload.csv"}
-
 // TestDatabricksSource builds from the emulated account through the SDK
-// and the Statement Execution API: the cost CSVs equal the demo source's
-// byte for byte, --offline gives them again from the cache, and a pull that
-// fails midway leaves the published site and the cache as they were.
+// and the Statement Execution API, its results through external links
+// past an INLINE limit of 256 KiB: the output equals the demo source's
+// byte for byte (sameOutput), --offline gives it again from the cache,
+// and a pull that fails midway leaves the published site and the cache as
+// they were.
 func TestDatabricksSource(t *testing.T) {
 	div, err := content.Load("../../content")
 	if err != nil {
@@ -32,8 +31,10 @@ func TestDatabricksSource(t *testing.T) {
 	}
 	tables := systemTables(t)
 	// Chunks small enough that an incremental pull, which touches only
-	// the as-of day on most days of the demo's calendar, needs several.
-	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: goldenAsOf, Division: div, SQL: tables, ChunkRows: 50, Log: quietLog()})
+	// the as-of day on most days of the demo's calendar, needs several;
+	// an INLINE limit a month of the account passes, as a large account's
+	// passes the service's 25 MiB.
+	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: goldenAsOf, Division: div, SQL: tables, ChunkRows: 50, InlineLimit: 256 << 10, Log: quietLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestDatabricksSource(t *testing.T) {
 		if !sum.AsOf.Equal(goldenAsOf) {
 			t.Errorf("as of %s, want %s", sum.AsOf, goldenAsOf)
 		}
-		sameCSVs(t, demoOut, out)
+		sameOutput(t, demoOut, out)
 		inputs := snapshotInputs(t, out)
 		if len(inputs) != 2 || !strings.Contains(inputs[0], emu.URL) || !strings.Contains(inputs[1], "pulled in full") {
 			t.Errorf("data source line %q", inputs)
@@ -80,7 +81,7 @@ func TestDatabricksSource(t *testing.T) {
 		if _, err := Build(t.Context(), o); err != nil {
 			t.Fatal(err)
 		}
-		sameCSVs(t, demoOut, o.OutDir)
+		sameOutput(t, demoOut, o.OutDir)
 		if inputs := snapshotInputs(t, o.OutDir); !strings.Contains(strings.Join(inputs, " "), "offline build") {
 			t.Errorf("data source line %q", inputs)
 		}
@@ -113,22 +114,58 @@ func TestDatabricksSource(t *testing.T) {
 	})
 }
 
-// sameCSVs compares the cost CSVs of two builds byte for byte.
-func sameCSVs(t *testing.T, wantDir, gotDir string) {
+// sameOutput holds a databricks build to the demo build of the same
+// account: every download, script and style byte for byte, the snapshot
+// but for its source and the workspace's compliance (only a live
+// workspace has them), and the home page's hour-of-day profile. The other
+// pages name the source and show that compliance.
+func sameOutput(t *testing.T, demoDir, databricksDir string) {
 	t.Helper()
-	for _, name := range costCSVs {
-		want, err := os.ReadFile(filepath.Join(wantDir, "downloads", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := os.ReadFile(filepath.Join(gotDir, "downloads", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(want) < 100 || !bytes.Equal(got, want) {
-			t.Errorf("%s: %d bytes from databricks, %d from demo; they differ", name, len(got), len(want))
+	want, got := readTree(t, demoDir), readTree(t, databricksDir)
+	for name, b := range want {
+		switch {
+		case name == "/data/snapshot.json":
+			a, z := snapshotWithout(t, b, "source", "compliance"), snapshotWithout(t, got[name], "source", "compliance")
+			if !bytes.Equal(a, z) {
+				t.Errorf("%s differs beyond its source and compliance", name)
+			}
+		case strings.HasSuffix(name, ".html"):
+		case !bytes.Equal(got[name], b):
+			t.Errorf("%s: %d bytes from databricks, %d from demo; they differ", name, len(got[name]), len(b))
 		}
 	}
+	if a, z := hourProfile(t, want["/index.html"]), hourProfile(t, got["/index.html"]); a != z {
+		t.Errorf("the hour-of-day profile differs:\n%s\nwant\n%s", z, a)
+	}
+}
+
+// snapshotWithout is snapshot.json without the named top-level fields.
+func snapshotWithout(t *testing.T, b []byte, fields ...string) []byte {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fields {
+		delete(m, f)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// hourProfile is the home page's hour-of-day chart and its tables.
+func hourProfile(t *testing.T, page []byte) string {
+	t.Helper()
+	s := string(page)
+	from := strings.Index(s, `id="chart-heat-hours"`)
+	last := strings.Index(s, `id="heathours-print-caption"`)
+	if from < 0 || last < from {
+		t.Fatal("no hour-of-day profile on the home page")
+	}
+	return s[from : last+strings.Index(s[last:], "</table>")]
 }
 
 // snapshotInputs is the data source line's inputs of a built site.
@@ -197,4 +234,46 @@ func setFaults(t *testing.T, emu *emulator.Running, faults map[string]any) {
 	}
 	t.Cleanup(func() { call(http.MethodDelete, nil) })
 	call(http.MethodPost, b)
+}
+
+// TestDatabricksSessionTimeZone: a build against a workspace whose session
+// time zone is America/Los_Angeles gives the output of one in UTC, file for
+// file (the emulator's address aside): the hour-of-day profile and the
+// days are UTC's either way.
+func TestDatabricksSessionTimeZone(t *testing.T) {
+	div, err := content.Load("../../content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := func(zone string) (map[string][]byte, string) {
+		emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: goldenAsOf, Division: div, SQL: systemTables(t),
+			SessionTimeZone: zone, Log: quietLog()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer emu.Close()
+		o := options(filepath.Join(t.TempDir(), "public"))
+		o.Source, o.StateDir = SourceDatabricks, t.TempDir()
+		o.Databricks = warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: emulatorConfig(emu),
+			PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}
+		if _, err := Build(t.Context(), o); err != nil {
+			t.Fatalf("build in %s: %v", zone, err)
+		}
+		return readTree(t, o.OutDir), emu.URL
+	}
+	want, utcHost := build("UTC")
+	got, laHost := build("America/Los_Angeles")
+	for name, b := range want {
+		w := bytes.ReplaceAll(b, []byte(utcHost), []byte("EMULATOR"))
+		g := bytes.ReplaceAll(got[name], []byte(laHost), []byte("EMULATOR"))
+		if !bytes.Equal(w, g) {
+			t.Errorf("%s differs between the UTC and the Los Angeles sessions", name)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d files in Los Angeles, %d in UTC", len(got), len(want))
+	}
+	if a, z := hourProfile(t, want["/index.html"]), hourProfile(t, got["/index.html"]); a != z {
+		t.Errorf("the hour-of-day profile differs:\n%s\nwant\n%s", z, a)
+	}
 }

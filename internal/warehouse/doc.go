@@ -21,11 +21,21 @@
 // stays the size of the window. Without a usable cache (none, one that does
 // not read back whole, another fingerprint or host, or a window apart from
 // the cached days) every day of the window is pulled, one statement per
-// calendar month, which keeps each inline result small. The cache is
+// calendar month, which keeps each result a month at most. The cache is
 // written atomically and only after a complete pull, so a failed build
 // leaves it as it was; --offline builds from it alone. The rows are kept
 // as the warehouse sent them and read by the same attribution.Collector,
 // so a build from the cache gives the facts of a build from the warehouse.
+//
+// # Results
+//
+// Statements ask for EXTERNAL_LINKS: an INLINE result over 25 MiB fails
+// its statement on the service, and a month of a large account passes
+// that. Each chunk's link is a presigned cloud storage URL, fetched with a
+// plain HTTP client and no Databricks credentials (storage refuses a
+// request that carries them; the URL is itself the credential and never
+// logged); a link refused with 403, expired behind slow chunks, is asked
+// for again through the chunk's API, a few times at most.
 //
 // # Failures
 //
@@ -35,7 +45,9 @@
 // 429 and 503 answers; this package also retries 500, 502 and 504 on
 // every call it makes, a few times with backoff.
 //
-// Timestamps are read in the warehouse's session time zone, which is UTC
-// unless the workspace changed it; usage_hour is the hour of
-// usage_start_time in it.
+// Hours and days are UTC whatever the warehouse's session time zone (a
+// workspace may set one other than UTC): usage_hour is the hour of
+// convert_timezone('UTC', usage_start_time), the cut of an as-of is a
+// TIMESTAMP literal with its offset, usage_date is the table's own DATE,
+// and timestamps come back with their offset.
 package warehouse

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go"
@@ -38,6 +39,9 @@ type Config struct {
 	// RetryBackoff the first wait before retrying a 5xx answer (0: 1s).
 	PollInterval time.Duration
 	RetryBackoff time.Duration
+	// LinkClient downloads result chunks from their external links (nil:
+	// a plain client); tests wrap its transport.
+	LinkClient *http.Client
 }
 
 // DefaultStartTimeout is how long a statement waits for a stopped
@@ -355,7 +359,7 @@ func day0(t time.Time) time.Time {
 
 // maxJoinedDays is how many days the cache lacks may go in the statement
 // for the days touched since the watermark: a daily build's new day goes
-// there, and no inline result grows past about a month of days.
+// there, and no result grows past about a month of days.
 const maxJoinedDays = 31
 
 func later(a, b time.Time) time.Time {
@@ -373,7 +377,7 @@ func earlier(a, b time.Time) time.Time {
 }
 
 // months splits [from, to] into calendar months: a full pull runs one
-// statement per month, which keeps each inline result small.
+// statement per month, which keeps each result a month at most.
 func months(from, to time.Time) []pull {
 	var out []pull
 	for start := from; !start.After(to); {
@@ -409,6 +413,10 @@ func (s Source) executor(api sql.StatementExecutionInterface) *executor {
 		poll:         s.PollInterval,
 		retry:        retryPolicy{attempts: retryAttempts, backoff: s.RetryBackoff},
 		log:          s.Log,
+		links:        s.LinkClient,
+	}
+	if x.links == nil {
+		x.links = newLinkClient()
 	}
 	if x.startTimeout <= 0 {
 		x.startTimeout = DefaultStartTimeout

@@ -41,7 +41,9 @@ func column(c attribution.Column) string {
 	expr := ident(c.Source)
 	switch {
 	case c.Kind == attribution.KindHour:
-		expr = "hour(" + expr + ")"
+		// hour() reads the session time zone, which a workspace may set
+		// to other than UTC: the hour is asked for in UTC.
+		expr = "hour(convert_timezone('UTC', " + expr + "))"
 	case len(c.Path) > 0 && mapColumns[c.Source]:
 		for _, k := range c.Path {
 			expr += "[" + attribution.Literal(k) + "]"
@@ -76,9 +78,9 @@ type pull struct {
 	From, To     time.Time
 	Since        time.Time
 	Have, HaveTo time.Time
-	// Through leaves out usage that ends after it (zero: none). Like
-	// usage_date and hour(), the TIMESTAMP literal is read in the session
-	// time zone, which the attribution takes to be UTC (the default).
+	// Through leaves out usage that ends after it (zero: none). Its
+	// TIMESTAMP literal carries its offset: one without is read in the
+	// session time zone.
 	Through time.Time
 }
 
@@ -86,7 +88,7 @@ type pull struct {
 func (p pull) where() string {
 	w := "  WHERE usage_date BETWEEN " + dateLiteral(p.From) + " AND " + dateLiteral(p.To)
 	if !p.Through.IsZero() {
-		w += " AND usage_end_time <= TIMESTAMP '" + p.Through.UTC().Format("2006-01-02 15:04:05") + "'"
+		w += " AND usage_end_time <= TIMESTAMP '" + p.Through.UTC().Format("2006-01-02 15:04:05") + "+00:00'"
 	}
 	if p.Since.IsZero() {
 		return w

@@ -28,7 +28,7 @@ func TestColumn(t *testing.T) {
 		{"plain", attribution.Column{Name: "usage_date", Source: "usage_date", Kind: attribution.KindDate},
 			"CAST(usage_date AS DATE) AS usage_date"},
 		{"hour", attribution.Column{Name: "usage_hour", Source: "usage_start_time", Kind: attribution.KindHour},
-			"CAST(hour(usage_start_time) AS INT) AS usage_hour"},
+			"CAST(hour(convert_timezone('UTC', usage_start_time)) AS INT) AS usage_hour"},
 		{"map subscript", attribution.Column{Name: "tag_owner", Source: "custom_tags", Path: []string{"Owner"}, Kind: attribution.KindText},
 			"CAST(custom_tags['Owner'] AS STRING) AS tag_owner"},
 		{"map key with a quote", attribution.Column{Name: "t", Source: "custom_tags", Path: []string{"it's"}, Kind: attribution.KindText},
@@ -94,7 +94,7 @@ func TestPullFilter(t *testing.T) {
 		{"incremental, window starts earlier", pull{From: from, To: to, Since: date("2026-11-20"), Have: date("2025-11-01"), HaveTo: to},
 			window + "\n    AND (" + touched + " OR usage_date < DATE '2025-11-01')"},
 		{"cut partway through the last day", pull{From: from, To: to, Through: to.Add(8 * time.Hour)},
-			window + " AND usage_end_time <= TIMESTAMP '2026-11-23 08:00:00'"},
+			window + " AND usage_end_time <= TIMESTAMP '2026-11-23 08:00:00+00:00'"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,11 +17,16 @@ import (
 )
 
 // executor runs statements on one SQL warehouse through the Statement
-// Execution API: INLINE results as JSON_ARRAY, polled to a terminal state,
-// every chunk read.
+// Execution API: results as JSON_ARRAY through EXTERNAL_LINKS (INLINE
+// fails a statement whose result passes 25 MiB, which a large account's
+// month does), polled to a terminal state, every chunk read.
 type executor struct {
 	api         sql.StatementExecutionInterface
 	warehouseID string
+	// links downloads the chunks external links point to. It sends no
+	// Databricks credentials: the links are presigned cloud storage URLs,
+	// which refuse a request that carries any.
+	links *http.Client
 	// startTimeout is how long a statement may stay PENDING (the warehouse
 	// starting or queueing) before it is canceled.
 	startTimeout time.Duration
@@ -65,7 +70,7 @@ func (x *executor) run(ctx context.Context, step, statement string) (*sql.Statem
 		return x.api.ExecuteStatement(ctx, sql.ExecuteStatementRequest{
 			WarehouseId:   x.warehouseID,
 			Statement:     statement,
-			Disposition:   sql.DispositionInline,
+			Disposition:   sql.DispositionExternalLinks,
 			Format:        sql.FormatJsonArray,
 			WaitTimeout:   x.waitTimeout(),
 			OnWaitTimeout: sql.ExecuteStatementRequestOnWaitTimeoutContinue,
@@ -165,7 +170,7 @@ func (x *executor) read(ctx context.Context, step string, resp *sql.StatementRes
 		return 0, fmt.Errorf("%s: statement %s succeeded without a result manifest", step, resp.StatementId)
 	}
 	if m.Truncated {
-		return 0, fmt.Errorf("%s: the warehouse truncated the result (over the inline byte limit); pull fewer days", step)
+		return 0, fmt.Errorf("%s: the warehouse truncated the result (over the byte_limit of external links, 100 GiB by default); pull fewer days", step)
 	}
 	if want != nil {
 		if err := checkColumns(m.Schema, want); err != nil {
@@ -175,7 +180,12 @@ func (x *executor) read(ctx context.Context, step string, resp *sql.StatementRes
 	var rows int64
 	chunks := 0
 	for data := resp.Result; data != nil; {
-		for _, r := range data.DataArray {
+		index, next := chunkPosition(data)
+		values, err := x.chunkRows(ctx, step, resp.StatementId, data)
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range values {
 			if want != nil && len(r) != len(want) {
 				return 0, fmt.Errorf("%s: row %d has %d columns, the result %d", step, rows+1, len(r), len(want))
 			}
@@ -185,19 +195,16 @@ func (x *executor) read(ctx context.Context, step string, resp *sql.StatementRes
 			rows++
 		}
 		chunks++
-		next := data.NextChunkIndex
 		if next == 0 {
 			break
 		}
 		x.log.Debug("fetching result chunk", "step", step, "chunk", next+1, "of", m.TotalChunkCount, "rows_so_far", rows)
-		chunk, err := retryCall(ctx, x.retry, x.log, step+": fetch chunk", func() (*sql.ResultData, error) {
-			return x.api.GetStatementResultChunkN(ctx, sql.GetStatementResultChunkNRequest{StatementId: resp.StatementId, ChunkIndex: next})
-		})
+		chunk, err := x.chunk(ctx, step, resp.StatementId, next)
 		if err != nil {
-			return 0, fmt.Errorf("%s: result chunk %d: %w", step, next, err)
+			return 0, err
 		}
-		if chunk.ChunkIndex != next {
-			return 0, fmt.Errorf("%s: asked for result chunk %d, got %d", step, next, chunk.ChunkIndex)
+		if got, _ := chunkPosition(chunk); got != next {
+			return 0, fmt.Errorf("%s: asked for result chunk %d, got %d (after chunk %d)", step, next, got, index)
 		}
 		data = chunk
 	}

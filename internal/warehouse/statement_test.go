@@ -2,9 +2,11 @@ package warehouse
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -19,9 +21,15 @@ import (
 
 // fakeStatements is a warehouse in a box for the executor's own logic:
 // each statement goes through the given states, then answers with the
-// given chunks. Calls fail with the queued errors first.
+// given chunks, as external links to itself (it is their storage too).
+// Calls fail with the queued errors first, link downloads with the
+// queued statuses.
 type fakeStatements struct {
 	sql.StatementExecutionInterface // the methods the executor never calls
+
+	storage   string // the URL it serves chunks on
+	linkFails []int
+	downloads int
 
 	mu       sync.Mutex
 	states   []sql.StatementState // after submission, one per poll; the last one stays
@@ -76,15 +84,48 @@ func (f *fakeStatements) response() *sql.StatementResponse {
 }
 
 func (f *fakeStatements) chunk(i int) *sql.ResultData {
-	d := &sql.ResultData{ChunkIndex: i, DataArray: f.chunks[i]}
+	link := sql.ExternalLink{ChunkIndex: i, RowCount: int64(len(f.chunks[i])), ExternalLink: fmt.Sprintf("%s/chunk/%d?sig=secret", f.storage, i)}
 	if i+1 < len(f.chunks) {
-		d.NextChunkIndex = i + 1
+		link.NextChunkIndex = i + 1
 	}
-	return d
+	return &sql.ResultData{ExternalLinks: []sql.ExternalLink{link}}
+}
+
+// ServeHTTP serves a chunk's rows as cloud storage does, empty text as
+// null; a request with an Authorization header is refused.
+func (f *fakeStatements) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.downloads++
+	var i int
+	if _, err := fmt.Sscanf(r.URL.Path, "/chunk/%d", &i); err != nil || r.URL.Query().Get("sig") != "secret" || i >= len(f.chunks) {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Header.Get("Authorization") != "" {
+		http.Error(w, "<Error><Code>InvalidArgument</Code></Error>", http.StatusBadRequest)
+		return
+	}
+	if len(f.linkFails) > 0 {
+		status := f.linkFails[0]
+		f.linkFails = f.linkFails[1:]
+		http.Error(w, "<Error/>", status)
+		return
+	}
+	rows := make([][]*string, len(f.chunks[i]))
+	for k, r := range f.chunks[i] {
+		rows[k] = make([]*string, len(r))
+		for j := range r {
+			if r[j] != "" {
+				rows[k][j] = &r[j]
+			}
+		}
+	}
+	json.NewEncoder(w).Encode(rows)
 }
 
 func (f *fakeStatements) ExecuteStatement(_ context.Context, req sql.ExecuteStatementRequest) (*sql.StatementResponse, error) {
-	if req.Disposition != sql.DispositionInline || req.Format != sql.FormatJsonArray || req.WarehouseId != "wh-1" {
+	if req.Disposition != sql.DispositionExternalLinks || req.Format != sql.FormatJsonArray || req.WarehouseId != "wh-1" {
 		return nil, fmt.Errorf("unexpected request %+v", req)
 	}
 	if err := f.fail("execute"); err != nil {
@@ -120,7 +161,7 @@ func apiError(status int, code, msg string) error {
 
 func testExecutor(api sql.StatementExecutionInterface, startTimeout time.Duration) *executor {
 	return &executor{api: api, warehouseID: "wh-1", startTimeout: startTimeout, poll: time.Millisecond,
-		retry: retryPolicy{attempts: 3, backoff: time.Millisecond}, log: quietLog()}
+		retry: retryPolicy{attempts: 3, backoff: time.Millisecond}, log: quietLog(), links: &http.Client{}}
 }
 
 var twoColumns = []attribution.ResultColumn{{Name: "a", Type: "STRING"}, {Name: "b", Type: "DECIMAL(38,18)"}}
@@ -134,9 +175,12 @@ func TestExecutorQuery(t *testing.T) {
 		want     []attribution.ResultColumn
 		timeout  time.Duration
 		wantRows int
-		wantErr  string
-		sentinel error
-		canceled bool
+		// wantChunkCalls counts GetStatementResultChunkN calls: one a
+		// chunk after the first, and one a fresh link.
+		wantChunkCalls int
+		wantErr        string
+		sentinel       error
+		canceled       bool
 	}{
 		{name: "pending, running, succeeded, three chunks",
 			api:  &fakeStatements{states: []sql.StatementState{"PENDING", "PENDING", "RUNNING", "SUCCEEDED"}, schema: twoColumns, chunks: chunks},
@@ -173,12 +217,27 @@ func TestExecutorQuery(t *testing.T) {
 		{name: "a row narrower than the schema",
 			api:  &fakeStatements{states: []sql.StatementState{"SUCCEEDED"}, schema: twoColumns, chunks: [][][]string{{{"x", "1"}, {"y"}}}},
 			want: twoColumns, timeout: time.Hour, wantErr: "step: row 2 has 1 columns, the result 2"},
+		{name: "an expired link, then a fresh one",
+			api:  &fakeStatements{states: []sql.StatementState{"SUCCEEDED"}, schema: twoColumns, chunks: chunks, linkFails: []int{403}},
+			want: twoColumns, timeout: time.Hour, wantRows: 4, wantChunkCalls: 3},
+		{name: "storage 503 and 502, retried",
+			api:  &fakeStatements{states: []sql.StatementState{"SUCCEEDED"}, schema: twoColumns, chunks: chunks, linkFails: []int{503, 502}},
+			want: twoColumns, timeout: time.Hour, wantRows: 4, wantChunkCalls: 2},
+		{name: "storage refuses every link",
+			api:  &fakeStatements{states: []sql.StatementState{"SUCCEEDED"}, schema: twoColumns, chunks: chunks, linkFails: []int{403, 403, 403, 403, 403}},
+			want: twoColumns, timeout: time.Hour, wantErr: "step: result chunk 0: download: cloud storage answered 403 Forbidden (gave up after 5 attempts)"},
+		{name: "a missing chunk file is not retried",
+			api:  &fakeStatements{states: []sql.StatementState{"SUCCEEDED"}, schema: twoColumns, chunks: chunks, linkFails: []int{404}},
+			want: twoColumns, timeout: time.Hour, wantErr: "step: result chunk 0: download: cloud storage answered 404 Not Found"},
 		{name: "canceled on the warehouse",
 			api:     &fakeStatements{states: []sql.StatementState{"RUNNING", "CANCELED"}},
 			timeout: time.Hour, wantErr: "statement st-1 was canceled on the warehouse"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			storage := httptest.NewServer(tc.api)
+			defer storage.Close()
+			tc.api.storage = storage.URL
 			var got [][]string
 			err := testExecutor(tc.api, tc.timeout).query(t.Context(), "step", "SELECT 1", tc.want, func(r []string) error {
 				got = append(got, r)
@@ -188,8 +247,8 @@ func TestExecutorQuery(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
 				}
-				if strings.Contains(err.Error(), "\n") {
-					t.Errorf("error is not one line: %q", err)
+				if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "secret") {
+					t.Errorf("error is not one line, or carries the link's credential: %q", err)
 				}
 				if tc.sentinel != nil && !errors.Is(err, tc.sentinel) {
 					t.Errorf("err = %v, want %v", err, tc.sentinel)
@@ -202,7 +261,10 @@ func TestExecutorQuery(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != tc.wantRows || got[3][0] != "w" || got[0][1] != "1.5" {
+			if tc.wantChunkCalls > 0 && tc.api.calls["chunk"] != tc.wantChunkCalls {
+				t.Errorf("%d chunk requests, want %d", tc.api.calls["chunk"], tc.wantChunkCalls)
+			}
+			if len(got) != tc.wantRows || got[3][0] != "w" || got[3][1] != "" || got[0][1] != "1.5" {
 				t.Errorf("rows = %v", got)
 			}
 		})
