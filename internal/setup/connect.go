@@ -8,6 +8,7 @@ import (
 
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/apierr"
+	"github.com/databricks/databricks-sdk-go/config"
 	"github.com/databricks/databricks-sdk-go/service/billing"
 
 	"github.com/novadynamics/stellar-budget/internal/dbclient"
@@ -31,11 +32,55 @@ func Connect(opts ConnectOptions) (Clients, error) {
 	if err != nil {
 		return Clients{}, err
 	}
+	if err := needsOAuth(a.Config, opts.AccountProfile); err != nil {
+		return Clients{}, err
+	}
 	w, err := dbclient.Workspace(dbclient.Options{Profile: opts.WorkspaceProfile})
 	if err != nil {
 		return Clients{}, err
 	}
 	return ClientsFrom(a, w), nil
+}
+
+// ErrAccountNeedsOAuth is the error for a personal access token given for
+// the account: Databricks' account APIs take OAuth tokens only.
+var ErrAccountNeedsOAuth = errors.New("the account APIs take no personal access token")
+
+// howToOAuth says, in one sentence, how to get an OAuth credential for the
+// account.
+const howToOAuth = "they need OAuth: a service principal's DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET " +
+	"(client_id and client_secret in a profile; the service principal needs the account admin role), " +
+	"or your own login with databricks auth login --host %s --account-id %s and that profile as --account-profile"
+
+// needsOAuth refuses a configuration that would call the account with a
+// personal access token, before any call: the service would answer only
+// "Credential was not sent or was of an unsupported type for this API.".
+func needsOAuth(cfg *config.Config, profile string) error {
+	if cfg.Token == "" || (cfg.AuthType != "" && cfg.AuthType != "pat") {
+		return nil
+	}
+	source := "DATABRICKS_TOKEN or the token of the DEFAULT profile"
+	if profile != "" {
+		source = "the token of profile " + profile
+	}
+	return fmt.Errorf("account configuration: %w (%s is one); "+howToOAuth,
+		ErrAccountNeedsOAuth, source, accountHost(cfg), accountIDOr(cfg))
+}
+
+// accountHost is the host to log in to for the account: the unified host
+// itself, else the account console.
+func accountHost(cfg *config.Config) string {
+	if cfg.Host == "" {
+		return "https://accounts.cloud.databricks.com"
+	}
+	return cfg.Host
+}
+
+func accountIDOr(cfg *config.Config) string {
+	if cfg.AccountID == "" {
+		return "ACCOUNT_ID"
+	}
+	return cfg.AccountID
 }
 
 // ClientsFrom picks setup's services from SDK clients.
@@ -72,10 +117,17 @@ func Preflight(ctx context.Context, c Clients) (actor string, err error) {
 func authHint(err error) string {
 	var api *apierr.APIError
 	switch {
+	case errors.Is(err, apierr.ErrUnauthenticated) && errors.As(err, &api) && strings.Contains(api.Message, "unsupported type"):
+		// What the account plane answers a personal access token.
+		return "authentication failed (a personal access token cannot call the account APIs; use OAuth, see the README): "
 	case errors.Is(err, apierr.ErrUnauthenticated),
 		// Databricks answers an unknown token with 403 "Invalid access token".
 		errors.Is(err, apierr.ErrPermissionDenied) && errors.As(err, &api) && strings.Contains(strings.ToLower(api.Message), "token"):
 		return "authentication failed (check the token or profile): "
+	case errors.Is(err, config.ErrCannotConfigureDefault):
+		// The SDK says so when every method failed, a refused OAuth client
+		// secret among them.
+		return "authentication failed (check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, the token, or the profile): "
 	case errors.Is(err, apierr.ErrPermissionDenied):
 		return "permission denied (setup needs an account admin and a workspace admin): "
 	}
