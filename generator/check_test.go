@@ -188,7 +188,7 @@ func TestCheckWorkspaceProfile(t *testing.T) {
 		t.Setenv(k, "") // the profile alone says where the workspace is
 	}
 	cfg := filepath.Join(t.TempDir(), "databrickscfg")
-	profile := "[emulator]\nhost = " + env["DATABRICKS_HOST"] + "\ntoken = " + env["DATABRICKS_TOKEN"] +
+	profile := "[emulator]\nhost = " + env["DATABRICKS_HOST"] + "\ntoken = " + emulator.DefaultToken +
 		"\nworkspace_id = " + env["DATABRICKS_WORKSPACE_ID"] + "\nexperimental_is_unified_host = true\n"
 	if err := os.WriteFile(cfg, []byte(profile), 0o600); err != nil {
 		t.Fatal(err)

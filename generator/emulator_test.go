@@ -136,7 +136,7 @@ func TestEmulatorCommand(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("the emulator still runs 10s after SIGINT\n%s", stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "emulator ready") || strings.Contains(stderr.String(), env["DATABRICKS_TOKEN"]) {
+	if !strings.Contains(stderr.String(), "emulator ready") || strings.Contains(stderr.String(), env["DATABRICKS_CLIENT_SECRET"]) {
 		t.Errorf("stderr: want the ready line and never the token\n%s", stderr.String())
 	}
 	// The stop line names the command that stops and why.

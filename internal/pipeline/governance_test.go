@@ -389,7 +389,9 @@ func TestGovernanceDatabricks(t *testing.T) {
 	t.Run("a broken log and an unreadable account do not fail the build", func(t *testing.T) {
 		tamper(t, state)
 		cfg := emulatorConfig(emu)
-		cfg.AccountID = "" // the workspace answers; the account has no id to be reached by
+		// The workspace answers (to its PAT: OAuth on a unified host needs
+		// the account id); the account has no id to be reached by.
+		cfg.AccountID, cfg.ClientID, cfg.ClientSecret, cfg.Token = "", "", "", emu.PAT()
 		page, snap := build(t, cfg)
 		findings(t, page, snap)
 		for _, s := range []string{"<strong>The setup audit log is broken.</strong>", `<p class="note">Not read: account configuration: `} {
