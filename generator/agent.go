@@ -36,6 +36,7 @@ type agentRunFlags struct {
 	state    string
 	channel  string
 	profile  string
+	connect  time.Duration
 	asJSON   bool
 	all      bool
 }
@@ -81,6 +82,7 @@ without one the clusters are not looked at. Slack: SLACK_BOT_TOKEN (posts to
 	f.StringVar(&flags.state, "state", envOr("STELLAR_STATE", ".stellar-state"), "state directory holding the agent trail ($STELLAR_STATE)")
 	f.StringVar(&flags.channel, "channel", os.Getenv("STELLAR_SLACK_CHANNEL"), "Slack channel of the posts with SLACK_BOT_TOKEN ($STELLAR_SLACK_CHANNEL)")
 	f.StringVar(&flags.profile, "profile", "", "SDK configuration profile of the workspace whose clusters are scaled (default: the DATABRICKS_* environment)")
+	registerConnectTimeout(f, &flags.connect)
 	f.BoolVar(&flags.asJSON, "json", false, "print the run's report as JSON")
 	f.BoolVar(&flags.all, "all", false, "list every owner judged, not only those over their share")
 	return cmd
@@ -103,9 +105,9 @@ func runAgent(cmd *cobra.Command, flags agentRunFlags) error {
 			return flags.state
 		}
 		return os.Getenv(k)
-	}, Now: time.Now, Log: log}
+	}, Now: time.Now, Log: log, ConnectTimeout: flags.connect}
 	if flags.profile != "" {
-		w, err := dbclient.Workspace(dbclient.Options{Profile: flags.profile})
+		w, err := dbclient.Workspace(dbclient.Options{Profile: flags.profile, ConnectTimeout: flags.connect, Log: log})
 		if err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ func buildTrail(opts pipeline.BuildOptions, log *slog.Logger) (trail.Store, stri
 		log.Warn("agent trail not read", "table", table, "why", "the build does not read a SQL warehouse")
 		return nil, note, nil
 	case table != "":
-		w, err := dbclient.Workspace(dbclient.Options{Profile: opts.Databricks.Profile, SDK: opts.Databricks.SDK})
+		w, err := dbclient.Workspace(dbclient.Options{Profile: opts.Databricks.Profile, ConnectTimeout: opts.Databricks.ConnectTimeout, Log: log, SDK: opts.Databricks.SDK})
 		if err != nil {
 			return nil, "", fmt.Errorf("open the agent trail %s: %w", table, err)
 		}

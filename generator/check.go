@@ -123,7 +123,7 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 	if err != nil {
 		return err
 	}
-	w, err := dbclient.Workspace(dbclient.Options{Profile: flags.profile})
+	w, err := dbclient.Workspace(dbclient.Options{Profile: flags.profile, ConnectTimeout: flags.spendOpts.Databricks.ConnectTimeout, Log: log})
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/content"
+	"github.com/novadynamics/stellar-budget/internal/dbclient"
 	"github.com/novadynamics/stellar-budget/internal/devserver"
 	"github.com/novadynamics/stellar-budget/internal/duckdb"
 	"github.com/novadynamics/stellar-budget/internal/fnenv"
@@ -164,8 +165,34 @@ func registerSource(f *pflag.FlagSet, o *pipeline.BuildOptions, profile bool) {
 		f.StringVar(&o.Databricks.Profile, "profile", "", "Databricks config profile (databricks source; default: the SDK's unified auth, DATABRICKS_* environment then the DEFAULT profile of ~/.databrickscfg)")
 	}
 	f.DurationVar(&o.Databricks.StartTimeout, "warehouse-timeout", warehouse.DefaultStartTimeout, "how long to wait for a stopped SQL warehouse to start (databricks source)")
+	registerConnectTimeout(f, &o.Databricks.ConnectTimeout)
 	f.BoolVar(&o.Databricks.Offline, "offline", false, "read usage from the databricks source's cache in --state alone, without contacting Databricks")
 }
+
+// registerConnectTimeout registers --connect-timeout, which build, check,
+// setup and agent run share.
+func registerConnectTimeout(f *pflag.FlagSet, p *time.Duration) {
+	*p = dbclient.DefaultConnectTimeout
+	f.Var((*positiveDuration)(p), "connect-timeout", "how long to keep trying a Databricks host that does not accept the connection, then fail naming it (the SDK alone retries for 5m)")
+}
+
+// positiveDuration is a duration flag that refuses zero and below.
+type positiveDuration time.Duration
+
+func (d *positiveDuration) Set(s string) error {
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return errors.New("want a positive duration")
+	}
+	*d = positiveDuration(v)
+	return nil
+}
+
+func (d *positiveDuration) String() string { return time.Duration(*d).String() }
+func (d *positiveDuration) Type() string   { return "duration" }
 
 func (b *buildFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()

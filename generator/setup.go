@@ -49,11 +49,17 @@ carrying the category's tags, and a jobs cluster policy (plus an all-purpose
 one where allow_all_purpose is true) that fixes the tags, caps workers and
 node types and forces autotermination; the policies are granted to the
 category's group. Each object shows as create, update (with the fields that
-change) or unchanged.
+change) or unchanged. First, every category's group must exist in the
+account and be assigned to the workspace: setup stops before any change
+with one line per group that is not, saying where to create or assign it.
 
 --apply carries the plan out, writes every change to the audit log in
---state (audit.jsonl, hash-chained) and prints the log's new head hash; keep
-it to check the log later with "check --audit --expect-head HASH". Applying
+--state (audit.jsonl, hash-chained), its intent before the change and its
+result after, and prints the log's new head hash; keep it to check the log
+later with "check --audit --expect-head HASH". An intent without a result
+(a run that stopped in between) shows in the next plan, which reads its
+object back: the next --apply logs it as resolved when the object is as
+content/ asks, else makes the change again. Applying
 twice changes nothing the second time. Objects are found again by the key
 at the start of their display name, policy name or description
 ("stellar-budget:SAD:..."), so a renamed category is updated in place.
@@ -93,7 +99,8 @@ the result of
 				return err
 			}
 			opts.AsOf = day
-			wh := warehouse.Source{Config: warehouse.Config{Profile: connect.WorkspaceProfile, WarehouseID: warehouseID}, Log: log}
+			connect.Log = log
+			wh := warehouse.Source{Config: warehouse.Config{Profile: connect.WorkspaceProfile, WarehouseID: warehouseID, ConnectTimeout: connect.ConnectTimeout}, Log: log}
 			if opts.Variants, err = tagVariants(cmd.Context(), div, day, source, variants, wh); err != nil {
 				return err
 			}
@@ -123,6 +130,8 @@ the result of
 				defer unlock()
 			}
 			log.Info("reading budgets and policies", "as", actor)
+			auditLog := filepath.Join(stateDir, audit.FileName)
+			opts.AuditLog = auditLog
 			plan, err := setup.NewPlan(ctx, clients, div, opts)
 			if err != nil {
 				return err
@@ -137,12 +146,14 @@ the result of
 				}
 				return nil
 			}
-			res, err := setup.Apply(ctx, clients, plan, setup.ApplyOptions{
-				AuditLog: filepath.Join(stateDir, audit.FileName), Actor: actor, Now: time.Now,
-			})
+			res, err := setup.Apply(ctx, clients, plan, setup.ApplyOptions{AuditLog: auditLog, Actor: actor, Now: time.Now})
 			if res.Head.Hash != "" || err == nil {
-				fmt.Fprintf(out, "Applied %d changes. Audit log %s, head %s\n",
-					len(res.Applied), filepath.Join(stateDir, audit.FileName), orEmpty(res.Head.Hash))
+				closed := ""
+				if len(res.Closed) > 0 {
+					closed = fmt.Sprintf(", closed %d open intents", len(res.Closed))
+				}
+				fmt.Fprintf(out, "Applied %d changes%s. Audit log %s, head %s\n",
+					len(res.Applied), closed, auditLog, orEmpty(res.Head.Hash))
 			}
 			return err
 		},
@@ -154,6 +165,7 @@ the result of
 	f.StringVar(&asOf, "as-of", "", "date YYYY-MM-DD whose month's budget is in force (default: today)")
 	f.StringVar(&connect.AccountProfile, "account-profile", "", "config profile of the account (default: the DATABRICKS_* environment)")
 	f.StringVar(&connect.WorkspaceProfile, "workspace-profile", "", "config profile of the workspace (default: the DATABRICKS_* environment)")
+	registerConnectTimeout(f, &connect.ConnectTimeout)
 	f.StringVar(&source, "source", variantsDemo, "where the tag spellings the budgets also filter on come from: demo, databricks or none")
 	f.StringVar(&warehouseID, "warehouse-id", os.Getenv("DATABRICKS_WAREHOUSE_ID"), "SQL warehouse that reads the spellings (--source databricks) and creates the trail table ($STELLAR_TRACE_TABLE); default $DATABRICKS_WAREHOUSE_ID")
 	f.StringVar(&variants, "variants-from", "", "JSON array of the OperationalCategory values seen in the account; replaces --source")

@@ -138,12 +138,47 @@ func TestConcurrentApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if head.Entries != 53 {
-		t.Errorf("audit log holds %d entries, want 53", head.Entries)
+	if head.Entries != 2*53 {
+		t.Errorf("audit log holds %d entries, want an intent and a result for each of 53 changes", head.Entries)
 	}
 	out, err := run()
 	if err != nil || !strings.Contains(out, "0 to create, 0 to update, 53 unchanged.") {
 		t.Errorf("plan after both applies (%v):\n%s", err, out)
+	}
+}
+
+// TestSetupMissingGroup: a category whose group the account lacks stops
+// plan and apply before any change, naming the group, its category and
+// where to create it.
+func TestSetupMissingGroup(t *testing.T) {
+	dir := contentDir(t)
+	div, err := content.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC), Division: div, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	useEmulator(t, emu)
+	emu.DeleteGroup("sad-orbital-mechanics")
+	state := t.TempDir()
+	for _, args := range [][]string{nil, {"--apply"}} {
+		out, err := runSetup(append([]string{"--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"}, args...)...)
+		if err == nil || !strings.Contains(err.Error(), "group sad-orbital-mechanics ("+filepath.Join(dir, "categories", "orbital-mechanics.md")+") does not exist in the account: create it in the account console > User management > Groups") {
+			t.Errorf("setup %v: %v", args, err)
+		}
+		if strings.Contains(out, "to create") {
+			t.Errorf("setup %v printed a plan:\n%s", args, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(state, audit.FileName)); !os.IsNotExist(err) {
+		t.Errorf("audit log after the refused apply: %v", err)
+	}
+	emu.PutGroup("sad-orbital-mechanics", true)
+	if out, err := runSetup("--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"); err != nil || !strings.Contains(out, "53 to create, 0 to update, 0 unchanged.") {
+		t.Errorf("plan once the group exists (%v):\n%s", err, out)
 	}
 }
 

@@ -113,7 +113,7 @@ func TestSetupCreatesTrailTable(t *testing.T) {
 		t.Errorf("after apply the table has %v (exists %v, %v)", cols, exists, err)
 	}
 	entries, err := audit.Read(filepath.Join(state, audit.FileName))
-	if err != nil || len(entries) != 54 || entries[53].Kind != "trail_table" || entries[53].Key != "main.stellar.agent_trail" {
+	if err != nil || len(entries) != 2*54 || entries[107].Kind != "trail_table" || entries[107].Key != "main.stellar.agent_trail" {
 		t.Errorf("audit log: %d entries, %v", len(entries), err)
 	}
 	if out := run("--apply"); !strings.Contains(out, "  unchanged trail table          main.stellar.agent_trail\n") || !strings.Contains(out, "0 to create, 0 to update, 54 unchanged.") {

@@ -234,3 +234,39 @@ func TestConcurrentAppends(t *testing.T) {
 		t.Errorf("after concurrent appends: %+v, %v; want %d entries", h, err, writers*each)
 	}
 }
+
+// TestOpenIntents: an intent is open until a result names it or a later
+// intent supersedes it; results of logs without intents open nothing.
+func TestOpenIntents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	appendOne := func(r Record) string {
+		t.Helper()
+		h, err := Append(path, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.Hash
+	}
+	intent := func(key, supersedes string) Record {
+		return Record{Time: t0, Actor: "a", Action: "create", Kind: "budget", Key: key, Stage: StageIntent, Supersedes: supersedes}
+	}
+	appendOne(record(0)) // an entry of an old log: a result without intent
+	a := appendOne(intent("a", ""))
+	appendOne(Record{Time: t0, Actor: "a", Action: "create", Kind: "budget", Key: "a", ID: "1", Stage: StageResult, Outcome: OutcomeApplied, Intent: a})
+	b := appendOne(intent("b", ""))
+	c := appendOne(intent("c", ""))
+	d := appendOne(intent("c", c))
+	head, open, err := OpenIntents(path, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Entries != 6 || head.SinceExpected != 2 {
+		t.Errorf("head %+v", head)
+	}
+	if len(open) != 2 || open[0].Hash != b || open[1].Hash != d || open[1].Supersedes != c {
+		t.Errorf("open intents %+v, want b and the second c", open)
+	}
+	if _, _, err := OpenIntents(path, "0123"); !errors.Is(err, ErrBroken) {
+		t.Errorf("with an expected head not in the log: %v", err)
+	}
+}

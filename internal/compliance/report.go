@@ -72,8 +72,14 @@
 //	    since_expected  int      entries appended after the expected head
 //	    ok              bool     the chain (and the expected head) verify
 //	    error           string   why not, when ok is false
+//	    open_intents    array    absent when none: changes setup logged as
+//	                             begun with no result (a run that stopped
+//	                             in between); the next setup reads each
+//	                             object back. Each: seq (int), time
+//	                             (RFC 3339), action, kind, key, id
 //	trail               object   absent unless --audit: the agent trail
-//	                             (internal/trail), as audit; log is its file
+//	                             (internal/trail), as audit without
+//	                             open_intents; log is its file
 //	                             or its table (catalog.schema.table), and
 //	                             expected_head the --expect-trail-head given
 package compliance
@@ -185,6 +191,19 @@ type Audit struct {
 	SinceExpected int    `json:"since_expected"`
 	OK            bool   `json:"ok"`
 	Error         string `json:"error,omitempty"` // why the chain does not verify
+	// OpenIntents are the setup audit log's intents without a result.
+	OpenIntents []OpenIntent `json:"open_intents,omitempty"`
+}
+
+// OpenIntent is a change setup logged as begun and never logged the
+// result of (audit.OpenIntents).
+type OpenIntent struct {
+	Seq    int64     `json:"seq"`
+	Time   time.Time `json:"time"`
+	Action string    `json:"action"`
+	Kind   string    `json:"kind"`
+	Key    string    `json:"key"`
+	ID     string    `json:"id,omitempty"`
 }
 
 // ResourceFindings are one non-compliant resource and every rule it breaks.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -106,6 +107,10 @@ func WriteTable(w io.Writer, r *Report) error {
 			text += "."
 		}
 		line(text, "", "  ")
+		for _, oi := range a.OpenIntents {
+			line(fmt.Sprintf("Open intent (entry %d, %s): %s %s %s was begun and no result logged; the next setup reads it back.",
+				oi.Seq, oi.Time.UTC().Format(time.RFC3339), oi.Action, strings.ReplaceAll(oi.Kind, "_", " "), oi.Key), "  ", "    ")
+		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write compliance report: %w", err)

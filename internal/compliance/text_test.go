@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -39,7 +40,8 @@ func sampleReport() *Report {
 		Now: time.Date(2026, 7, 14, 6, 5, 0, 0, time.UTC), MinCompliancePct: 90})
 	s := TaggedSpendOf([]budget.Fact{fact("2026-06-03", explore, "12345.678"), fact("2026-06-04", budget.Unattributed, "321")}, day("2026-07-14"), "demo")
 	r.TaggedSpend = &s
-	r.Audit = &Audit{Log: ".stellar-state/audit.jsonl", Entries: 3, Head: "9f2c", ExpectedHead: "41aa", SinceExpected: 1, OK: true}
+	r.Audit = &Audit{Log: ".stellar-state/audit.jsonl", Entries: 3, Head: "9f2c", ExpectedHead: "41aa", SinceExpected: 1, OK: true,
+		OpenIntents: []OpenIntent{{Seq: 3, Time: time.Date(2026, 11, 23, 9, 0, 5, 0, time.UTC), Action: "create", Kind: "budget_policy", Key: "stellar-budget:SAD:orbital-mechanics"}}}
 	return r
 }
 
@@ -191,7 +193,7 @@ func TestWriteJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	if back.Resources != r.Resources || len(back.Findings) != len(r.Findings) || back.Findings[0] != r.Findings[0] ||
-		back.TaggedSpend.Total.Cmp(r.TaggedSpend.Total) != 0 || *back.Audit != *r.Audit || !back.CheckedAt.Equal(r.CheckedAt) {
+		back.TaggedSpend.Total.Cmp(r.TaggedSpend.Total) != 0 || !reflect.DeepEqual(back.Audit, r.Audit) || !back.CheckedAt.Equal(r.CheckedAt) {
 		t.Errorf("read back\n%+v\nwant\n%+v", back, *r)
 	}
 }

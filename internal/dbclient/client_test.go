@@ -39,6 +39,19 @@ func startEmulator(t *testing.T) (*emulator.Running, map[string]string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
+	clearEnv(t)
+	env := map[string]string{}
+	for _, kv := range emu.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	return emu, env
+}
+
+// clearEnv clears every variable the SDK reads, and points it at no
+// configuration file, until the test ends.
+func clearEnv(t *testing.T) {
+	t.Helper()
 	for _, a := range config.ConfigAttributes {
 		for _, v := range a.EnvVars {
 			t.Setenv(v, "")
@@ -47,12 +60,6 @@ func startEmulator(t *testing.T) (*emulator.Running, map[string]string) {
 	// Nothing from the machine's own ~/.databrickscfg.
 	t.Setenv("DATABRICKS_CONFIG_FILE", filepath.Join(t.TempDir(), "none.cfg"))
 	t.Setenv("DATABRICKS_RATE_LIMIT", "1000")
-	env := map[string]string{}
-	for _, kv := range emu.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		env[k] = v
-	}
-	return emu, env
 }
 
 // profileFile writes an SDK configuration file with the profile
@@ -107,7 +114,7 @@ func TestClients(t *testing.T) {
 		{name: "no account id", envKeys: []string{"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_WORKSPACE_ID"},
 			wantAcct: "account configuration: no account id (set DATABRICKS_ACCOUNT_ID"},
 		{name: "a workspace host for the account", envKeys: []string{"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID"},
-			wantAcct: "is a workspace host (the account API is at https://accounts.cloud.databricks.com; a unified host needs DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST=true)"},
+			wantAcct: "is a workspace host (the account API is at https://accounts.cloud.databricks.com)"},
 		{name: "the account console for a workspace", extra: map[string]string{"DATABRICKS_HOST": "https://accounts.cloud.databricks.com", "DATABRICKS_TOKEN": secret, "DATABRICKS_ACCOUNT_ID": "a"},
 			wantWS: `workspace configuration: host "https://accounts.cloud.databricks.com" is an account host`, workspaceOnly: true},
 		{name: "two credentials in the environment", envKeys: all,

@@ -14,6 +14,8 @@ import (
 type accountState struct {
 	budgets  []*billing.BudgetConfiguration
 	policies []*budgetPolicyRecord
+	// groups are the account's groups (account_groups.go).
+	groups []*accountGroup
 	// requestIDs maps a budget policy create's request_id to the policy it
 	// created, so that a retry returns that policy instead of a second one.
 	requestIDs map[string]string
@@ -25,8 +27,8 @@ type accountState struct {
 	lastUpdate int64
 }
 
-// accountRoutes registers the account APIs: budget configurations and
-// budget policies.
+// accountRoutes registers the account APIs: budget configurations,
+// budget policies, and the groups their grants name.
 func (s *Server) accountRoutes() {
 	s.handle("GET "+s.accountPath("budgets"), s.listBudgets)
 	s.handle("POST "+s.accountPath("budgets"), s.createBudget)
@@ -40,6 +42,7 @@ func (s *Server) accountRoutes() {
 	s.handle("PATCH "+s.accountPath("budget-policies/{id}"), s.updateBudgetPolicy)
 	s.handle("DELETE "+s.accountPath("budget-policies/{id}"), s.deleteBudgetPolicy)
 	s.ruleSetRoutes()
+	s.groupRoutes()
 }
 
 // newID hands out the account's next id of a kind.

@@ -174,6 +174,10 @@ func (s *Server) updateRuleSet(w http.ResponseWriter, r *http.Request) {
 				invalid(w, "Invalid principal %q: expected users/<user-name>, groups/<group-name> or servicePrincipals/<application-id>", p)
 				return
 			}
+			if group, ok := strings.CutPrefix(p, "groups/"); ok && s.acct.findGroup(group) == nil {
+				writeError(w, http.StatusNotFound, "RESOURCE_DOES_NOT_EXIST", "Principal %s not found in account.", p)
+				return
+			}
 		}
 	}
 	if req.RuleSet.Etag == "" {

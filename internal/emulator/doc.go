@@ -174,6 +174,45 @@
 //	GET|POST      /api/2.1/accounts/{account_id}/budget-policies
 //	GET|PATCH|DELETE /api/2.1/accounts/{account_id}/budget-policies/{id}
 //	GET|PUT       /api/2.0/preview/accounts/{account_id}/access-control/rule-sets
+//	GET           /api/2.0/accounts/{account_id}/scim/v2/Groups, .../Groups/{id}
+//	GET           /api/2.0/accounts/{account_id}/workspaces/{workspace_id}/permissionassignments
+//
+// # Groups
+//
+// The account (account_groups.go) has the groups content/ names (each
+// category's group), assigned to the workspace, and the platform team's
+// sad-platform; the workspace has its own admins and users. SCIM Groups
+// lists them (filter: one comparison of displayName, id or externalId with
+// eq, ne, co or sw, e.g. displayName eq "sad-deep-space", matched whatever
+// the case; startIndex from 1, count up to 10000; an empty page past the
+// end) and gets one by id; its errors are SCIM's
+// {"schemas", "status", "detail", "scimType"} (400 invalidFilter, 404).
+// The workspace's permission assignments list the admin user (ADMIN) and
+// every assigned group (USER).
+//
+// A grant to a group that does not exist is refused, as the services do:
+//
+//   - a budget policy rule set naming groups/<name> the account lacks:
+//     404 RESOURCE_DOES_NOT_EXIST "Principal groups/<name> not found in
+//     account." The exact text the access-control service writes was not
+//     found in public sources; this follows the account's answer for an
+//     unknown principal in the Workspace Assignment API, "Principal not
+//     found in account." (terraform-provider-databricks,
+//     access/resource_permission_assignment_test.go).
+//   - a cluster policy permissions PUT or PATCH naming a group_name that
+//     is neither the workspace's own nor an account group assigned to the
+//     workspace: 404 RESOURCE_DOES_NOT_EXIST "Principal: GroupName(<name>)
+//     does not exist", the Permissions API's message
+//     (github.com/databricks/cli/issues/4488 quotes it for a user,
+//     "Principal: UserName(...) does not exist"; clients see it as
+//     ResourceDoesNotExist).
+//
+// Users and service principals are not checked: the emulator keeps no
+// directory of them, so a grant to any user or service principal passes.
+// Groups are added, unassigned and removed through the admin endpoints
+// below (on the service: account console > User management > Groups, and
+// Workspaces > <workspace> > Permissions); the SCIM and assignment APIs'
+// writes are not served.
 //
 // Clusters (workspace_clusters.go) hold to the Clusters API's rules as
 // documented: resize takes num_workers or autoscale, not both, and an
@@ -262,6 +301,12 @@
 //	                                    RETRACTION of its net quantity and a
 //	                                    RESTATEMENT of factor times it;
 //	                                    answers {"groups", "rows_added", ...}
+//	GET    /emulator/admin/groups       the account's groups: id,
+//	                                    display_name, assigned
+//	PUT    /emulator/admin/groups/NAME  {"assigned": true|false}: adds the
+//	                                    group, or assigns it to the workspace
+//	                                    or takes it off
+//	DELETE /emulator/admin/groups/NAME  removes the group from the account
 //	POST   /emulator/admin/sql          {"statement": "..."}: runs a statement
 //	                                    that changes the system tables (e.g.
 //	                                    an INSERT of hand-made usage rows) or

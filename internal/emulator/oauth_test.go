@@ -172,7 +172,8 @@ func TestAccountRoutesTakeOAuthOnly(t *testing.T) {
 		"/api/2.1/accounts/" + DefaultAccountID + "/budgets",
 		"/api/2.1/accounts/" + DefaultAccountID + "/budget-policies",
 		"/api/2.0/preview/accounts/" + DefaultAccountID + "/access-control/rule-sets?name=x",
-		"/api/2.0/accounts/" + DefaultAccountID + "/scim/v2/Groups", // not served: refused all the same
+		"/api/2.0/accounts/" + DefaultAccountID + "/scim/v2/Groups",
+		"/api/2.0/accounts/" + DefaultAccountID + "/workspaces", // not served: refused all the same
 	}
 	for _, p := range paths {
 		for _, tok := range []struct{ name, token string }{{"PAT", DefaultToken}, {"workspace OAuth token", wsToken}, {"unknown token", "eyJ-never-issued"}, {"no token", ""}} {

@@ -9,8 +9,9 @@ import (
 
 // seedAccount fills the account with what another division already has:
 // one account-wide budget of the finance team and one budget policy of
-// marketing, so lists are not trivially empty. The division's own budgets
-// and budget policy are for setup to create.
+// marketing, so lists are not trivially empty; and the groups content/
+// names, assigned to the workspace, with the platform team's. The
+// division's own budgets and budget policy are for setup to create.
 func (s *Server) seedAccount() error {
 	day := s.opts.AsOf
 	if day.IsZero() {
@@ -18,6 +19,11 @@ func (s *Server) seedAccount() error {
 	}
 	created := day.Add(-200 * 24 * time.Hour).UnixMilli()
 	s.acct = accountState{requestIDs: map[string]string{}, lastUpdate: created}
+	var groups []string
+	for _, c := range s.opts.Division.Categories {
+		groups = append(groups, c.Group)
+	}
+	s.acct.seedGroups(groups)
 	s.acct.budgets = append(s.acct.budgets, &billing.BudgetConfiguration{
 		AccountId:             s.opts.AccountID,
 		BudgetConfigurationId: stableUUID("seed-budget", "finance-account-wide"),

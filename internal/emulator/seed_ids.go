@@ -50,3 +50,10 @@ func stableJobID(key string) int64 {
 	h := idHash("job", key)
 	return 100_000_000_000_000 + int64(binary.BigEndian.Uint64(h[0:8])%900_000_000_000_000)
 }
+
+// stableGroupID is a number of fifteen digits, the shape of an account
+// group's SCIM id.
+func stableGroupID(name string) string {
+	h := idHash("account-group", name)
+	return fmt.Sprint(100_000_000_000_000 + binary.BigEndian.Uint64(h[0:8])%900_000_000_000_000)
+}

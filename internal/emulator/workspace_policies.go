@@ -262,7 +262,7 @@ func (s *Server) getPolicyPermissions(w http.ResponseWriter, r *http.Request) {
 // setPolicyPermissions answers PUT: the list replaces every explicit grant.
 func (s *Server) setPolicyPermissions(w http.ResponseWriter, r *http.Request) {
 	acl, ok := permissionsRequest(w, r)
-	if !ok {
+	if !ok || !s.groupsKnown(w, acl) {
 		return
 	}
 	s.permissionsOf(w, r, func(p *policyRecord) { p.acl = slices.Clone(acl) })
@@ -272,7 +272,7 @@ func (s *Server) setPolicyPermissions(w http.ResponseWriter, r *http.Request) {
 // grants (a principal already granted keeps one entry).
 func (s *Server) updatePolicyPermissions(w http.ResponseWriter, r *http.Request) {
 	acl, ok := permissionsRequest(w, r)
-	if !ok {
+	if !ok || !s.groupsKnown(w, acl) {
 		return
 	}
 	s.permissionsOf(w, r, func(p *policyRecord) {

@@ -62,6 +62,14 @@ type Env struct {
 	// DATABRICKS_* environment (serve passes the emulator's).
 	Clusters dbclient.Clusters
 	Client   *http.Client // fetches a snapshot URL; nil: 30 s timeout
+	// ConnectTimeout bounds how long a request to Databricks keeps trying
+	// a host that does not accept the connection; 0 is dbclient's default.
+	ConnectTimeout time.Duration
+}
+
+// dbOptions are the options of the DATABRICKS_* workspace's client.
+func (e Env) dbOptions() dbclient.Options {
+	return dbclient.Options{ConnectTimeout: e.ConnectTimeout, Log: e.Log}
 }
 
 func (e Env) get(name string) string { return strings.TrimSpace(e.Getenv(name)) }
@@ -149,7 +157,7 @@ func Trail(e Env) (trail.Store, error) {
 		if cfg.WarehouseID == "" {
 			return nil, fmt.Errorf("%s is set: set DATABRICKS_WAREHOUSE_ID too, the warehouse that writes it", trail.EnvTable)
 		}
-		w, err := dbclient.Workspace(dbclient.Options{})
+		w, err := dbclient.Workspace(e.dbOptions())
 		if err != nil {
 			return nil, fmt.Errorf("the trail table: %w", err)
 		}
@@ -167,7 +175,7 @@ func Clusters(e Env) (dbclient.Clusters, error) {
 	if e.get("DATABRICKS_HOST") == "" && e.get("DATABRICKS_CONFIG_PROFILE") == "" {
 		return nil, nil
 	}
-	w, err := dbclient.Workspace(dbclient.Options{})
+	w, err := dbclient.Workspace(e.dbOptions())
 	if err != nil {
 		return nil, err
 	}

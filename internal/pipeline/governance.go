@@ -131,7 +131,7 @@ func readLive(ctx context.Context, g *report.Governance, rep *report.Report, opt
 // workspaceClient is the workspace the build's warehouse is in: --profile,
 // else the SDK's unified auth; tests set the SDK configuration.
 func workspaceClient(opts BuildOptions) (*databricks.WorkspaceClient, error) {
-	return dbclient.Workspace(dbclient.Options{Profile: opts.Databricks.Profile, SDK: opts.Databricks.SDK})
+	return dbclient.Workspace(dbclient.Options{Profile: opts.Databricks.Profile, ConnectTimeout: opts.Databricks.ConnectTimeout, Log: opts.Log, SDK: opts.Databricks.SDK})
 }
 
 // setupClients are the account and workspace services drift reads. An
@@ -139,7 +139,10 @@ func workspaceClient(opts BuildOptions) (*databricks.WorkspaceClient, error) {
 func setupClients(opts BuildOptions) (setup.Clients, error) {
 	cfg := opts.Databricks.SDK
 	if cfg == nil {
-		return setup.Connect(setup.ConnectOptions{AccountProfile: opts.AccountProfile, WorkspaceProfile: opts.Databricks.Profile})
+		return setup.Connect(setup.ConnectOptions{
+			AccountProfile: opts.AccountProfile, WorkspaceProfile: opts.Databricks.Profile,
+			ConnectTimeout: opts.Databricks.ConnectTimeout, Log: opts.Log,
+		})
 	}
 	a, err := dbclient.Account(dbclient.Options{SDK: cfg})
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/apierr"
@@ -23,20 +25,26 @@ import (
 type ConnectOptions struct {
 	AccountProfile   string
 	WorkspaceProfile string
+	// ConnectTimeout bounds how long a request keeps trying a host that
+	// does not accept the connection; 0 is dbclient's default.
+	ConnectTimeout time.Duration
+	Log            *slog.Logger // the configuration's warnings; nil: slog.Default()
 }
 
 // Connect builds the account and workspace clients (internal/dbclient).
 // Its errors are one line each and say what to set.
 func Connect(opts ConnectOptions) (Clients, error) {
-	a, err := dbclient.Account(dbclient.Options{Profile: opts.AccountProfile})
+	a, err := dbclient.Account(dbclient.Options{Profile: opts.AccountProfile, ConnectTimeout: opts.ConnectTimeout, Log: opts.Log})
 	if err != nil {
 		return Clients{}, err
 	}
+	w, err := dbclient.Workspace(dbclient.Options{Profile: opts.WorkspaceProfile, ConnectTimeout: opts.ConnectTimeout, Log: opts.Log})
+	if err != nil {
+		return Clients{}, err
+	}
+	// After both configurations, so that a mistake in either is named
+	// before this one.
 	if err := needsOAuth(a.Config, opts.AccountProfile); err != nil {
-		return Clients{}, err
-	}
-	w, err := dbclient.Workspace(dbclient.Options{Profile: opts.WorkspaceProfile})
-	if err != nil {
 		return Clients{}, err
 	}
 	return ClientsFrom(a, w), nil
@@ -86,13 +94,16 @@ func accountIDOr(cfg *config.Config) string {
 // ClientsFrom picks setup's services from SDK clients.
 func ClientsFrom(a *databricks.AccountClient, w *databricks.WorkspaceClient) Clients {
 	return Clients{
-		AccountID:       a.Config.AccountID,
-		Budgets:         a.Budgets,
-		BudgetPolicies:  a.BudgetPolicy,
-		AccessControl:   a.AccessControl,
-		ClusterPolicies: w.ClusterPolicies,
-		CurrentUser:     w.CurrentUser,
-		Statements:      w.StatementExecution,
+		AccountID:           a.Config.AccountID,
+		Budgets:             a.Budgets,
+		BudgetPolicies:      a.BudgetPolicy,
+		AccessControl:       a.AccessControl,
+		Groups:              a.GroupsV2,
+		WorkspaceAssignment: a.WorkspaceAssignment,
+		Workspace:           w,
+		ClusterPolicies:     w.ClusterPolicies,
+		CurrentUser:         w.CurrentUser,
+		Statements:          w.StatementExecution,
 	}
 }
 
@@ -117,6 +128,9 @@ func Preflight(ctx context.Context, c Clients) (actor string, err error) {
 func authHint(err error) string {
 	var api *apierr.APIError
 	switch {
+	case strings.Contains(err.Error(), `"invalid_client"`):
+		// The token endpoint's answer to a wrong client id or secret.
+		return "authentication failed (the OAuth client was refused: check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or client_id and client_secret in the profile): "
 	case errors.Is(err, apierr.ErrUnauthenticated) && errors.As(err, &api) && strings.Contains(api.Message, "unsupported type"):
 		// What the account plane answers a personal access token.
 		return "authentication failed (a personal access token cannot call the account APIs; use OAuth, see the README): "
@@ -125,9 +139,8 @@ func authHint(err error) string {
 		errors.Is(err, apierr.ErrPermissionDenied) && errors.As(err, &api) && strings.Contains(strings.ToLower(api.Message), "token"):
 		return "authentication failed (check the token or profile): "
 	case errors.Is(err, config.ErrCannotConfigureDefault):
-		// The SDK says so when every method failed, a refused OAuth client
-		// secret among them.
-		return "authentication failed (check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, the token, or the profile): "
+		// The SDK says so when every method it tried failed.
+		return "authentication failed (no credential worked: check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, the token, or the profile): "
 	case errors.Is(err, apierr.ErrPermissionDenied):
 		return "permission denied (setup needs an account admin and a workspace admin): "
 	}

@@ -33,7 +33,7 @@ func TestConnectErrors(t *testing.T) {
 		{"a profile mixed with the environment", map[string]string{"DATABRICKS_CONFIG_PROFILE": "DEFAULT", "DATABRICKS_CONFIG_FILE": "testdata/databrickscfg"}, "",
 			"account configuration: a named profile mixed with DATABRICKS_* variables: profile DEFAULT is named, and DATABRICKS_ACCOUNT_ID, "},
 		{"wrong client secret", map[string]string{"DATABRICKS_CLIENT_SECRET": "dose-wrong"}, "",
-			"workspace: authentication failed (check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, the token, or the profile): "},
+			"workspace: authentication failed (the OAuth client was refused: check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or client_id and client_secret in the profile): read current user: "},
 		{"expired token", nil, `{"expired_token": true}`,
 			"workspace: authentication failed (check the token or profile): read current user: Token is expired."},
 	}
@@ -104,12 +104,21 @@ func TestApplyStops(t *testing.T) {
 		if err == nil || err.Error() != want {
 			t.Fatalf("apply error %v, want %q", err, want)
 		}
-		// Its three budgets, budget policy and grant were made and logged.
-		if len(res.Applied) != 5 || res.Head.Entries != 5 {
-			t.Fatalf("%d applied, %d logged; want 5", len(res.Applied), res.Head.Entries)
+		// Its three budgets, budget policy and grant were made and logged,
+		// and the policy's intent with its failure.
+		if len(res.Applied) != 5 || res.Head.Entries != 2*5+2 {
+			t.Fatalf("%d applied, %d logged; want 5 changes and 12 entries", len(res.Applied), res.Head.Entries)
 		}
-		if h, err := audit.Verify(log, res.Head.Hash); err != nil || h.Entries != 5 {
-			t.Errorf("audit log: %+v, %v", h, err)
+		entries, err := audit.Read(log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		failed := entries[len(entries)-1]
+		if failed.Outcome != audit.OutcomeFailed || failed.Intent != entries[len(entries)-2].Hash || !strings.Contains(failed.Error, "already exists") {
+			t.Errorf("last entry %+v, want the failure of the intent before it", failed)
+		}
+		if _, open, err := audit.OpenIntents(log, res.Head.Hash); err != nil || len(open) != 0 {
+			t.Errorf("open intents after a refused change: %v, %v", open, err)
 		}
 		// The next plan adopts the policy and does the rest.
 		next := plan(t, c, div, opts)

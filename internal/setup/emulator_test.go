@@ -141,7 +141,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 	// setup wants, already granted to its admins: setup adopts it and adds
 	// its group to the grants.
 	handMade := createPolicy(t, c, computeCreate("SAD Exoplanet Research (all-purpose)", `{"spark_version":{"type":"unlimited"}}`))
-	grantCanUse(t, c, handMade, "platform-admins")
+	grantCanUse(t, c, handMade, "sad-platform")
 
 	first := plan(t, c, div, opts)
 	sameCounts(t, "first plan", byAction(first), map[string]int{
@@ -160,7 +160,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
 		"      alert.quantity_threshold: 9375.00",
 		"update    cluster policy       stellar-budget:SAD:exoplanet-research:all-purpose \"SAD Exoplanet Research (all-purpose)\" (id " + handMade,
-		"      CAN_USE: [groups/platform-admins] → [groups/platform-admins, groups/sad-exoplanet-research]",
+		"      CAN_USE: [groups/sad-platform] → [groups/sad-exoplanet-research, groups/sad-platform]",
 		"52 to create, 1 to update, 0 unchanged.",
 	} {
 		if !strings.Contains(text.String(), want) {
@@ -169,8 +169,8 @@ func TestSetupAgainstEmulator(t *testing.T) {
 	}
 
 	res := apply(t, c, first, log, actor)
-	if len(res.Applied) != 53 || res.Head.Entries != 53 {
-		t.Fatalf("applied %d changes, %d audit entries; want 53", len(res.Applied), res.Head.Entries)
+	if len(res.Applied) != 53 || res.Head.Entries != 2*53 {
+		t.Fatalf("applied %d changes, %d audit entries; want 53 changes, an intent and a result each", len(res.Applied), res.Head.Entries)
 	}
 	t.Run("audit log", func(t *testing.T) { checkAudit(t, log, res, actor) })
 	t.Run("grants add to existing ones", func(t *testing.T) {
@@ -178,7 +178,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := canUse(perms); strings.Join(got, " ") != "groups/platform-admins groups/sad-exoplanet-research" {
+		if got := canUse(perms); strings.Join(got, " ") != "groups/sad-exoplanet-research groups/sad-platform" {
 			t.Errorf("CAN_USE holders %v", got)
 		}
 		sets := budgetPolicyGrants(t, acct)
@@ -301,8 +301,8 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		}
 	})
 
-	if h, err := audit.Verify(log, ""); err != nil || h.Entries != 53+3+5 {
-		t.Errorf("audit log at the end: %+v, %v; want 61 entries", h, err)
+	if h, err := audit.Verify(log, ""); err != nil || h.Entries != 2*(53+3+5) {
+		t.Errorf("audit log at the end: %+v, %v; want 122 entries", h, err)
 	}
 }
 
@@ -398,14 +398,25 @@ func checkAudit(t *testing.T, log string, res Result, actor string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, e := range entries {
-		it := res.Applied[i]
-		if e.Actor != actor || e.Kind != string(it.Kind) || e.Key != it.Key || e.ID == "" || len(e.After) == 0 {
-			t.Errorf("entry %d = %+v for %s %s", i+1, e, it.Kind, it.Key)
+	if len(entries) != 2*len(res.Applied) {
+		t.Fatalf("%d entries for %d changes, want an intent and a result each", len(entries), len(res.Applied))
+	}
+	for i, it := range res.Applied {
+		intent, e := entries[2*i], entries[2*i+1]
+		if intent.Stage != audit.StageIntent || intent.Actor != actor || intent.Kind != string(it.Kind) || intent.Key != it.Key ||
+			intent.Action != string(it.Action) || len(intent.After) == 0 {
+			t.Errorf("intent %d = %+v for %s %s", intent.Seq, intent, it.Kind, it.Key)
+		}
+		if (it.Kind == KindBudgetPolicy && it.Action == Create) != (intent.RequestID != "") {
+			t.Errorf("intent %d (%s %s): request id %q", intent.Seq, it.Action, it.Kind, intent.RequestID)
+		}
+		if e.Stage != audit.StageResult || e.Outcome != audit.OutcomeApplied || e.Intent != intent.Hash ||
+			e.Actor != actor || e.Kind != string(it.Kind) || e.Key != it.Key || e.ID == "" || len(e.After) == 0 {
+			t.Errorf("result %d = %+v for %s %s", e.Seq, e, it.Kind, it.Key)
 		}
 		grant := it.Kind == KindBudgetPolicyGrant || it.Kind == KindClusterPolicyGrant
 		if wantBefore := it.Action == Update; !grant && (len(e.Before) > 0) != wantBefore {
-			t.Errorf("entry %d (%s %s): before %s", i+1, it.Action, it.Key, e.Before)
+			t.Errorf("result %d (%s %s): before %s", e.Seq, it.Action, it.Key, e.Before)
 		}
 	}
 }

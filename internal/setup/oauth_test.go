@@ -129,7 +129,7 @@ func TestAccountPATMessage(t *testing.T) {
 			if tc.profile {
 				cfg := filepath.Join(t.TempDir(), "databrickscfg")
 				text := "[acct]\nhost = " + emu.URL + "\ntoken = " + emu.PAT() + "\naccount_id = " + emulator.DefaultAccountID +
-					"\nexperimental_is_unified_host = true\n"
+					"\nworkspace_id = " + emulator.DefaultWorkspaceID + "\nexperimental_is_unified_host = true\n"
 				if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 					t.Fatal(err)
 				}
@@ -137,7 +137,7 @@ func TestAccountPATMessage(t *testing.T) {
 					t.Setenv(k, "")
 				}
 				t.Setenv("DATABRICKS_CONFIG_FILE", cfg)
-				opts.AccountProfile = "acct"
+				opts.AccountProfile, opts.WorkspaceProfile = "acct", "acct"
 			}
 			_, err := Connect(opts)
 			if !errors.Is(err, ErrAccountNeedsOAuth) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

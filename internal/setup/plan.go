@@ -25,6 +25,9 @@ type Plan struct {
 	// Notes are things worth a look that setup leaves alone, such as two
 	// budgets with the same key.
 	Notes []string `json:"notes,omitempty"`
+	// Open are the audit log's intents without a result (Options.AuditLog),
+	// each re-checked against the object as read.
+	Open []OpenIntent `json:"open_intents,omitempty"`
 }
 
 // Item is one object of the plan.
@@ -42,6 +45,11 @@ type Item struct {
 	Filter []string `json:"filter,omitempty"`
 
 	apply applyFunc
+	// requestID is the idempotency key the change is sent with, if any.
+	requestID string
+	// readBack is the object as read, which closes an open intent for it
+	// when it is unchanged.
+	readBack any
 }
 
 // Change is one field of an item: its value now and after applying.
@@ -66,18 +74,26 @@ func (p Plan) Counts() (create, update, unchanged int) {
 	return create, update, unchanged
 }
 
-// Empty reports whether applying the plan would change nothing.
+// Empty reports whether applying the plan would change nothing and log
+// nothing.
 func (p Plan) Empty() bool {
 	c, u, _ := p.Counts()
-	return c+u == 0
+	return c+u == 0 && len(p.Open) == 0
 }
 
 // NewPlan reads the account and the workspace and compares them with what
-// content/ asks for. It changes nothing.
+// content/ asks for. It changes nothing. It first checks that every
+// category's group exists in the account and is assigned to the
+// workspace, and fails naming each one that is not (MissingGroupError).
+// With Options.AuditLog it lists the log's open intents, each decided by
+// its object as read (OpenIntent.Resolution).
 func NewPlan(ctx context.Context, c Clients, div budget.Division, opts Options) (Plan, error) {
 	opts = opts.withDefaults()
 	d, err := want(div, opts)
 	if err != nil {
+		return Plan{}, err
+	}
+	if err := checkGroups(ctx, c, d); err != nil {
 		return Plan{}, err
 	}
 	have, err := read(ctx, c)
@@ -96,23 +112,23 @@ func NewPlan(ctx context.Context, c Clients, div budget.Division, opts Options) 
 			if len(found) > 0 {
 				h = &found[0]
 			}
-			p.add(slug, planBudget(bw, h, c.AccountID))
+			p.add(slug, planBudget(bw, h, c.AccountID), h)
 		}
 		bpHave := have.budgetPolicies[cw.budgetPolicy.Name]
-		p.add(slug, planBudgetPolicy(cw.budgetPolicy, bpHave))
+		p.add(slug, planBudgetPolicy(cw.budgetPolicy, bpHave), bpHave)
 		grant, err := planBudgetPolicyGrant(ctx, c, cw.budgetPolicy, bpHave)
 		if err != nil {
 			return Plan{}, err
 		}
-		p.add(slug, grant)
+		p.add(slug, grant, grantHeld{Role: budgetPolicyUserRole, Principal: grant.Name})
 		for _, cp := range cw.clusterPolicies {
 			cpHave := have.clusterPolicy(cp)
-			p.add(slug, planClusterPolicy(cp, cpHave))
+			p.add(slug, planClusterPolicy(cp, cpHave), cpHave)
 			grant, err := planClusterPolicyGrant(ctx, c, cp, cpHave)
 			if err != nil {
 				return Plan{}, err
 			}
-			p.add(slug, grant)
+			p.add(slug, grant, grantHeld{Role: string(compute.ClusterPolicyPermissionLevelCanUse), Principal: grant.Name})
 		}
 	}
 	if c.Trail != nil {
@@ -120,17 +136,26 @@ func NewPlan(ctx context.Context, c Clients, div budget.Division, opts Options) 
 		if err != nil {
 			return Plan{}, err
 		}
+		it.readBack = map[string]any{"table": it.Key, "exists": true}
 		p.Items = append(p.Items, it)
 		if note != "" {
 			p.Notes = append(p.Notes, note)
 		}
 		p.ID = withTrail(p.ID, c.Trail.Location())
 	}
+	if opts.AuditLog != "" {
+		if p.Open, err = openIntents(opts.AuditLog, p.Items); err != nil {
+			return Plan{}, err
+		}
+	}
 	return p, nil
 }
 
-func (p *Plan) add(slug string, it Item) {
+// add appends the category's item; have is the object as read (a nil
+// pointer when there is none), kept for reading back an open intent.
+func (p *Plan) add(slug string, it Item, have any) {
 	it.Category = slug
+	it.readBack = have
 	p.Items = append(p.Items, it)
 }
 

@@ -31,7 +31,7 @@ func tagMap(tags []compute.CustomPolicyTag) map[string]string {
 func planBudgetPolicy(w budgetPolicyWant, h *billing.BudgetPolicy) Item {
 	it := Item{Kind: KindBudgetPolicy, Key: w.Key, Name: w.Name, Action: Unchanged}
 	if h == nil {
-		it.Action = Create
+		it.Action, it.requestID = Create, w.RequestID
 		it.Changes = append([]Change{{Field: "policy_name", After: w.Name}}, created(budgetPolicyFields(w, w.tagValues))...)
 		it.apply = func(ctx context.Context, c Clients, r *run) (audit.Record, error) {
 			return createBudgetPolicy(ctx, c, w, r)

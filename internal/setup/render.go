@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"time"
 )
 
 // WriteText prints the plan for people: per category, each object with
@@ -12,6 +13,17 @@ import (
 func (p Plan) WriteText(w io.Writer) error {
 	b := bufio.NewWriter(w)
 	fmt.Fprintf(b, "Plan %s\n", short(p.ID))
+	if len(p.Open) > 0 {
+		fmt.Fprintf(b, "\nOpen intents in the audit log (a change begun, its result never logged):\n")
+		for _, oi := range p.Open {
+			id := ""
+			if oi.ID != "" {
+				id = " (id " + oi.ID + ")"
+			}
+			fmt.Fprintf(b, "  entry %d, %s by %s: %s %s %s%s: %s\n", oi.Seq, oi.Time.UTC().Format(time.RFC3339), oi.Actor,
+				oi.Action, oi.Kind.Words(), oi.Key, id, resolutionText(oi.Resolution))
+		}
+	}
 	category := ""
 	for _, it := range p.Items {
 		if it.Category != category {
@@ -45,7 +57,21 @@ func (p Plan) WriteText(w io.Writer) error {
 	}
 	create, update, unchanged := p.Counts()
 	fmt.Fprintf(b, "\n%d to create, %d to update, %d unchanged.\n", create, update, unchanged)
+	if len(p.Open) > 0 {
+		fmt.Fprintf(b, "%d open intents to close.\n", len(p.Open))
+	}
 	return b.Flush()
+}
+
+// resolutionText says what applying does with an open intent.
+func resolutionText(r string) string {
+	switch r {
+	case ResolveReadBack:
+		return "read back as content/ asks; applying logs its result as resolved by reading back"
+	case ResolveRedo:
+		return "not as content/ asks; the plan's item makes the change again"
+	}
+	return "content/ no longer asks for it; applying closes it as abandoned"
 }
 
 func short(id string) string {

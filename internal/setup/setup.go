@@ -5,8 +5,12 @@
 // one (Clients.Trail), the agent trail's Delta table (internal/trail),
 // created append-only through statement execution. Plan reads what the account and
 // workspace hold through the SDK and compares it with what content/ asks
-// for; Apply carries the plan out and logs every change to the audit log;
-// Drift is the plan's differences, for pages and reports.
+// for, after checking that every category's group exists in the account
+// and is assigned to the workspace; Apply carries the plan out and logs
+// every change to the audit log, its intent before and its result after
+// (an intent left open by a run that stopped in between is read back by
+// the next plan and closed by the next apply); Drift is the plan's
+// differences, for pages and reports.
 //
 // # Identity
 //
@@ -77,6 +81,9 @@ type Options struct {
 	// usage data, by tag_value (see GroupVariants). A budget filters on
 	// the canonical value and these, so it counts what the site counts.
 	Variants map[string][]string
+	// AuditLog is the audit log whose open intents the plan re-checks;
+	// empty: none are.
+	AuditLog string
 }
 
 func (o Options) withDefaults() Options {
@@ -92,12 +99,17 @@ func (o Options) withDefaults() Options {
 // Clients are the SDK services setup uses. The account services and the
 // workspace services may come from different hosts (see Connect).
 type Clients struct {
-	AccountID       string
-	Budgets         billing.BudgetsInterface
-	BudgetPolicies  billing.BudgetPolicyInterface
-	AccessControl   iam.AccountAccessControlInterface // budget policy rule sets
-	ClusterPolicies compute.ClusterPoliciesInterface
-	CurrentUser     iam.CurrentUserInterface
+	AccountID      string
+	Budgets        billing.BudgetsInterface
+	BudgetPolicies billing.BudgetPolicyInterface
+	AccessControl  iam.AccountAccessControlInterface // budget policy rule sets
+	// Groups and WorkspaceAssignment tell whether each category's group
+	// exists in the account and is assigned to Workspace.
+	Groups              iam.AccountGroupsV2Interface
+	WorkspaceAssignment iam.WorkspaceAssignmentInterface
+	Workspace           WorkspaceIdentity
+	ClusterPolicies     compute.ClusterPoliciesInterface
+	CurrentUser         iam.CurrentUserInterface
 	// Statements run SQL on the workspace's warehouses: the trail table's
 	// statements.
 	Statements sql.StatementExecutionInterface

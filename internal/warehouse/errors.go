@@ -38,7 +38,7 @@ func explain(err error, host, warehouseID string) error {
 		if host != "" {
 			on = " for " + host
 		}
-		return fmt.Errorf("%w: no Databricks credentials%s: set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (a refused client secret ends here too), or another method of the SDK's unified auth, or name a profile of ~/.databrickscfg with --profile (%s)",
+		return fmt.Errorf("%w: no Databricks credentials%s: set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or another method of the SDK's unified auth, or name a profile of ~/.databrickscfg with --profile (%s)",
 			ErrAuth, on, oneLine(err.Error()))
 	}
 	var api *apierr.APIError

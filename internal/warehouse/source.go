@@ -26,6 +26,9 @@ type Config struct {
 	// StartTimeout is how long a statement may wait for the warehouse to
 	// start (PENDING); 0 is DefaultStartTimeout.
 	StartTimeout time.Duration
+	// ConnectTimeout bounds how long a request keeps trying a host that
+	// does not accept the connection; 0 is dbclient.DefaultConnectTimeout.
+	ConnectTimeout time.Duration
 	// Offline builds from the cache alone, without contacting Databricks.
 	Offline bool
 	// SDK, when set, is the SDK configuration to use instead of Profile:
@@ -391,7 +394,7 @@ func (s Source) client() (*databricks.WorkspaceClient, error) {
 	if s.WarehouseID == "" {
 		return nil, fmt.Errorf("databricks source: no SQL warehouse: set --warehouse-id or DATABRICKS_WAREHOUSE_ID")
 	}
-	w, err := dbclient.Workspace(dbclient.Options{Profile: s.Profile, SDK: s.SDK})
+	w, err := dbclient.Workspace(dbclient.Options{Profile: s.Profile, ConnectTimeout: s.ConnectTimeout, Log: s.Log, SDK: s.SDK})
 	if err != nil {
 		return nil, fmt.Errorf("databricks source: %w: %s", ErrAuth, err)
 	}
