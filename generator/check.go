@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/databricks/databricks-sdk-go/service/billing"
 	"github.com/spf13/cobra"
 
 	"github.com/novadynamics/stellar-budget/internal/compliance"
@@ -20,14 +21,15 @@ import (
 
 // checkFlags are the flags of check.
 type checkFlags struct {
-	profile       string
-	minCompliance float64
-	asJSON        bool
-	spend         bool
-	audit         bool
-	expectHead    string
-	expectTrail   string
-	asOf          string
+	profile        string
+	accountProfile string
+	minCompliance  float64
+	asJSON         bool
+	spend          bool
+	audit          bool
+	expectHead     string
+	expectTrail    string
+	asOf           string
 	// spendOpts read last month's spend: the same source flags as build.
 	spendOpts pipeline.BuildOptions
 	engine    engineFlags
@@ -43,7 +45,12 @@ Databricks SDK and judges each against its category's rules in the content
 directory: the tags (OperationalCategory naming a configured category,
 Team=SAD, CostCenter=ND-Analytics, Environment DEV or PROD, Owner), a cluster
 policy, autotermination (off, or later than the category allows), workers,
-node types, and all-purpose compute only where the category allows it.
+node types, and all-purpose compute only where the category allows it. A
+cluster policy's fixed tags count on the job and pipeline clusters that use
+it. Serverless jobs and pipelines are tagged by their budget policy, so their
+effective budget policy must be their category's, the one setup creates
+(read from the account: --account-profile); one that is not is a
+wrong_budget_policy finding with last month's spend it misattributes.
 Clusters a job or a pipeline started are judged through that job or
 pipeline. Each finding names the resource, its category, its owner (Owner
 tag, else its creator), the rule and a link to it in the workspace.
@@ -76,7 +83,7 @@ STELLAR_TRACE_TABLE names (read on --warehouse-id), with
 cut short is caught. A broken chain exits non-zero, naming the log or the
 trail and where it breaks.`,
 		Example: `  go run ./generator check
-  go run ./generator check --workspace-profile prod --min-compliance 95 --json
+  go run ./generator check --workspace-profile prod --account-profile ACCOUNT --min-compliance 95 --json
   go run ./generator check --spend=false --audit --expect-head 3f1c...
   STELLAR_TRACE_TABLE=main.stellar.agent_trail go run ./generator check --audit --expect-trail-head 9b07...`,
 		Args: cobra.NoArgs,
@@ -85,6 +92,7 @@ trail and where it breaks.`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&flags.accountProfile, "account-profile", "", "Databricks config profile of the account, whose budget policies serverless work is judged by; read only when the workspace runs serverless jobs or pipelines (default: the SDK's unified auth)")
 	f.StringVar(&flags.profile, "workspace-profile", "", "Databricks config profile of the workspace (default: the SDK's unified auth, DATABRICKS_* environment then the DEFAULT profile)")
 	f.Float64Var(&flags.minCompliance, "min-compliance", 100, "share of resources, in percent, that must comply; below it check exits non-zero")
 	f.BoolVar(&flags.asJSON, "json", false, "write the report as JSON instead of a table")
@@ -128,7 +136,15 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 		return err
 	}
 	log.Info("reading the workspace's clusters, jobs, warehouses and pipelines", "host", w.Config.Host)
-	rep, err := compliance.Check(ctx, w, compliance.Options{
+	account := func() (billing.BudgetPolicyInterface, error) {
+		log.Info("reading the account's budget policies, which serverless work is judged by")
+		a, err := dbclient.Account(dbclient.Options{Profile: flags.accountProfile})
+		if err != nil {
+			return nil, fmt.Errorf("%w (name the account with --account-profile)", err)
+		}
+		return a.BudgetPolicy, nil
+	}
+	rep, err := compliance.Check(ctx, w, account, compliance.Options{
 		Division: div, Host: w.Config.CanonicalHostName(), WorkspaceID: w.Config.WorkspaceID,
 		Now: time.Now(), MinCompliancePct: flags.minCompliance,
 	})
@@ -136,11 +152,12 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 		return fmt.Errorf("check the workspace: %w", err)
 	}
 	if flags.spend {
-		spend, err := lastMonthSpend(ctx, flags, asOf, log)
+		spend, work, err := lastMonthSpend(ctx, flags, asOf, log)
 		if err != nil {
 			return err
 		}
 		rep.TaggedSpend = &spend
+		rep.AddMisattributed(work)
 	}
 	if flags.audit {
 		rep.Audit = compliance.VerifyAudit(flags.spendOpts.StateDir, flags.expectHead)
@@ -202,8 +219,9 @@ func belowTarget(rep *compliance.Report) error {
 }
 
 // lastMonthSpend reads the usage the way build does and sums last month's
-// spend by whether it was attributed, as the compliance page does.
-func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log *slog.Logger) (compliance.TaggedSpend, error) {
+// spend by whether it was attributed, as the compliance page does, and by
+// job and pipeline.
+func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log *slog.Logger) (compliance.TaggedSpend, compliance.WorkloadSpend, error) {
 	opts := flags.spendOpts
 	opts.AsOf, opts.Now, opts.Log, opts.Engine = asOf, time.Now().UTC(), log, flags.engine.options(log)
 	if opts.Source == pipeline.SourceDatabricks {
@@ -211,7 +229,7 @@ func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log 
 	}
 	rep, err := pipeline.Report(ctx, opts)
 	if err != nil {
-		return compliance.TaggedSpend{}, fmt.Errorf("read spend: %w", err)
+		return compliance.TaggedSpend{}, nil, fmt.Errorf("read spend: %w", err)
 	}
-	return pipeline.LastMonthTaggedSpend(rep, opts.Source), nil
+	return pipeline.LastMonthTaggedSpend(rep, opts.Source), pipeline.LastMonthWorkloadSpend(rep), nil
 }

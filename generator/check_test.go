@@ -178,7 +178,9 @@ func TestCheckJSONMatchesTable(t *testing.T) {
 }
 
 // TestCheckWorkspaceProfile points check at the emulator through a
-// profile of the SDK's config file instead of the environment.
+// profile of the SDK's config file instead of the environment; the
+// account, whose budget policies the seeded serverless work is judged by,
+// through --account-profile.
 func TestCheckWorkspaceProfile(t *testing.T) {
 	dir := contentDir(t)
 	env := map[string]string{}
@@ -188,13 +190,18 @@ func TestCheckWorkspaceProfile(t *testing.T) {
 		t.Setenv(k, "") // the profile alone says where the workspace is
 	}
 	cfg := filepath.Join(t.TempDir(), "databrickscfg")
-	profile := "[emulator]\nhost = " + env["DATABRICKS_HOST"] + "\ntoken = " + emulator.DefaultToken +
-		"\nworkspace_id = " + env["DATABRICKS_WORKSPACE_ID"] + "\nexperimental_is_unified_host = true\n"
+	profile := "[emulator]\nhost = " + env["DATABRICKS_HOST"] + "\nclient_id = " + env["DATABRICKS_CLIENT_ID"] + "\nclient_secret = " + env["DATABRICKS_CLIENT_SECRET"] +
+		"\nworkspace_id = " + env["DATABRICKS_WORKSPACE_ID"] + "\naccount_id = " + env["DATABRICKS_ACCOUNT_ID"] + "\nexperimental_is_unified_host = true\n"
 	if err := os.WriteFile(cfg, []byte(profile), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("DATABRICKS_CONFIG_FILE", cfg)
-	out, err := runCheckCLI(t, "--content", dir, "--spend=false", "--min-compliance", "0", "--workspace-profile", "emulator")
+	_, err := runCheckCLI(t, "--content", dir, "--spend=false", "--min-compliance", "0", "--workspace-profile", "emulator")
+	if err == nil || !strings.Contains(err.Error(), "serverless jobs and pipelines are judged by their budget policy, which the account holds: account configuration:") ||
+		!strings.HasSuffix(err.Error(), "(name the account with --account-profile)") {
+		t.Errorf("check without the account: %v", err)
+	}
+	out, err := runCheckCLI(t, "--content", dir, "--spend=false", "--min-compliance", "0", "--workspace-profile", "emulator", "--account-profile", "emulator")
 	if err != nil {
 		t.Fatalf("check --workspace-profile emulator: %v", err)
 	}

@@ -77,13 +77,15 @@ unified auth: --account-profile and --workspace-profile name profiles of
 account_id, and the workspace host); without them the DATABRICKS_*
 environment is used, e.g. the unified host the emulator prints.
 
-The tag spellings come from the demo account (--source demo, the default,
-which is what the emulator serves), from the live account's usage on a SQL
-warehouse (--source databricks, with --warehouse-id and the workspace
-profile), from nowhere (--source none), or from a JSON array of the
-OperationalCategory values seen in the account (--variants-from FILE), e.g.
-the result of
-  SELECT DISTINCT custom_tags['OperationalCategory'] FROM system.billing.usage`,
+The tag spellings come from the live account's usage on a SQL warehouse
+(--source databricks, with the workspace profile: the default when a
+warehouse is configured, by --warehouse-id or $DATABRICKS_WAREHOUSE_ID, so a
+real account's budgets never filter on the demo data's spellings), from the
+demo account (--source demo, the default without a warehouse), from nowhere
+(--source none), or from a JSON array of the OperationalCategory values seen
+in the account (--variants-from FILE), e.g. the result of
+  SELECT DISTINCT custom_tags['OperationalCategory'] FROM system.billing.usage
+The plan's first line says where they came from.`,
 		Example: `  go run ./generator setup
   go run ./generator setup --apply
   go run ./generator setup --account-profile ACCOUNT --workspace-profile PROD --variants-from tags.json --apply`,
@@ -100,12 +102,16 @@ the result of
 			}
 			opts.AsOf = day
 			connect.Log = log
-			wh := warehouse.Source{Config: warehouse.Config{Profile: connect.WorkspaceProfile, WarehouseID: warehouseID, ConnectTimeout: connect.ConnectTimeout}, Log: log}
-			if opts.Variants, err = tagVariants(cmd.Context(), div, day, source, variants, wh); err != nil {
-				return err
-			}
+			// The clients first: a configuration that will not do is
+			// refused before the spellings are read.
 			clients, err := setup.Connect(connect)
 			if err != nil {
+				return err
+			}
+			wh := warehouse.Source{Config: warehouse.Config{Profile: connect.WorkspaceProfile, WarehouseID: warehouseID, ConnectTimeout: connect.ConnectTimeout}, Log: log}
+			source = spellingSource(source, warehouseID)
+			var spellings string
+			if opts.Variants, spellings, err = tagVariants(cmd.Context(), div, day, source, variants, wh); err != nil {
 				return err
 			}
 			if table := os.Getenv(trail.EnvTable); table != "" {
@@ -137,6 +143,7 @@ the result of
 				return err
 			}
 			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "Tag spellings: %s\n", spellings)
 			if err := plan.WriteText(out); err != nil {
 				return fmt.Errorf("print the plan: %w", err)
 			}
@@ -166,7 +173,7 @@ the result of
 	f.StringVar(&connect.AccountProfile, "account-profile", "", "config profile of the account (default: the DATABRICKS_* environment)")
 	f.StringVar(&connect.WorkspaceProfile, "workspace-profile", "", "config profile of the workspace (default: the DATABRICKS_* environment)")
 	registerConnectTimeout(f, &connect.ConnectTimeout)
-	f.StringVar(&source, "source", variantsDemo, "where the tag spellings the budgets also filter on come from: demo, databricks or none")
+	f.StringVar(&source, "source", "", "where the tag spellings the budgets also filter on come from: databricks, demo or none (default: databricks when a warehouse is configured, else demo)")
 	f.StringVar(&warehouseID, "warehouse-id", os.Getenv("DATABRICKS_WAREHOUSE_ID"), "SQL warehouse that reads the spellings (--source databricks) and creates the trail table ($STELLAR_TRACE_TABLE); default $DATABRICKS_WAREHOUSE_ID")
 	f.StringVar(&variants, "variants-from", "", "JSON array of the OperationalCategory values seen in the account; replaces --source")
 	f.StringVar(&opts.Team, "team", setup.DefaultTeam, "Team tag the policies fix, also part of every key")
@@ -193,37 +200,54 @@ func orEmpty(hash string) string {
 	return hash
 }
 
+// spellingSource is --source as given, else databricks when a warehouse
+// is configured (the account is live: its own spellings count), else demo.
+func spellingSource(source, warehouseID string) string {
+	switch {
+	case source != "":
+		return source
+	case warehouseID != "":
+		return variantsDatabricks
+	}
+	return variantsDemo
+}
+
 // tagVariants collects the OperationalCategory spellings the budgets
-// filter on besides the canonical values. The attributed facts a build
-// keeps hold the canonical value only, so the spellings come from the
-// usage rows themselves: the demo account is generated in memory in a
-// fraction of a second; a live account's are read on its warehouse or come
-// from a file.
-func tagVariants(ctx context.Context, div budget.Division, day time.Time, source, file string, wh warehouse.Source) (map[string][]string, error) {
+// filter on besides the canonical values, and says where they came from.
+// The attributed facts a build keeps hold the canonical value only, so the
+// spellings come from the usage rows themselves: the demo account is
+// generated in memory in a fraction of a second; a live account's are read
+// on its warehouse or come from a file.
+func tagVariants(ctx context.Context, div budget.Division, day time.Time, source, file string, wh warehouse.Source) (map[string][]string, string, error) {
 	var seen []string
+	var from string
 	switch {
 	case file != "":
 		b, err := os.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("--variants-from: %w", err)
+			return nil, "", fmt.Errorf("--variants-from: %w", err)
 		}
 		if err := json.Unmarshal(b, &seen); err != nil {
-			return nil, fmt.Errorf("--variants-from %s: want a JSON array of tag values: %w", file, err)
+			return nil, "", fmt.Errorf("--variants-from %s: want a JSON array of tag values: %w", file, err)
 		}
+		from = "read from " + file
 	case source == variantsNone:
-		return nil, nil
+		return nil, "none: the budgets filter on the canonical tag values only (--source none)", nil
 	case source == variantsDatabricks:
+		start := pipeline.WindowStart(day)
 		var err error
-		if seen, err = wh.TagSpellings(ctx, pipeline.WindowStart(day)); err != nil {
-			return nil, err
+		if seen, err = wh.TagSpellings(ctx, start); err != nil {
+			return nil, "", err
 		}
+		from = fmt.Sprintf("read from system.billing.usage on warehouse %s (usage since %s)", wh.Config.WarehouseID, start.Format(time.DateOnly))
 	case source == variantsDemo:
 		var err error
 		if seen, err = pipeline.DemoTagSpellings(div, day); err != nil {
-			return nil, err
+			return nil, "", err
 		}
+		from = "from the demo account (--source demo; configure a warehouse to read the live account's)"
 	default:
-		return nil, fmt.Errorf("--source %q: want %s, %s or %s (or --variants-from FILE)", source, variantsDemo, variantsDatabricks, variantsNone)
+		return nil, "", fmt.Errorf("--source %q: want %s, %s or %s (or --variants-from FILE)", source, variantsDatabricks, variantsDemo, variantsNone)
 	}
-	return setup.GroupVariants(div.TagValues(), seen), nil
+	return setup.GroupVariants(div.TagValues(), seen), from, nil
 }

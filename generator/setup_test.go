@@ -49,20 +49,37 @@ func TestSetupCommand(t *testing.T) {
 		want []string // fragments of the output, or of the error when err
 		err  bool
 	}{
-		{"plan with the demo's spellings", []string{"--as-of", "2026-07-15"}, nil, []string{
+		{"plan with the demo's spellings", []string{"--as-of", "2026-07-15", "--source", "demo"}, nil, []string{
+			"Tag spellings: from the demo account (--source demo;",
 			"create    budget               stellar-budget:SAD:deep-space-telemetry:75",
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
 			"create    cluster policy       stellar-budget:SAD:exoplanet-research:all-purpose \"SAD Exoplanet Research (all-purpose)\"",
-			"53 to create, 0 to update, 0 unchanged.",
+			"55 to create, 0 to update, 0 unchanged.",
 			"Run again with --apply to carry it out.",
 		}, false},
 		{"plan with the spellings the warehouse reads", []string{"--as-of", "2026-07-15", "--source", "databricks"}, nil, []string{
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
-			"53 to create, 0 to update, 0 unchanged.",
+			"55 to create, 0 to update, 0 unchanged.",
+		}, false},
+		// A configured warehouse makes the account live: its own spellings.
+		{"the warehouse's spellings by default", []string{"--as-of", "2026-07-15"}, nil, []string{
+			"Tag spellings: read from system.billing.usage on warehouse " + emu.DefaultWarehouseID() + " (usage since 2025-06-01)\n",
+			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH, Exoplanet-Research]",
+		}, false},
+		{"a warehouse named by flag", []string{"--as-of", "2026-07-15", "--warehouse-id", emu.DefaultWarehouseID()}, map[string]string{"DATABRICKS_WAREHOUSE_ID": ""}, []string{
+			"Tag spellings: read from system.billing.usage on warehouse " + emu.DefaultWarehouseID(),
+		}, false},
+		{"the demo's spellings without a warehouse", []string{"--as-of", "2026-07-15"}, map[string]string{"DATABRICKS_WAREHOUSE_ID": ""}, []string{
+			"Tag spellings: from the demo account",
+			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, deep space telemetry]",
+		}, false},
+		{"no spellings", []string{"--as-of", "2026-07-15", "--source", "none"}, nil, []string{
+			"Tag spellings: none: the budgets filter on the canonical tag values only (--source none)\n",
 		}, false},
 		{"plan with spellings from a file", []string{"--as-of", "2026-07-15", "--variants-from", variants}, nil, []string{
+			"Tag spellings: read from " + variants + "\n",
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY, Deep-Space-Telemetry]",
 			"      filter: OperationalCategory IN [EXOPLANET_RESEARCH]\n",
 		}, false},
@@ -71,7 +88,7 @@ func TestSetupCommand(t *testing.T) {
 			"      filter: OperationalCategory IN [DEEP_SPACE_TELEMETRY]\n",
 			`      definition.custom_tags.Team: {"type":"fixed","value":"NDX"}`,
 		}, false},
-		{"unknown spelling source", []string{"--source", "files"}, nil, []string{`--source "files": want demo, databricks or none`}, true},
+		{"unknown spelling source", []string{"--source", "files"}, nil, []string{`--source "files": want databricks, demo or none`}, true},
 		{"no account id", nil, map[string]string{"DATABRICKS_ACCOUNT_ID": ""}, []string{"account configuration: no account id"}, true},
 	}
 	for _, tc := range tests {
@@ -129,20 +146,20 @@ func TestConcurrentApply(t *testing.T) {
 			t.Fatalf("apply %d: %v\n%s", i+1, err, outs[i])
 		}
 	}
-	created := strings.Contains(outs[0], "53 to create") != strings.Contains(outs[1], "53 to create")
-	waited := strings.Contains(outs[0], "53 unchanged") != strings.Contains(outs[1], "53 unchanged")
+	created := strings.Contains(outs[0], "55 to create") != strings.Contains(outs[1], "55 to create")
+	waited := strings.Contains(outs[0], "55 unchanged") != strings.Contains(outs[1], "55 unchanged")
 	if !created || !waited {
-		t.Errorf("want one apply to create all 53 objects and the other to find them unchanged:\n%s\n---\n%s", outs[0], outs[1])
+		t.Errorf("want one apply to create all 55 objects and the other to find them unchanged:\n%s\n---\n%s", outs[0], outs[1])
 	}
 	head, err := audit.Verify(filepath.Join(state, audit.FileName), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if head.Entries != 2*53 {
-		t.Errorf("audit log holds %d entries, want an intent and a result for each of 53 changes", head.Entries)
+	if head.Entries != 2*55 {
+		t.Errorf("audit log holds %d entries, want an intent and a result for each of 55 changes", head.Entries)
 	}
 	out, err := run()
-	if err != nil || !strings.Contains(out, "0 to create, 0 to update, 53 unchanged.") {
+	if err != nil || !strings.Contains(out, "0 to create, 0 to update, 55 unchanged.") {
 		t.Errorf("plan after both applies (%v):\n%s", err, out)
 	}
 }
@@ -177,7 +194,7 @@ func TestSetupMissingGroup(t *testing.T) {
 		t.Errorf("audit log after the refused apply: %v", err)
 	}
 	emu.PutGroup("sad-orbital-mechanics", true)
-	if out, err := runSetup("--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"); err != nil || !strings.Contains(out, "53 to create, 0 to update, 0 unchanged.") {
+	if out, err := runSetup("--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"); err != nil || !strings.Contains(out, "55 to create, 0 to update, 0 unchanged.") {
 		t.Errorf("plan once the group exists (%v):\n%s", err, out)
 	}
 }

@@ -101,8 +101,8 @@ func TestSetupCreatesTrailTable(t *testing.T) {
 	out := run("--apply")
 	for _, want := range []string{
 		"\nagent trail\n  create    trail table          main.stellar.agent_trail\n      columns: seq BIGINT, time TIMESTAMP, key STRING,",
-		"54 to create, 0 to update, 0 unchanged.",
-		"Applied 54 changes.",
+		"56 to create, 0 to update, 0 unchanged.",
+		"Applied 56 changes.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("setup --apply output lacks %q:\n%s", want, out)
@@ -113,10 +113,10 @@ func TestSetupCreatesTrailTable(t *testing.T) {
 		t.Errorf("after apply the table has %v (exists %v, %v)", cols, exists, err)
 	}
 	entries, err := audit.Read(filepath.Join(state, audit.FileName))
-	if err != nil || len(entries) != 2*54 || entries[107].Kind != "trail_table" || entries[107].Key != "main.stellar.agent_trail" {
+	if err != nil || len(entries) != 2*56 || entries[111].Kind != "trail_table" || entries[111].Key != "main.stellar.agent_trail" {
 		t.Errorf("audit log: %d entries, %v", len(entries), err)
 	}
-	if out := run("--apply"); !strings.Contains(out, "  unchanged trail table          main.stellar.agent_trail\n") || !strings.Contains(out, "0 to create, 0 to update, 54 unchanged.") {
+	if out := run("--apply"); !strings.Contains(out, "  unchanged trail table          main.stellar.agent_trail\n") || !strings.Contains(out, "0 to create, 0 to update, 56 unchanged.") {
 		t.Errorf("second apply:\n%s", out)
 	}
 	t.Setenv(trail.EnvTable, "stellar.agent_trail")

@@ -143,6 +143,10 @@ type Policy struct {
 	// cluster policy besides its jobs policy; the PRD keeps interactive
 	// compute to research and exploratory work.
 	AllowAllPurpose bool
+	// AllowPipelines gives the category a cluster policy for classic
+	// Delta Live Tables pipelines (cluster_type dlt), whose clusters no
+	// jobs or all-purpose policy admits.
+	AllowPipelines bool
 }
 
 // Breach actions the alert webhook may take.

@@ -25,6 +25,20 @@ func TestVerifyAudit(t *testing.T) {
 		}
 		return dir, heads
 	}
+	t.Run("open intent", func(t *testing.T) {
+		dir, _ := write(t)
+		path := filepath.Join(dir, audit.FileName)
+		h, err := audit.Append(path, audit.Record{
+			Time: time.Date(2026, 7, 2, 0, 0, 0, 0, time.UTC), Actor: "ada", Action: "create", Kind: "budget", Key: "budget/c", Stage: audit.StageIntent,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := VerifyAudit(dir, "")
+		if !a.OK || a.Entries != 3 || a.Head != h.Hash || len(a.OpenIntents) != 1 || a.OpenIntents[0].Seq != 3 || a.OpenIntents[0].Key != "budget/c" {
+			t.Errorf("audit = %+v, want an intact log with intent 3 open", a)
+		}
+	})
 	t.Run("intact log", func(t *testing.T) {
 		dir, heads := write(t)
 		a := VerifyAudit(dir, heads[0])

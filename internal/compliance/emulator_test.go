@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/service/billing"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
@@ -43,6 +44,17 @@ func startEmulator(t *testing.T) (*databricks.WorkspaceClient, budget.Division, 
 	return w, div, emu
 }
 
+// accountOf connects to the emulator's account as check does, once asked.
+func accountOf(emu *emulator.Running) Account {
+	return func() (billing.BudgetPolicyInterface, error) {
+		a, err := databricks.NewAccountClient(emu.Config())
+		if err != nil {
+			return nil, err
+		}
+		return a.BudgetPolicy, nil
+	}
+}
+
 // TestCheckEmulator reads the seeded workspace through the real SDK and
 // finds its rule-breakers, each with the rule it breaks, its owner and
 // its link.
@@ -50,7 +62,7 @@ func TestCheckEmulator(t *testing.T) {
 	w, div, emu := startEmulator(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r, err := Check(ctx, w, Options{
+	r, err := Check(ctx, w, accountOf(emu), Options{
 		Division: div, Host: w.Config.CanonicalHostName(), WorkspaceID: w.Config.WorkspaceID,
 		Now: time.Date(2026, 7, 14, 8, 0, 0, 0, time.UTC), MinCompliancePct: 100,
 	})

@@ -15,18 +15,25 @@
 //     to the compute that is billed. A job or pipeline is judged once per
 //     cluster it runs on, the same finding on several clusters said once
 //     with the clusters named; a serverless one, without clusters, on its
-//     own tags (the tags of its budget policy live in the account and are
-//     not read). Autotermination is judged on all-purpose clusters and
+//     own tags. A cluster policy's fixed custom_tags are overlaid on the
+//     tags of the job and pipeline clusters that use it: the policy puts
+//     them on the compute. Autotermination is judged on all-purpose clusters and
 //     warehouses (auto stop off) only: job and pipeline clusters end with
 //     their run.
-//  3. Its category is the OperationalCategory tag normalised
+//  3. Serverless work (a job with a task that names no cluster, a
+//     pipeline with serverless: true) is tagged by its effective budget
+//     policy, not by its own tags: that policy must be its category's, the
+//     one setup creates (found by name, setup.BudgetPolicyName), else the
+//     finding wrong_budget_policy, with its spend of the month when the
+//     spend is read (a job's classic tasks count too).
+//  4. Its category is the OperationalCategory tag normalised
 //     (budget.NormalizeTag) and matched to a configured tag_value; anything
 //     else is budget.Unattributed, and the rules that need a category's
 //     limits (workers, node types, autotermination limit, all-purpose) are
 //     not judged for it: its tag finding already says what to fix.
-//  4. Owner: the Owner tag, else the resource's creator, else
+//  5. Owner: the Owner tag, else the resource's creator, else
 //     budget.UnknownOwner.
-//  5. A resource complies when it breaks no rule. The share that comply is
+//  6. A resource complies when it breaks no rule. The share that comply is
 //     compliant / checked; no resource at all complies fully (100 %).
 //     Percentages are rounded as every percentage is shown, half up to one
 //     decimal from the exact share (budget.RoundPercent): 1999 of 2500
@@ -57,6 +64,8 @@
 //	    link            string   the resource in the workspace UI
 //	    rule            string   one of the Rule constants
 //	    explanation     string   what is wrong, in plain words
+//	    spend_usd       string   wrong_budget_policy with spend read: the job's
+//	                             or pipeline's spend in tagged_spend's month
 //	tagged_spend        object   absent when no spend was read:
 //	    month           string   YYYY-MM, the calendar month before the as-of date
 //	    source          string   demo | files | databricks
@@ -64,6 +73,7 @@
 //	    attributed_usd  string   spend whose tag matched a configured category
 //	    unattributed_usd string  the rest
 //	    attributed_pct  number|null  attributed / total (null when total <= 0)
+//	    misattributed_usd string the spend of the wrong_budget_policy findings
 //	audit               object   absent unless --audit:
 //	    log             string   the audit log verified
 //	    entries         int      entries in it (0: missing or empty)
@@ -119,12 +129,16 @@ const (
 	RuleTooManyWorkers           Rule = "too_many_workers"
 	RuleNodeTypeNotAllowed       Rule = "node_type_not_allowed"
 	RuleAllPurposeNotAllowed     Rule = "all_purpose_not_allowed"
+	// RuleWrongBudgetPolicy: serverless work whose effective budget
+	// policy is not its category's, so its spend is tagged for another
+	// category or none.
+	RuleWrongBudgetPolicy Rule = "wrong_budget_policy"
 )
 
 var ruleOrder = map[Rule]int{
 	RuleMissingTag: 0, RuleWrongTag: 1, RuleNoPolicy: 2, RuleAutoterminationOff: 3,
 	RuleAutoterminationOverLimit: 4, RuleTooManyWorkers: 5, RuleNodeTypeNotAllowed: 6,
-	RuleAllPurposeNotAllowed: 7,
+	RuleAllPurposeNotAllowed: 7, RuleWrongBudgetPolicy: 8,
 }
 
 // Resource is one checked cluster, job, warehouse or pipeline.
@@ -143,6 +157,10 @@ type Finding struct {
 	Resource
 	Rule        Rule   `json:"rule"`
 	Explanation string `json:"explanation"`
+	// SpendUSD is, for a wrong_budget_policy finding, the resource's spend
+	// in the month of the tagged spend, 2 decimals: what its budget policy
+	// tags for another category, or none (Report.AddMisattributed).
+	SpendUSD string `json:"spend_usd,omitempty"`
 }
 
 // Counts are how many resources were checked and how many comply.

@@ -2,6 +2,7 @@ package compliance
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -9,12 +10,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/databricks/databricks-sdk-go/service/billing"
 	"github.com/databricks/databricks-sdk-go/service/compute"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 	"github.com/databricks/databricks-sdk-go/service/pipelines"
 	"github.com/databricks/databricks-sdk-go/service/sql"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/setup"
 )
 
 // Tag keys the rules require besides budget.CategoryTagKey and
@@ -35,12 +38,35 @@ type RequiredTags struct {
 // DefaultRequiredTags are the division's (DESIGN.md section 6).
 var DefaultRequiredTags = RequiredTags{Team: "SAD", CostCenter: "ND-Analytics", Environments: []string{"DEV", "PROD"}}
 
-// Inventory is what a workspace holds that the rules judge.
+// Inventory is what a workspace holds that the rules judge, and the
+// account's budget policies serverless work is judged by.
 type Inventory struct {
 	Clusters   []compute.ClusterDetails
 	Jobs       []jobs.BaseJob // with their tasks and job clusters
 	Warehouses []sql.EndpointInfo
 	Pipelines  []pipelines.GetPipelineResponse // with their spec
+	// ClusterPolicies give the tags a policy fixes on the compute of the
+	// job and pipeline clusters that use it.
+	ClusterPolicies []compute.Policy
+	// BudgetPolicies are the account's: a category's is the one named as
+	// setup names it (setup.BudgetPolicyName).
+	BudgetPolicies []billing.BudgetPolicy
+}
+
+// Serverless reports whether the inventory holds serverless jobs or
+// pipelines: work judged by its budget policy, which the account holds.
+func (inv Inventory) Serverless() bool {
+	for _, j := range inv.Jobs {
+		if j.Settings != nil && serverlessJob(*j.Settings) {
+			return true
+		}
+	}
+	for _, p := range inv.Pipelines {
+		if p.Spec != nil && p.Spec.Serverless {
+			return true
+		}
+	}
+	return false
 }
 
 // Options are what Evaluate judges against and how it links.
@@ -65,7 +91,20 @@ func Evaluate(inv Inventory, opts Options) *Report {
 	if opts.Tags.Team == "" && opts.Tags.CostCenter == "" && len(opts.Tags.Environments) == 0 {
 		opts.Tags = DefaultRequiredTags
 	}
-	j := judge{opts: opts}
+	j := judge{opts: opts, policyTags: map[string]map[string]string{}, budgetPolicies: map[string]billing.BudgetPolicy{}, categoryPolicy: map[string]string{}}
+	for _, p := range inv.ClusterPolicies {
+		j.policyTags[p.PolicyId] = fixedTags(cmp.Or(p.Definition, p.PolicyFamilyDefinitionOverrides))
+	}
+	byName := map[string]string{}
+	for _, p := range inv.BudgetPolicies {
+		j.budgetPolicies[p.PolicyId] = p
+		byName[p.PolicyName] = p.PolicyId
+	}
+	for _, c := range opts.Division.Categories {
+		if id, ok := byName[setup.BudgetPolicyName(opts.Tags.Team, c.Slug)]; ok {
+			j.categoryPolicy[c.TagValue] = id
+		}
+	}
 	for _, c := range inv.Clusters {
 		j.cluster(c)
 	}
@@ -83,7 +122,14 @@ func Evaluate(inv Inventory, opts Options) *Report {
 
 // judge collects the resources and findings of one evaluation.
 type judge struct {
-	opts      Options
+	opts Options
+	// policyTags are the tags each cluster policy fixes, by policy id.
+	policyTags map[string]map[string]string
+	// budgetPolicies are the account's by id; categoryPolicy the id of
+	// each category's, by tag_value.
+	budgetPolicies map[string]billing.BudgetPolicy
+	categoryPolicy map[string]string
+
 	checked   map[string][2]int // kind -> {total, compliant}
 	findings  []Finding
 	resources int
@@ -392,14 +438,14 @@ func (j *judge) job(job jobs.BaseJob) {
 	id := strconv.FormatInt(job.JobId, 10)
 	var us []unit
 	for _, c := range settings.JobClusters {
-		us = append(us, unit{what: "job cluster " + c.JobClusterKey, spec: specOf(c.NewCluster), tags: overlay(settings.Tags, c.NewCluster.CustomTags)})
+		us = append(us, unit{what: "job cluster " + c.JobClusterKey, spec: specOf(c.NewCluster), tags: j.withPolicy(c.NewCluster.PolicyId, overlay(settings.Tags, c.NewCluster.CustomTags))})
 	}
 	var existing []string              // all-purpose clusters tasks run on, in order
 	onCluster := map[string][]string{} // cluster id -> its tasks
 	var visit func(t jobs.Task)
 	visit = func(t jobs.Task) {
 		if t.NewCluster != nil {
-			us = append(us, unit{what: "task " + t.TaskKey, spec: specOf(*t.NewCluster), tags: overlay(settings.Tags, t.NewCluster.CustomTags)})
+			us = append(us, unit{what: "task " + t.TaskKey, spec: specOf(*t.NewCluster), tags: j.withPolicy(t.NewCluster.PolicyId, overlay(settings.Tags, t.NewCluster.CustomTags))})
 		}
 		if id := t.ExistingClusterId; id != "" {
 			if _, seen := onCluster[id]; !seen {
@@ -427,6 +473,9 @@ func (j *judge) job(job jobs.BaseJob) {
 			}
 			vs = append(vs, violation{RuleAllPurposeNotAllowed, fmt.Sprintf("%s on all-purpose cluster %s; %s is allowed jobs compute only", runs, id, cat.Title)})
 		}
+	}
+	if serverlessJob(settings) {
+		vs = append(vs, j.budgetPolicy(tags, job.EffectiveBudgetPolicyId)...)
 	}
 	j.record(r, vs)
 }
@@ -462,7 +511,7 @@ func (j *judge) pipeline(p pipelines.GetPipelineResponse) {
 		if c.Autoscale != nil {
 			s.autoscaleConfig, s.maxWorkers = true, c.Autoscale.MaxWorkers
 		}
-		us = append(us, unit{what: "cluster " + cmp.Or(c.Label, "default"), spec: s, tags: overlay(spec.Tags, c.CustomTags)})
+		us = append(us, unit{what: "cluster " + cmp.Or(c.Label, "default"), spec: s, tags: j.withPolicy(c.PolicyId, overlay(spec.Tags, c.CustomTags))})
 	}
 	if len(us) == 0 && !spec.Serverless {
 		us = append(us, unit{what: "cluster default", tags: overlay(spec.Tags, nil)})
@@ -470,5 +519,102 @@ func (j *judge) pipeline(p pipelines.GetPipelineResponse) {
 	tags := j.resourceTags(spec.Tags, us)
 	r := j.resource(KindPipeline, p.PipelineId, name, tags, p.CreatorUserName)
 	r.Link = j.link("pipelines/" + p.PipelineId)
-	j.record(r, j.units(spec.Tags, us))
+	vs := j.units(spec.Tags, us)
+	if spec.Serverless {
+		vs = append(vs, j.budgetPolicy(tags, p.EffectiveBudgetPolicyId)...)
+	}
+	j.record(r, vs)
+}
+
+// withPolicy is tags with those the cluster policy fixes on top: the
+// policy sets them on the compute whatever the spec says (it refuses a
+// spec that contradicts them, and fills them in with
+// apply_policy_default_values).
+func (j *judge) withPolicy(policyID string, tags map[string]string) map[string]string {
+	fixed := j.policyTags[policyID]
+	if len(fixed) == 0 {
+		return tags
+	}
+	return overlay(tags, fixed)
+}
+
+// fixedTags are the custom tags a policy definition fixes. A definition
+// that does not parse fixes none.
+func fixedTags(definition string) map[string]string {
+	var rules map[string]struct {
+		Type  string `json:"type"`
+		Value any    `json:"value"`
+	}
+	if json.Unmarshal([]byte(definition), &rules) != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for attr, r := range rules {
+		if k, ok := strings.CutPrefix(attr, "custom_tags."); ok && r.Type == "fixed" && r.Value != nil {
+			out[k] = fmt.Sprint(r.Value)
+		}
+	}
+	return out
+}
+
+// serverlessJob reports whether some task of the job runs on serverless
+// compute: a notebook, Python script or wheel task, or one with a
+// serverless environment, that names no cluster (a notebook task on a SQL
+// warehouse is billed as the warehouse).
+func serverlessJob(s jobs.JobSettings) bool {
+	var serverless func(t jobs.Task) bool
+	serverless = func(t jobs.Task) bool {
+		if t.ForEachTask != nil {
+			return serverless(t.ForEachTask.Task)
+		}
+		if t.NewCluster != nil || t.JobClusterKey != "" || t.ExistingClusterId != "" {
+			return false
+		}
+		return t.NotebookTask != nil && t.NotebookTask.WarehouseId == "" || t.SparkPythonTask != nil || t.PythonWheelTask != nil || t.EnvironmentKey != ""
+	}
+	return slices.ContainsFunc(s.Tasks, serverless)
+}
+
+// budgetPolicy judges serverless work by its effective budget policy,
+// whose tags its usage carries: it must be its category's (the one setup
+// creates). Work without a category is left to the tag rules.
+func (j *judge) budgetPolicy(tags map[string]string, effective string) []violation {
+	cat, ok := j.category(tags)
+	if !ok {
+		return nil
+	}
+	name := setup.BudgetPolicyName(j.opts.Tags.Team, cat.Slug)
+	want, exists := j.categoryPolicy[cat.TagValue]
+	var text string
+	switch {
+	case exists && effective == want:
+		return nil
+	case !exists:
+		text = fmt.Sprintf("serverless, and %s has no budget policy to tag its spend (setup creates %s)", cat.Title, name)
+	case effective == "":
+		text = fmt.Sprintf("serverless without a budget policy: its spend carries no OperationalCategory (want %s)", name)
+	default:
+		text = j.otherPolicy(effective, name)
+	}
+	return []violation{{RuleWrongBudgetPolicy, text}}
+}
+
+// otherPolicy explains serverless work on a budget policy that is not
+// its category's, want.
+func (j *judge) otherPolicy(id, want string) string {
+	p, ok := j.budgetPolicies[id]
+	if !ok {
+		return fmt.Sprintf("serverless on budget policy %s, which the account does not have (want %s)", id, want)
+	}
+	for _, c := range j.opts.Division.Categories {
+		if j.categoryPolicy[c.TagValue] == id {
+			return fmt.Sprintf("serverless on the budget policy of %s (%s): its spend is attributed to %s (want %s)", c.Title, p.PolicyName, c.TagValue, want)
+		}
+	}
+	for _, t := range p.CustomTags {
+		if t.Key == budget.CategoryTagKey {
+			return fmt.Sprintf("serverless on budget policy %s: its spend is tagged %s %q (want %s)", p.PolicyName, t.Key, t.Value, want)
+		}
+	}
+	return fmt.Sprintf("serverless on budget policy %s: its spend carries no OperationalCategory (want %s)", p.PolicyName, want)
 }

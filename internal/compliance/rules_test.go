@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/databricks/databricks-sdk-go/service/billing"
 	"github.com/databricks/databricks-sdk-go/service/compute"
 	"github.com/databricks/databricks-sdk-go/service/jobs"
 	"github.com/databricks/databricks-sdk-go/service/pipelines"
@@ -281,10 +282,12 @@ func TestRules(t *testing.T) {
 		{name: "classic pipeline without cluster settings runs without a policy",
 			inv:  Inventory{Pipelines: []pipelines.GetPipelineResponse{pipeline("p1", func(s *pipelines.PipelineSpec) { s.Clusters = nil })}},
 			want: []string{"no_policy: no cluster policy"}},
-		{name: "serverless pipeline with tags",
-			inv: Inventory{Pipelines: []pipelines.GetPipelineResponse{pipeline("p1", func(s *pipelines.PipelineSpec) {
-				s.Clusters, s.Serverless = nil, true
-			})}}},
+		{name: "serverless pipeline with tags, on its category's budget policy",
+			inv: Inventory{Pipelines: []pipelines.GetPipelineResponse{func() pipelines.GetPipelineResponse {
+				p := pipeline("p1", func(s *pipelines.PipelineSpec) { s.Clusters, s.Serverless = nil, true })
+				p.EffectiveBudgetPolicyId = deepSpacePolicy.PolicyId
+				return p
+			}()}, BudgetPolicies: []billing.BudgetPolicy{deepSpacePolicy}}},
 		{name: "pipeline cluster autoscaling past the limit",
 			inv: Inventory{Pipelines: []pipelines.GetPipelineResponse{pipeline("p1", func(s *pipelines.PipelineSpec) {
 				s.Clusters[0].NumWorkers, s.Clusters[0].Autoscale = 0, &pipelines.PipelineClusterAutoscale{MinWorkers: 1, MaxWorkers: 30}

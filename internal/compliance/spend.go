@@ -20,6 +20,40 @@ type TaggedSpend struct {
 	// AttributedPct is Attributed / Total in percent, rounded half up to
 	// one decimal; nil when Total is not positive (nothing to share out).
 	AttributedPct *float64
+	// Misattributed is the spend of the serverless work on a budget policy
+	// not its category's (Report.AddMisattributed).
+	Misattributed budget.Decimal
+}
+
+// WorkloadKey names a job or a pipeline as usage_metadata does: Kind is
+// KindJob or KindPipeline, ID its job_id or dlt_pipeline_id.
+type WorkloadKey struct{ Kind, ID string }
+
+// WorkloadSpend is each job's and pipeline's spend in one month.
+type WorkloadSpend map[WorkloadKey]budget.Decimal
+
+// AddMisattributed gives each wrong_budget_policy finding its job's or
+// pipeline's spend in spend (the month of r.TaggedSpend, which must be
+// set), and sums them as r.TaggedSpend.Misattributed. Workloads match by
+// id alone: the usage may be of several workspaces, and a check reads
+// one.
+func (r *Report) AddMisattributed(spend WorkloadSpend) {
+	if r.TaggedSpend == nil {
+		return
+	}
+	var total budget.Decimal
+	month := r.TaggedSpend.Month.Format("January 2006")
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		if f.Rule != RuleWrongBudgetPolicy {
+			continue
+		}
+		cost := spend[WorkloadKey{f.Kind, f.ID}].Round(2)
+		total = total.Add(cost)
+		f.SpendUSD = cost.Cents()
+		f.Explanation += fmt.Sprintf("; %s of spend in %s", cost.USD(), month)
+	}
+	r.TaggedSpend.Misattributed = total
 }
 
 // LastMonth is the first day of the calendar month before asOf's: the
@@ -64,6 +98,7 @@ type taggedSpendJSON struct {
 	Attributed    string   `json:"attributed_usd"`
 	Unattributed  string   `json:"unattributed_usd"`
 	AttributedPct *float64 `json:"attributed_pct"`
+	Misattributed string   `json:"misattributed_usd"`
 }
 
 // MarshalJSON writes the documented schema (see the package comment).
@@ -71,7 +106,7 @@ func (s TaggedSpend) MarshalJSON() ([]byte, error) {
 	return json.Marshal(taggedSpendJSON{
 		Month: s.Month.Format("2006-01"), Source: s.Source,
 		Total: s.Total.Cents(), Attributed: s.Attributed.Cents(), Unattributed: s.Unattributed.Cents(),
-		AttributedPct: s.AttributedPct,
+		AttributedPct: s.AttributedPct, Misattributed: s.Misattributed.Cents(),
 	})
 }
 
@@ -86,10 +121,14 @@ func (s *TaggedSpend) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("read tagged_spend: month %q: want YYYY-MM", w.Month)
 	}
 	out := TaggedSpend{Month: month, Source: w.Source, AttributedPct: w.AttributedPct}
+	if w.Misattributed == "" {
+		w.Misattributed = "0" // written before the field existed
+	}
 	for _, f := range []struct {
 		name, text string
 		dst        *budget.Decimal
-	}{{"total_usd", w.Total, &out.Total}, {"attributed_usd", w.Attributed, &out.Attributed}, {"unattributed_usd", w.Unattributed, &out.Unattributed}} {
+	}{{"total_usd", w.Total, &out.Total}, {"attributed_usd", w.Attributed, &out.Attributed}, {"unattributed_usd", w.Unattributed, &out.Unattributed},
+		{"misattributed_usd", w.Misattributed, &out.Misattributed}} {
 		if *f.dst, err = budget.ParseDecimal(f.text); err != nil {
 			return fmt.Errorf("read tagged_spend: %s: %w", f.name, err)
 		}

@@ -80,7 +80,7 @@ func TestTaggedSpendJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"month":"2026-06","source":"files","total_usd":"101.00","attributed_usd":"100.01","unattributed_usd":"0.99","attributed_pct":99}`
+	want := `{"month":"2026-06","source":"files","total_usd":"101.00","attributed_usd":"100.01","unattributed_usd":"0.99","attributed_pct":99,"misattributed_usd":"0.00"}`
 	if string(b) != want {
 		t.Errorf("JSON\n%s\nwant\n%s", b, want)
 	}

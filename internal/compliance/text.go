@@ -81,6 +81,10 @@ func WriteTable(w io.Writer, r *Report) error {
 		}
 		line(fmt.Sprintf("Spend correctly tagged in %s (%s source): %s, %s of %s; %s unattributed.",
 			s.Month.Format("January 2006"), s.Source, share, s.Attributed.USD(), s.Total.USD(), s.Unattributed.USD()), "", "  ")
+		if n := r.count(RuleWrongBudgetPolicy); n > 0 {
+			line(fmt.Sprintf("Serverless spend on the wrong budget policy in %s: %s (%d %s).",
+				s.Month.Format("January 2006"), s.Misattributed.USD(), n, plural(n, "job or pipeline", "jobs and pipelines")), "", "  ")
+		}
 	}
 	for _, c := range []struct {
 		a          *Audit
@@ -156,6 +160,24 @@ func wrap(text string, width int, first, rest string) []string {
 		lines = append(lines, strings.TrimRight(line, " "))
 	}
 	return lines
+}
+
+// count is how many findings break rule.
+func (r Report) count(rule Rule) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Rule == rule {
+			n++
+		}
+	}
+	return n
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // pct formats a percentage as the table shows it: "58.3 %".

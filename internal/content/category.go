@@ -187,7 +187,7 @@ func (d *decoder) allowances(n *yaml.Node) map[string]budget.Decimal {
 func (d *decoder) policy(top mapping) budget.Policy {
 	var p budget.Policy
 	m, ok := d.nested(top, "policy", "{max_workers: 8, autotermination_minutes: 30, node_types: [i3.xlarge]}",
-		"max_workers", "autotermination_minutes", "node_types", "allow_all_purpose")
+		"max_workers", "autotermination_minutes", "node_types", "allow_all_purpose", "allow_pipelines")
 	if !ok {
 		return p
 	}
@@ -202,6 +202,9 @@ func (d *decoder) policy(top mapping) budget.Policy {
 	}
 	if n := m.values["allow_all_purpose"]; n != nil {
 		p.AllowAllPurpose, _ = d.boolean(n, "policy.allow_all_purpose")
+	}
+	if n := m.values["allow_pipelines"]; n != nil {
+		p.AllowPipelines, _ = d.boolean(n, "policy.allow_pipelines")
 	}
 	return p
 }

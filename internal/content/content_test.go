@@ -61,8 +61,11 @@ func TestLoadRealContent(t *testing.T) {
 			}
 		}
 	}
-	allPurpose := map[string]bool{}
+	allPurpose, pipelines := map[string]bool{}, map[string]bool{}
 	for _, c := range div.Categories {
+		if c.Policy.AllowPipelines {
+			pipelines[c.Slug] = true
+		}
 		if !strings.HasPrefix(c.Group, "sad-") {
 			t.Errorf("%s: group %q, want a sad-... group", c.Slug, c.Group)
 		}
@@ -72,6 +75,9 @@ func TestLoadRealContent(t *testing.T) {
 	}
 	if want := map[string]bool{"exploratory-missions": true, "exoplanet-research": true}; !reflect.DeepEqual(allPurpose, want) {
 		t.Errorf("categories allowed all-purpose compute = %v, want %v", allPurpose, want)
+	}
+	if want := map[string]bool{"deep-space-telemetry": true}; !reflect.DeepEqual(pipelines, want) {
+		t.Errorf("categories allowed classic pipelines = %v, want %v", pipelines, want)
 	}
 	if live != 1 {
 		t.Errorf("%d categories with dry_run false, want exactly one", live)
@@ -200,6 +206,10 @@ func TestLoadErrors(t *testing.T) {
 			telemetryFile, 6, "group", "is 257 characters long (want at most 256"},
 		{"allow_all_purpose not a boolean", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_all_purpose: yes\n"),
 			telemetryFile, 10, "policy.allow_all_purpose", `is "yes" (want true or false)`},
+		{"allow_pipelines not a boolean", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_pipelines: 1\n"),
+			telemetryFile, 10, "policy.allow_pipelines", `is "1" (want true or false)`},
+		{"allow_pipelines misspelt", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_pipeline: true\n"),
+			telemetryFile, 10, "policy.allow_pipeline", `unknown field, did you mean "allow_pipelines"?`},
 		{"allow_all_purpose misspelt", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_allpurpose: true\n"),
 			telemetryFile, 10, "policy.allow_allpurpose", `unknown field, did you mean "allow_all_purpose"?`},
 		{"bad slug", func(t *testing.T, files map[string]string) {
@@ -322,16 +332,18 @@ func TestLoadErrors(t *testing.T) {
 
 func TestGroupAndAllPurpose(t *testing.T) {
 	tests := []struct {
-		name       string
-		edit       func(t *testing.T, files map[string]string)
-		group      string
-		allPurpose bool
+		name                  string
+		edit                  func(t *testing.T, files map[string]string)
+		group                 string
+		allPurpose, pipelines bool
 	}{
-		{"both absent", func(*testing.T, map[string]string) {}, "", false},
-		{"group set", replace(telemetryFile, "policy:", "group: sad-deep-space\npolicy:"), "sad-deep-space", false},
-		{"group with spaces kept inside", replace(telemetryFile, "policy:", "group: \" SAD Deep Space \"\npolicy:"), "SAD Deep Space", false},
-		{"all-purpose allowed", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_all_purpose: true\n"), "", true},
-		{"all-purpose refused", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_all_purpose: false\n"), "", false},
+		{"all absent", func(*testing.T, map[string]string) {}, "", false, false},
+		{"group set", replace(telemetryFile, "policy:", "group: sad-deep-space\npolicy:"), "sad-deep-space", false, false},
+		{"group with spaces kept inside", replace(telemetryFile, "policy:", "group: \" SAD Deep Space \"\npolicy:"), "SAD Deep Space", false, false},
+		{"all-purpose allowed", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_all_purpose: true\n"), "", true, false},
+		{"all-purpose refused", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_all_purpose: false\n"), "", false, false},
+		{"pipelines allowed", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_pipelines: true\n"), "", false, true},
+		{"pipelines refused", replace(telemetryFile, "  node_types: [i3.xlarge]\n", "  node_types: [i3.xlarge]\n  allow_pipelines: false\n"), "", false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -342,8 +354,9 @@ func TestGroupAndAllPurpose(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := div.Categories[0]
-			if c.Group != tc.group || c.Policy.AllowAllPurpose != tc.allPurpose {
-				t.Errorf("group %q, allow_all_purpose %v; want %q, %v", c.Group, c.Policy.AllowAllPurpose, tc.group, tc.allPurpose)
+			if c.Group != tc.group || c.Policy.AllowAllPurpose != tc.allPurpose || c.Policy.AllowPipelines != tc.pipelines {
+				t.Errorf("group %q, allow_all_purpose %v, allow_pipelines %v; want %q, %v, %v",
+					c.Group, c.Policy.AllowAllPurpose, c.Policy.AllowPipelines, tc.group, tc.allPurpose, tc.pipelines)
 			}
 		})
 	}

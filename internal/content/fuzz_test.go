@@ -122,6 +122,7 @@ func renderCategory(t *testing.T, c budget.Category) []byte {
 		AutoterminationMinutes int      `yaml:"autotermination_minutes"`
 		NodeTypes              []string `yaml:"node_types"`
 		AllowAllPurpose        bool     `yaml:"allow_all_purpose"`
+		AllowPipelines         bool     `yaml:"allow_pipelines"`
 	}
 	type change struct {
 		From string `yaml:"from"`
@@ -159,7 +160,7 @@ func renderCategory(t *testing.T, c budget.Category) []byte {
 		Allowances *map[string]string `yaml:"allowances,omitempty"`
 	}{
 		c.Title, c.TagValue, c.MonthlyBudget.String(), history, c.Owners, c.Group,
-		policy{c.Policy.MaxWorkers, c.Policy.AutoterminationMinutes, c.Policy.NodeTypes, c.Policy.AllowAllPurpose},
+		policy{c.Policy.MaxWorkers, c.Policy.AutoterminationMinutes, c.Policy.NodeTypes, c.Policy.AllowAllPurpose, c.Policy.AllowPipelines},
 		onBreach{c.OnBreach.Action, c.OnBreach.DryRun}, allowances,
 	})
 	if err != nil {

@@ -167,8 +167,12 @@ func (s *Server) createBudgetPolicy(w http.ResponseWriter, r *http.Request) {
 	if !s.checkBudgetPolicy(w, *req.Policy, "") {
 		return
 	}
+	id := s.acct.newID("budget-policy")
+	if r, ok := s.reservedBudgetPolicies[req.Policy.PolicyName]; ok && s.acct.findBudgetPolicy(r) == nil {
+		id = r // seed_serverless.go: a seeded workload already names it
+	}
 	p := &budgetPolicyRecord{
-		policy:        cleanPolicy(s.acct.newID("budget-policy"), *req.Policy),
+		policy:        cleanPolicy(id, *req.Policy),
 		creatorName:   s.ws.me.UserName,
 		creatorUserID: s.ws.me.Id,
 	}

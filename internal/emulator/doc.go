@@ -233,6 +233,25 @@
 // ones, rule-breakers, and one tagged StellarBudget=exempt, for breach
 // actions to act on or leave alone.
 //
+// Jobs carry budget_policy_id in their settings and
+// effective_budget_policy_id (list and get); a pipeline carries
+// spec.budget_policy_id, and effective_budget_policy_id on
+// /api/2.0/pipelines/{id} only: the list has neither, as on the service.
+// A cluster policy definition is stored as given, with any cluster_type
+// (all-purpose, job, or dlt for pipeline clusters), as the service stores
+// it without judging its shape. Serverless work is seeded
+// (seed_serverless.go): the first category's serverless job on its own
+// budget policy and the last category's on the first's, both with the
+// job ids the demo account's usage carries for them, a serverless
+// pipeline, and a classic pipeline on the pipelines policy of the first
+// category with policy.allow_pipelines. Deviation: those policies are
+// setup's to create, so the seed reserves their ids, and the budget policy
+// named, or the cluster policy whose description starts with, setup's key
+// gets the reserved id when created; until then the workload names a
+// policy that does not exist. The service would have an admin move the
+// workload onto the new policy; jobs and pipelines cannot be created or
+// edited here.
+//
 // What the clusters still do not do, against a real workspace: create,
 // start, restart, pin and permanent-delete are not served, nor cluster
 // events or permissions (any token may resize or terminate any cluster,

@@ -15,6 +15,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/pipelines"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/demo"
 )
 
 // The seeded workspace (seedWorkspace) is the division's, built from
@@ -42,6 +43,8 @@ import (
 //     without tags or policy, with too many workers, with a disallowed
 //     node type, and one running on an all-purpose cluster; pipelines
 //     with an untagged cluster without policy and with too many workers;
+//   - serverless jobs and pipelines, and a classic pipeline on a
+//     category's pipelines policy (seed_serverless.go);
 //   - one cluster no budget action may touch: a compliant, RUNNING,
 //     autoscaling all-purpose cluster tagged StellarBudget=exempt
 //     (-mission-critical) in the first category allowed all-purpose
@@ -112,6 +115,11 @@ type seeder struct {
 	err     error
 	// ids of the policies the seeded resources use
 	jobPolicy, pipelinePolicy, allPurposePolicy string
+	// reservedBudgetPolicies is Server.reservedBudgetPolicies, filled here.
+	reservedBudgetPolicies map[string]string
+	// serverlessJobs are the demo account's serverless job ids by
+	// category tag_value (demo.ServerlessJobs).
+	serverlessJobs map[string]string
 }
 
 // seedWorkspace fills the workspace from the division.
@@ -126,6 +134,9 @@ func (s *Server) seedWorkspace() error {
 		day:  time.Date(y, m, d, 0, 0, 0, 0, time.UTC),
 		cats: s.opts.Division.Categories,
 		ids:  map[string]bool{},
+		// The seeded serverless jobs are the demo account's, so their
+		// spend is in the usage the statements read.
+		serverlessJobs: demo.ServerlessJobs(s.opts.Division),
 	}
 	configured := slices.ContainsFunc(sd.cats, func(c budget.Category) bool { return c.Policy.AllowAllPurpose })
 	for i, c := range sd.cats {
@@ -133,13 +144,17 @@ func (s *Server) seedWorkspace() error {
 			sd.allowed = append(sd.allowed, i)
 		}
 	}
-	s.ws = workspaceState{me: seedUser()}
+	s.ws = workspaceState{me: seedUser(), reservedPolicies: map[string]string{}}
+	s.reservedBudgetPolicies = map[string]string{}
+	sd.reservedBudgetPolicies = s.reservedBudgetPolicies
 	sd.policies()
 	for i := range sd.cats {
 		sd.category(i)
 	}
 	sd.breakers()
 	sd.exempt()
+	sd.serverless()
+	sd.classicPipeline()
 	if sd.err != nil {
 		return fmt.Errorf("seed workspace: %w", sd.err)
 	}
@@ -318,9 +333,14 @@ func jobCluster(node string, workers int, autoscale *compute.AutoScale, t map[st
 }
 
 // job adds a job that runs its tasks on one job cluster, or on each
-// task's own cluster when main is nil.
+// task's own cluster when main is nil, or on an existing cluster, or
+// (none of them) on serverless compute.
 func (sd *seeder) job(key, name, owner string, jobTags map[string]string, main *compute.ClusterSpec, taskCluster *compute.ClusterSpec, existingCluster string) *jobs.Job {
-	id := stableJobID(key)
+	return sd.jobWithID(stableJobID(key), key, name, owner, jobTags, main, taskCluster, existingCluster)
+}
+
+// jobWithID is job with a given job id.
+func (sd *seeder) jobWithID(id int64, key, name, owner string, jobTags map[string]string, main *compute.ClusterSpec, taskCluster *compute.ClusterSpec, existingCluster string) *jobs.Job {
 	sd.claim(strconv.FormatInt(id, 10))
 	path := "/Repos/sad/" + key
 	settings := jobs.JobSettings{
@@ -370,7 +390,7 @@ func (sd *seeder) job(key, name, owner string, jobTags map[string]string, main *
 
 // pipeline adds a Delta Live Tables pipeline with one cluster; a running
 // one also gets its PIPELINE cluster in the cluster list.
-func (sd *seeder) pipeline(key, name, owner string, c budget.Category, cluster pipelines.PipelineCluster, running bool) {
+func (sd *seeder) pipeline(key, name, owner string, c budget.Category, cluster pipelines.PipelineCluster, running bool) *pipelines.GetPipelineResponse {
 	id := stableUUID("pipeline", key)
 	sd.claim(id)
 	state, update := pipelines.PipelineStateIdle, pipelines.UpdateStateInfoStateCompleted
@@ -411,6 +431,7 @@ func (sd *seeder) pipeline(key, name, owner string, c budget.Category, cluster p
 	p.State = state
 	p.LatestUpdates = []pipelines.UpdateStateInfo{{UpdateId: stableUUID("pipeline-update", key), State: update, CreationTime: updated.Format(time.RFC3339)}}
 	sd.ws.pipelines = append(sd.ws.pipelines, p)
+	return p
 }
 
 // pipelineTags are the pipeline-level tags of a pipeline whose cluster

@@ -95,6 +95,10 @@ type Server struct {
 	// (account_rulesets.go).
 	ruleSets map[string]*storedRuleSet
 
+	// reservedBudgetPolicies are the ids the seed reserved for setup's
+	// budget policies, by name (seed_serverless.go).
+	reservedBudgetPolicies map[string]string
+
 	// base is cancelled by Close: statements still waiting or running stop.
 	base context.Context
 	stop context.CancelFunc

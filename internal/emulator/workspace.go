@@ -25,6 +25,10 @@ type workspaceState struct {
 	// policySeq numbers the cluster policies created through the API, so
 	// their ids are the same on every run.
 	policySeq int
+	// reservedPolicies are the ids the seed reserved for setup's
+	// pipelines policies, by the key their description starts with
+	// (seed_serverless.go).
+	reservedPolicies map[string]string
 }
 
 // workspaceRoutes registers the workspace object APIs (clusters, cluster

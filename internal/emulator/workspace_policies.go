@@ -127,8 +127,12 @@ func (s *Server) createPolicy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.ws.policySeq++
+	id := s.ws.reservedPolicyID(req.Description)
+	if id == "" {
+		id = stableHexID("cluster-policy", strconv.Itoa(s.ws.policySeq))
+	}
 	p := &policyRecord{policy: compute.Policy{
-		PolicyId:           stableHexID("cluster-policy", strconv.Itoa(s.ws.policySeq)),
+		PolicyId:           id,
 		CreatedAtTimestamp: s.now().UnixMilli(),
 		CreatorUserName:    s.ws.me.UserName,
 	}}

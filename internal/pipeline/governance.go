@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/databricks/databricks-sdk-go"
+	dbbilling "github.com/databricks/databricks-sdk-go/service/billing"
 
 	"github.com/novadynamics/stellar-budget/internal/audit"
 	"github.com/novadynamics/stellar-budget/internal/billing"
@@ -74,6 +75,22 @@ func LastMonthTaggedSpend(rep *report.Report, source string) compliance.TaggedSp
 	return compliance.TaggedSpendOf(facts, rep.AsOf, source)
 }
 
+// LastMonthWorkloadSpend is each job's and pipeline's spend in the month
+// before rep's as-of month, from the report's workload rows: what check
+// counts a serverless finding's misattributed spend from.
+func LastMonthWorkloadSpend(rep *report.Report) compliance.WorkloadSpend {
+	month := compliance.LastMonth(rep.AsOf)
+	out := compliance.WorkloadSpend{}
+	for _, w := range rep.Tables.CostByWorkload {
+		if !w.Month.Equal(month) || (w.WorkloadType != report.WorkloadJob && w.WorkloadType != report.WorkloadPipeline) {
+			continue
+		}
+		k := compliance.WorkloadKey{Kind: w.WorkloadType, ID: w.WorkloadID}
+		out[k] = out[k].Add(w.Cost)
+	}
+	return out
+}
+
 // taggedSpend is LastMonthTaggedSpend in the report's terms, for the page.
 func taggedSpend(rep *report.Report, source string) report.TaggedSpend {
 	s := LastMonthTaggedSpend(rep, source)
@@ -134,6 +151,19 @@ func workspaceClient(opts BuildOptions) (*databricks.WorkspaceClient, error) {
 	return dbclient.Workspace(dbclient.Options{Profile: opts.Databricks.Profile, ConnectTimeout: opts.Databricks.ConnectTimeout, Log: opts.Log, SDK: opts.Databricks.SDK})
 }
 
+// accountPolicies connects to the account's budget policies, which
+// serverless work is judged by: --account-profile, else the SDK's unified
+// auth; tests set the SDK configuration of a unified host.
+func accountPolicies(opts BuildOptions) compliance.Account {
+	return func() (dbbilling.BudgetPolicyInterface, error) {
+		a, err := dbclient.Account(dbclient.Options{Profile: opts.AccountProfile, SDK: opts.Databricks.SDK})
+		if err != nil {
+			return nil, err
+		}
+		return a.BudgetPolicy, nil
+	}
+}
+
 // setupClients are the account and workspace services drift reads. An
 // SDK configuration set by a test is a unified host serving both.
 func setupClients(opts BuildOptions) (setup.Clients, error) {
@@ -162,14 +192,13 @@ func resourceCompliance(ctx context.Context, div budget.Division, titles map[str
 	if err != nil {
 		return nil, err
 	}
-	inv, err := compliance.ReadInventory(ctx, w)
-	if err != nil {
-		return nil, fmt.Errorf("read the workspace's resources: %w", err)
-	}
-	r := compliance.Evaluate(inv, compliance.Options{
+	r, err := compliance.Check(ctx, w, accountPolicies(opts), compliance.Options{
 		Division: div, Host: w.Config.CanonicalHostName(), WorkspaceID: w.Config.WorkspaceID,
 		Now: opts.Now, MinCompliancePct: complianceTargetPct,
 	})
+	if err != nil {
+		return nil, fmt.Errorf("read the workspace's resources: %w", err)
+	}
 	share := r.Resources.CompliancePct
 	target := float64(complianceTargetPct)
 	c := &report.ResourceCompliance{

@@ -125,7 +125,7 @@ func TestApplyStops(t *testing.T) {
 		sameCounts(t, "next plan", byAction(next), map[string]int{
 			"budget create": 18, "budget unchanged": 3, "budget_policy create": 6, "budget_policy unchanged": 1,
 			"budget_policy_grant create": 6, "budget_policy_grant unchanged": 1,
-			"cluster_policy create": 8, "cluster_policy update": 1, "cluster_policy_grant create": 9,
+			"cluster_policy create": 9, "cluster_policy update": 1, "cluster_policy_grant create": 10,
 		})
 		apply(t, c, next, log, actor)
 		if last := plan(t, c, div, opts); !last.Empty() {

@@ -58,10 +58,12 @@ type billingTag struct {
 	Value string `json:"value"`
 }
 
-// Cluster types a cluster policy fixes.
+// Cluster types a cluster policy fixes: dlt is the clusters of classic
+// Delta Live Tables pipelines.
 const (
 	ClusterTypeJob        = "job"
 	ClusterTypeAllPurpose = "all-purpose"
+	ClusterTypeDLT        = "dlt"
 )
 
 type clusterPolicyWant struct {
@@ -125,7 +127,7 @@ func want(div budget.Division, opts Options) (desired, error) {
 				Emails:      emails,
 			})
 		}
-		bp := budgetPolicyWant{Key: key(opts.Team, c.Slug), Group: c.Group, Tags: []billingTag{
+		bp := budgetPolicyWant{Key: BudgetPolicyName(opts.Team, c.Slug), Group: c.Group, Tags: []billingTag{
 			{budget.CategoryTagKey, c.TagValue}, {TeamTagKey, opts.Team}, {CostCenterTagKey, opts.CostCenter},
 		}}
 		bp.Name = bp.Key
@@ -137,6 +139,9 @@ func want(div budget.Division, opts Options) (desired, error) {
 		cw.clusterPolicies = append(cw.clusterPolicies, clusterPolicy(c, opts, ClusterTypeJob))
 		if c.Policy.AllowAllPurpose {
 			cw.clusterPolicies = append(cw.clusterPolicies, clusterPolicy(c, opts, ClusterTypeAllPurpose))
+		}
+		if c.Policy.AllowPipelines {
+			cw.clusterPolicies = append(cw.clusterPolicies, clusterPolicy(c, opts, ClusterTypeDLT))
 		}
 		d.categories = append(d.categories, cw)
 	}
@@ -172,11 +177,18 @@ func share(amount budget.Decimal, pct int) string {
 	return r.FloatString(2)
 }
 
+// BudgetPolicyName is the name (and key) of a category's budget policy:
+// how setup, and check after it, find the policy in the account.
+func BudgetPolicyName(team, slug string) string {
+	return key(team, slug)
+}
+
+// clusterPolicySuffix ends the key and the name of a category's policy of
+// a cluster type.
+var clusterPolicySuffix = map[string]string{ClusterTypeJob: "jobs", ClusterTypeAllPurpose: "all-purpose", ClusterTypeDLT: "pipelines"}
+
 func clusterPolicy(c budget.Category, opts Options, clusterType string) clusterPolicyWant {
-	suffix := "jobs"
-	if clusterType == ClusterTypeAllPurpose {
-		suffix = "all-purpose"
-	}
+	suffix := clusterPolicySuffix[clusterType]
 	required := false
 	k := key(opts.Team, c.Slug, suffix)
 	def := map[string]policyRule{

@@ -95,7 +95,10 @@ func TestWantPolicies(t *testing.T) {
 	research := telemetry()
 	research.Slug, research.Title, research.TagValue, research.Group = "exoplanet-research", "Exoplanet Research", "EXOPLANET_RESEARCH", "sad-exoplanet-research"
 	research.Policy.AllowAllPurpose = true
-	d, err := want(division(jobsOnly, research), Options{AsOf: asOf, Team: "ND", CostCenter: "CC-1"}.withDefaults())
+	pipelines := telemetry()
+	pipelines.Slug, pipelines.Title, pipelines.TagValue, pipelines.Group = "materials-science", "Materials Science", "MATERIALS_SCIENCE", "sad-materials"
+	pipelines.Policy.AllowPipelines = true
+	d, err := want(division(jobsOnly, research, pipelines), Options{AsOf: asOf, Team: "ND", CostCenter: "CC-1"}.withDefaults())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +109,7 @@ func TestWantPolicies(t *testing.T) {
 	}{
 		{"jobs only", d.categories[0], []string{"stellar-budget:ND:deep-space-telemetry:jobs"}},
 		{"all-purpose allowed", d.categories[1], []string{"stellar-budget:ND:exoplanet-research:jobs", "stellar-budget:ND:exoplanet-research:all-purpose"}},
+		{"pipelines allowed", d.categories[2], []string{"stellar-budget:ND:materials-science:jobs", "stellar-budget:ND:materials-science:pipelines"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,6 +122,12 @@ func TestWantPolicies(t *testing.T) {
 				def := p.Definition
 				all := strings.HasSuffix(p.Key, ":all-purpose")
 				wantType := map[bool]string{true: ClusterTypeAllPurpose, false: ClusterTypeJob}[all]
+				if strings.HasSuffix(p.Key, ":pipelines") {
+					wantType = ClusterTypeDLT
+					if p.Name != "ND Materials Science (pipelines)" {
+						t.Errorf("%s: name %q", p.Key, p.Name)
+					}
+				}
 				if def["cluster_type"].Value != wantType || def["custom_tags.OperationalCategory"].Value != tc.cat.category.TagValue ||
 					def["custom_tags.Team"].Value != "ND" || def["custom_tags.CostCenter"].Value != "CC-1" ||
 					!slices.Equal(def["custom_tags.Environment"].Values, []string{"DEV", "PROD"}) ||
@@ -137,7 +147,7 @@ func TestWantPolicies(t *testing.T) {
 				t.Errorf("cluster policies %v, want %v", keys, tc.policies)
 			}
 			bp := tc.cat.budgetPolicy
-			if bp.Name != bp.Key || bp.tagValues["OperationalCategory"] != tc.cat.category.TagValue || bp.tagValues["Team"] != "ND" || bp.tagValues["CostCenter"] != "CC-1" {
+			if bp.Name != BudgetPolicyName("ND", tc.cat.category.Slug) || bp.Name != bp.Key || bp.tagValues["OperationalCategory"] != tc.cat.category.TagValue || bp.tagValues["Team"] != "ND" || bp.tagValues["CostCenter"] != "CC-1" {
 				t.Errorf("budget policy %+v", bp)
 			}
 		})

@@ -146,9 +146,9 @@ func TestSetupAgainstEmulator(t *testing.T) {
 	first := plan(t, c, div, opts)
 	sameCounts(t, "first plan", byAction(first), map[string]int{
 		"budget create": 21, "budget_policy create": 7, "budget_policy_grant create": 7,
-		"cluster_policy create": 8, "cluster_policy update": 1, "cluster_policy_grant create": 9,
+		"cluster_policy create": 9, "cluster_policy update": 1, "cluster_policy_grant create": 10,
 	})
-	if d := first.Drift(); d.InSync() || len(d.Items) != 53 || d.Checked != 53 {
+	if d := first.Drift(); d.InSync() || len(d.Items) != 55 || d.Checked != 55 {
 		t.Errorf("drift before setup: %d of %d items", len(d.Items), d.Checked)
 	}
 	var text strings.Builder
@@ -161,7 +161,12 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		"      alert.quantity_threshold: 9375.00",
 		"update    cluster policy       stellar-budget:SAD:exoplanet-research:all-purpose \"SAD Exoplanet Research (all-purpose)\" (id " + handMade,
 		"      CAN_USE: [groups/sad-platform] → [groups/sad-exoplanet-research, groups/sad-platform]",
-		"52 to create, 1 to update, 0 unchanged.",
+		// Only Deep Space Telemetry has allow_pipelines: true.
+		"create    cluster policy       stellar-budget:SAD:deep-space-telemetry:pipelines \"SAD Deep Space Telemetry (pipelines)\"\n" +
+			"      name: SAD Deep Space Telemetry (pipelines)",
+		`      definition.cluster_type: {"type":"fixed","value":"dlt"}`,
+		"create    cluster policy grant stellar-budget:SAD:deep-space-telemetry:pipelines → groups/sad-deep-space",
+		"54 to create, 1 to update, 0 unchanged.",
 	} {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("plan text lacks %q:\n%s", want, text.String())
@@ -169,8 +174,8 @@ func TestSetupAgainstEmulator(t *testing.T) {
 	}
 
 	res := apply(t, c, first, log, actor)
-	if len(res.Applied) != 53 || res.Head.Entries != 2*53 {
-		t.Fatalf("applied %d changes, %d audit entries; want 53 changes, an intent and a result each", len(res.Applied), res.Head.Entries)
+	if len(res.Applied) != 55 || res.Head.Entries != 2*55 {
+		t.Fatalf("applied %d changes, %d audit entries; want 55 changes, an intent and a result each", len(res.Applied), res.Head.Entries)
 	}
 	t.Run("audit log", func(t *testing.T) { checkAudit(t, log, res, actor) })
 	t.Run("grants add to existing ones", func(t *testing.T) {
@@ -195,7 +200,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 	t.Run("objects as content asks", func(t *testing.T) { checkObjects(t, c, div) })
 
 	second := plan(t, c, div, opts)
-	if !second.Empty() || len(second.Items) != 53 {
+	if !second.Empty() || len(second.Items) != 55 {
 		t.Fatalf("second plan: %v", byAction(second))
 	}
 	if again := apply(t, c, second, log, actor); len(again.Applied) != 0 || again.Head != res.Head {
@@ -210,7 +215,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		p := plan(t, c, changed, opts)
 		sameCounts(t, "plan", byAction(p), map[string]int{
 			"budget update": 3, "budget unchanged": 18, "budget_policy unchanged": 7, "budget_policy_grant unchanged": 7,
-			"cluster_policy unchanged": 9, "cluster_policy_grant unchanged": 9,
+			"cluster_policy unchanged": 10, "cluster_policy_grant unchanged": 10,
 		})
 		wantThresholds := map[string]string{"75": "9750.00", "90": "11700.00", "100": "13000.00"}
 		before := budgetIDs(t, c)
@@ -251,7 +256,7 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		p := plan(t, c, renamed, opts)
 		sameCounts(t, "plan", byAction(p), map[string]int{
 			"budget update": 3, "budget unchanged": 18, "budget_policy unchanged": 7, "budget_policy_grant unchanged": 7,
-			"cluster_policy update": 2, "cluster_policy unchanged": 7, "cluster_policy_grant unchanged": 9,
+			"cluster_policy update": 2, "cluster_policy unchanged": 8, "cluster_policy_grant unchanged": 10,
 		})
 		before := budgetIDs(t, c)
 		policiesBefore, _ := c.ClusterPolicies.ListAll(ctx, computeList())
@@ -301,8 +306,8 @@ func TestSetupAgainstEmulator(t *testing.T) {
 		}
 	})
 
-	if h, err := audit.Verify(log, ""); err != nil || h.Entries != 2*(53+3+5) {
-		t.Errorf("audit log at the end: %+v, %v; want 122 entries", h, err)
+	if h, err := audit.Verify(log, ""); err != nil || h.Entries != 2*(55+3+5) {
+		t.Errorf("audit log at the end: %+v, %v; want 126 entries", h, err)
 	}
 }
 
@@ -479,8 +484,13 @@ func checkObjects(t *testing.T, c Clients, div budget.Division) {
 		if k == "stellar-budget:SAD:exploratory-missions:all-purpose" && canonicalJSON(def["autotermination_minutes"]) != `{"type":"fixed","value":60}` {
 			t.Errorf("%s: %s", k, p.Definition)
 		}
+		if strings.HasSuffix(k, ":pipelines") && (k != "stellar-budget:SAD:deep-space-telemetry:pipelines" ||
+			canonicalJSON(def["cluster_type"]) != `{"type":"fixed","value":"dlt"}` ||
+			canonicalJSON(def["custom_tags.OperationalCategory"]) != `{"type":"fixed","value":"DEEP_SPACE_TELEMETRY"}` || def["autotermination_minutes"] != nil) {
+			t.Errorf("%s: %s", k, p.Definition)
+		}
 	}
-	if kinds["jobs"] != len(div.Categories) || kinds["all-purpose"] != 2 {
+	if kinds["jobs"] != len(div.Categories) || kinds["all-purpose"] != 2 || kinds["pipelines"] != 1 {
 		t.Errorf("cluster policies by kind: %v", kinds)
 	}
 }

@@ -75,7 +75,7 @@ func TestMissingGroupsStopSetup(t *testing.T) {
 	emu.PutGroup("sad-propulsion", true)
 	emu.PutGroup("sad-navigation", true)
 	p := plan(t, c, div, Options{AsOf: asOf})
-	if res := apply(t, c, p, filepath.Join(t.TempDir(), audit.FileName), actor); len(res.Applied) != 53 {
-		t.Errorf("applied %d changes, want 53", len(res.Applied))
+	if res := apply(t, c, p, filepath.Join(t.TempDir(), audit.FileName), actor); len(res.Applied) != 55 {
+		t.Errorf("applied %d changes, want 55", len(res.Applied))
 	}
 }

@@ -1,7 +1,7 @@
 // Package setup turns content/ into Databricks objects, plan first:
 // per category and alert threshold an account budget, a serverless budget
-// policy, and jobs (and, where allowed, all-purpose) cluster policies,
-// each usable by the category's group; and, when STELLAR_TRACE_TABLE names
+// policy, and jobs (and, where allowed, all-purpose and Delta Live Tables
+// pipeline) cluster policies, each usable by the category's group; and, when STELLAR_TRACE_TABLE names
 // one (Clients.Trail), the agent trail's Delta table (internal/trail),
 // created append-only through statement execution. Plan reads what the account and
 // workspace hold through the SDK and compares it with what content/ asks
@@ -21,7 +21,8 @@
 //   - budget: the key ends in the threshold and starts display_name
 //     ("stellar-budget:SAD:deep-space-telemetry:75 — Deep Space Telemetry 75%");
 //   - budget policy: the key is its policy_name (matched by name);
-//   - cluster policy: the key ends in "jobs" or "all-purpose" and starts
+//   - cluster policy: the key ends in "jobs", "all-purpose" or
+//     "pipelines" (cluster_type dlt, where policy.allow_pipelines) and starts
 //     its description; its name is for people and may change. A policy
 //     without the key but with the wanted name is adopted.
 //   - the agent trail's table: its catalog.schema.table name; one that
