@@ -190,7 +190,7 @@ func TestCheckWorkspaceProfile(t *testing.T) {
 		t.Setenv(k, "") // the profile alone says where the workspace is
 	}
 	cfg := filepath.Join(t.TempDir(), "databrickscfg")
-	profile := "[emulator]\nhost = " + env["DATABRICKS_HOST"] + "\ntoken = " + env["DATABRICKS_TOKEN"] +
+	profile := "[emulator]\nhost = " + env["DATABRICKS_HOST"] + "\nclient_id = " + env["DATABRICKS_CLIENT_ID"] + "\nclient_secret = " + env["DATABRICKS_CLIENT_SECRET"] +
 		"\nworkspace_id = " + env["DATABRICKS_WORKSPACE_ID"] + "\naccount_id = " + env["DATABRICKS_ACCOUNT_ID"] + "\nexperimental_is_unified_host = true\n"
 	if err := os.WriteFile(cfg, []byte(profile), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/novadynamics/stellar-budget/internal/emulator"
+
 	"bytes"
 	"fmt"
 	"net"
@@ -74,7 +76,7 @@ func TestConnectTimeoutCommands(t *testing.T) {
 			host := downHost(t)
 			// What the emulator prints, for an emulator that is not running.
 			vars := map[string]string{
-				"DATABRICKS_HOST": host, "DATABRICKS_TOKEN": "dapi-stellar-emulator",
+				"DATABRICKS_HOST": host, "DATABRICKS_CLIENT_ID": emulator.DefaultClientID, "DATABRICKS_CLIENT_SECRET": emulator.DefaultClientSecret,
 				"DATABRICKS_ACCOUNT_ID": "00000000-0000-4000-8000-00000000a5d0", "DATABRICKS_WORKSPACE_ID": "1234567890123456",
 				"DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST": "true",
 			}

@@ -104,7 +104,10 @@ trail's table (--trace-table; export STELLAR_TRACE_TABLE with that name to
 keep the trail there).
 
 It prints the environment that points the generator and the Databricks SDKs
-at it, one export line each, then logs its statements, warehouse starts and
+at it, one export line each (OAuth machine-to-machine as the account's
+service principal: DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, as the
+account APIs take no personal access token), then a comment line with the
+workspace's PAT, then logs its statements, warehouse starts and
 injected faults on stderr until Ctrl+C or SIGTERM. Faults (429, 503, 500, slow answers, an expired token, a warehouse
 that never starts) are switched on by flags or, while it runs, by
 POST /emulator/admin/faults; POST /emulator/admin/corrections appends a late
@@ -140,6 +143,9 @@ usage correction. See the package documentation of internal/emulator.`,
 			for _, kv := range run.Env() {
 				fmt.Fprintln(os.Stdout, "export "+kv)
 			}
+			// The account routes take the service principal's OAuth tokens
+			// only; the workspace's also take its PAT, for tools without OAuth.
+			fmt.Fprintln(os.Stdout, "# a workspace PAT also works (not on the account APIs): "+run.PAT())
 			log.Info("emulator ready: run the export lines above in another shell, then the generator against it (Ctrl+C to stop)", "url", run.URL)
 			<-ctx.Done()
 			// withParent has said why when the parent is gone; otherwise

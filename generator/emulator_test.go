@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/databricks/databricks-sdk-go"
+	"github.com/databricks/databricks-sdk-go/service/billing"
 	"github.com/databricks/databricks-sdk-go/service/sql"
 )
 
@@ -43,8 +45,9 @@ func TestEmulatorCommand(t *testing.T) {
 		<-done
 	})
 
-	// The six export lines, in order, before anything else.
-	want := []string{"DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID",
+	// The seven export lines, in order, before anything else; then the
+	// comment with the workspace's PAT.
+	want := []string{"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID",
 		"DATABRICKS_WAREHOUSE_ID", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST"}
 	env := map[string]string{}
 	lines := make(chan string)
@@ -71,17 +74,44 @@ func TestEmulatorCommand(t *testing.T) {
 			t.Fatalf("no export lines after 2 minutes\n%s", stderr.String())
 		}
 	}
+	var pat string
+	select {
+	case line := <-lines:
+		var found bool
+		if pat, found = strings.CutPrefix(line, "# a workspace PAT also works (not on the account APIs): "); !found || !strings.HasPrefix(pat, "dapi") {
+			t.Fatalf("line after the exports is %q, want the comment with the PAT", line)
+		}
+	case <-timeout:
+		t.Fatalf("no PAT comment after 2 minutes\n%s", stderr.String())
+	}
 	if !strings.HasPrefix(env["DATABRICKS_HOST"], "http://127.0.0.1:") || env["DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST"] != "true" {
 		t.Errorf("environment %v", env)
 	}
 
-	w, err := databricks.NewWorkspaceClient(&databricks.Config{
-		Host: env["DATABRICKS_HOST"], Token: env["DATABRICKS_TOKEN"],
-		AccountID: env["DATABRICKS_ACCOUNT_ID"], WorkspaceID: env["DATABRICKS_WORKSPACE_ID"],
-		Experimental_IsUnifiedHost: true,
-	})
+	oauth := func() *databricks.Config {
+		return &databricks.Config{
+			Host: env["DATABRICKS_HOST"], ClientID: env["DATABRICKS_CLIENT_ID"], ClientSecret: env["DATABRICKS_CLIENT_SECRET"],
+			AccountID: env["DATABRICKS_ACCOUNT_ID"], WorkspaceID: env["DATABRICKS_WORKSPACE_ID"],
+			Experimental_IsUnifiedHost: true, ConfigFile: os.DevNull,
+		}
+	}
+	w, err := databricks.NewWorkspaceClient(oauth())
 	if err != nil {
 		t.Fatal(err)
+	}
+	a, err := databricks.NewAccountClient(oauth())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Budgets.ListAll(context.Background(), billing.ListBudgetConfigurationsRequest{}); err != nil {
+		t.Errorf("account API as the service principal: %v", err)
+	}
+	withPAT, err := databricks.NewWorkspaceClient(&databricks.Config{Host: env["DATABRICKS_HOST"], Token: pat, ConfigFile: os.DevNull})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := withPAT.Warehouses.ListAll(context.Background(), sql.ListWarehousesRequest{}); err != nil {
+		t.Errorf("workspace API with the PAT: %v", err)
 	}
 	resp, err := w.StatementExecution.ExecuteStatement(context.Background(), sql.ExecuteStatementRequest{
 		WarehouseId: env["DATABRICKS_WAREHOUSE_ID"], WaitTimeout: "30s",
@@ -106,7 +136,7 @@ func TestEmulatorCommand(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("the emulator still runs 10s after SIGINT\n%s", stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "emulator ready") || strings.Contains(stderr.String(), env["DATABRICKS_TOKEN"]) {
+	if !strings.Contains(stderr.String(), "emulator ready") || strings.Contains(stderr.String(), env["DATABRICKS_CLIENT_SECRET"]) {
 		t.Errorf("stderr: want the ready line and never the token\n%s", stderr.String())
 	}
 	// The stop line names the command that stops and why.

@@ -56,7 +56,7 @@ func Workspace(opts Options) (*databricks.WorkspaceClient, error) {
 		return nil, fmt.Errorf("workspace configuration: %w", explainWorkspace(cfg, err))
 	}
 	if w.Config.Host == "" {
-		return nil, fmt.Errorf("workspace configuration: no host: set DATABRICKS_HOST and DATABRICKS_TOKEN (the exports \"generator emulator\" prints, for one), or name a profile")
+		return nil, fmt.Errorf("workspace configuration: no host: set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_HOST, DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET (the exports \"generator emulator\" prints, for one), or name a profile")
 	}
 	return w, nil
 }
@@ -123,6 +123,7 @@ func configFor(opts Options) (*databricks.Config, error) {
 		log = slog.Default()
 	}
 	unifiedHostRule(c, log)
+	pinOAuthM2M(c)
 	t.resolved(c.Host, attributeSource(c, "host"), c.InsecureSkipVerify)
 	return cfg, nil
 }

@@ -32,7 +32,7 @@ func startEmulator(t *testing.T) (*emulator.Running, map[string]string) {
 		t.Fatal(err)
 	}
 	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{
-		AsOf: time.Date(2026, 7, 14, 0, 0, 0, 0, time.UTC), Division: div, Token: secret,
+		AsOf: time.Date(2026, 7, 14, 0, 0, 0, 0, time.UTC), Division: div, Token: secret, ClientSecret: "dose-" + secret,
 		Log: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -68,8 +68,8 @@ func clearEnv(t *testing.T) {
 func profileFile(t *testing.T, env map[string]string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "databrickscfg")
-	text := fmt.Sprintf("[emulator]\nhost = %s\ntoken = %s\naccount_id = %s\nworkspace_id = %s\nexperimental_is_unified_host = true\n",
-		env["DATABRICKS_HOST"], env["DATABRICKS_TOKEN"], env["DATABRICKS_ACCOUNT_ID"], env["DATABRICKS_WORKSPACE_ID"])
+	text := fmt.Sprintf("[emulator]\nhost = %s\nclient_id = %s\nclient_secret = %s\naccount_id = %s\nworkspace_id = %s\nexperimental_is_unified_host = true\n",
+		env["DATABRICKS_HOST"], env["DATABRICKS_CLIENT_ID"], env["DATABRICKS_CLIENT_SECRET"], env["DATABRICKS_ACCOUNT_ID"], env["DATABRICKS_WORKSPACE_ID"])
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func profileFile(t *testing.T, env map[string]string) {
 }
 
 func TestClients(t *testing.T) {
-	all := []string{"DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST", "DATABRICKS_WAREHOUSE_ID"}
+	all := []string{"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST", "DATABRICKS_WAREHOUSE_ID"}
 	tests := []struct {
 		name    string
 		envKeys []string          // the emulator's variables to set
@@ -102,23 +102,23 @@ func TestClients(t *testing.T) {
 			extra:  map[string]string{"DATABRICKS_TOKEN": secret, "DATABRICKS_CLIENT_SECRET": secret, "DATABRICKS_CLIENT_ID": "sp"},
 			wantWS: "DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET, DATABRICKS_TOKEN are set too", wantAcct: "DATABRICKS_TOKEN are set too", mixed: true},
 		{name: "DATABRICKS_CONFIG_PROFILE mixed with the environment", profile: true, envKeys: all, extra: map[string]string{"DATABRICKS_CONFIG_PROFILE": "emulator"},
-			wantWS:   "profile emulator is named, and DATABRICKS_ACCOUNT_ID, DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST, DATABRICKS_HOST, DATABRICKS_TOKEN, DATABRICKS_WORKSPACE_ID are set too",
+			wantWS:   "profile emulator is named, and DATABRICKS_ACCOUNT_ID, DATABRICKS_CLIENT_ID, DATABRICKS_CLIENT_SECRET, DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST, DATABRICKS_HOST, DATABRICKS_WORKSPACE_ID are set too",
 			wantAcct: "profile emulator is named", mixed: true},
 		{name: "an unknown profile", profile: true, opts: Options{Profile: "nope"},
 			wantWS: "workspace configuration: resolve: ", wantAcct: "has no nope profile configured"},
 		{name: "nothing configured",
 			wantWS:   "workspace configuration: no host: set DATABRICKS_HOST and DATABRICKS_TOKEN",
 			wantAcct: "account configuration: no host (set DATABRICKS_HOST to https://accounts.cloud.databricks.com"},
-		{name: "a unified host without the workspace id", envKeys: []string{"DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST"},
+		{name: "a unified host without the workspace id", envKeys: []string{"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST"},
 			wantWS: "workspace configuration: no workspace id (a unified host needs DATABRICKS_WORKSPACE_ID"},
-		{name: "no account id", envKeys: []string{"DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_WORKSPACE_ID"},
+		{name: "no account id", envKeys: []string{"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_WORKSPACE_ID"},
 			wantAcct: "account configuration: no account id (set DATABRICKS_ACCOUNT_ID"},
-		{name: "a workspace host for the account", envKeys: []string{"DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID"},
+		{name: "a workspace host for the account", envKeys: []string{"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID"},
 			wantAcct: "is a workspace host (the account API is at https://accounts.cloud.databricks.com)"},
 		{name: "the account console for a workspace", extra: map[string]string{"DATABRICKS_HOST": "https://accounts.cloud.databricks.com", "DATABRICKS_TOKEN": secret, "DATABRICKS_ACCOUNT_ID": "a"},
 			wantWS: `workspace configuration: host "https://accounts.cloud.databricks.com" is an account host`, workspaceOnly: true},
 		{name: "two credentials in the environment", envKeys: all,
-			extra:  map[string]string{"DATABRICKS_CLIENT_ID": "sp", "DATABRICKS_CLIENT_SECRET": secret + "-sp"},
+			extra:  map[string]string{"DATABRICKS_TOKEN": secret},
 			wantWS: "more than one authorization method configured: oauth and pat", wantAcct: "more than one authorization method configured"},
 	}
 	for _, tc := range tests {

@@ -50,8 +50,8 @@ func TestNamedProfileInHome(t *testing.T) {
 			home := t.TempDir()
 			t.Setenv("HOME", home)
 			t.Setenv("DATABRICKS_CONFIG_FILE", "") // the SDK's default: ~/.databrickscfg
-			text := fmt.Sprintf("[ACCT]\nhost = %s\ntoken = %s\naccount_id = %s\nexperimental_is_unified_host = true\n",
-				env["DATABRICKS_HOST"], env["DATABRICKS_TOKEN"], env["DATABRICKS_ACCOUNT_ID"])
+			text := fmt.Sprintf("[ACCT]\nhost = %s\nclient_id = %s\nclient_secret = %s\naccount_id = %s\nexperimental_is_unified_host = true\n",
+				env["DATABRICKS_HOST"], env["DATABRICKS_CLIENT_ID"], env["DATABRICKS_CLIENT_SECRET"], env["DATABRICKS_ACCOUNT_ID"])
 			if err := os.WriteFile(filepath.Join(home, ".databrickscfg"), []byte(text), 0o600); err != nil {
 				t.Fatal(err)
 			}

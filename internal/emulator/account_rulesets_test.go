@@ -195,6 +195,7 @@ func TestRuleSetErrors(t *testing.T) {
 func TestRuleSetPaths(t *testing.T) {
 	env := startObjects(t)
 	_, name := createPolicy(t, env, "SAD Exoplanet Research serverless")
+	token := accountToken(t, env.emu)
 	tests := []struct {
 		name, path string
 		want       int
@@ -209,7 +210,7 @@ func TestRuleSetPaths(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			req.Header.Set("Authorization", "Bearer "+DefaultToken)
+			req.Header.Set("Authorization", "Bearer "+token)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

@@ -8,24 +8,75 @@
 //
 // The server is one host for both APIs. The Go SDK reaches it in unified
 // host mode (DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST=true with
-// DATABRICKS_HOST=http://127.0.0.1:PORT, DATABRICKS_ACCOUNT_ID,
-// DATABRICKS_WORKSPACE_ID and DATABRICKS_TOKEN): its account client calls
+// DATABRICKS_HOST=http://127.0.0.1:PORT, DATABRICKS_CLIENT_ID,
+// DATABRICKS_CLIENT_SECRET, DATABRICKS_ACCOUNT_ID and
+// DATABRICKS_WORKSPACE_ID): its account client calls
 // /api/2.1/accounts/{account_id}/..., its workspace client the workspace
 // paths with X-Databricks-Org-Id. Other SDKs use the host as a plain
 // workspace host and send no X-Databricks-Org-Id. Running.Env gives the
-// six variables in the order the command prints them.
+// seven variables in the order the command prints them; the command then
+// prints the workspace's personal access token in a comment.
 //
 // # Authentication
 //
-// Every request needs "Authorization: Bearer <token>" (DefaultToken unless
-// Options.Token says otherwise). A missing or malformed header is answered
-// 401 UNAUTHENTICATED "Credential was not sent or was of an unsupported
-// type for this API."; another token 403 {"error_code": "403", "message":
-// "Invalid access token."}, as Databricks answers. X-Databricks-Org-Id is
-// optional; when present it must be the workspace id (else 403
-// PERMISSION_DENIED). Every error body is Databricks' {"error_code",
-// "message"}; a path the emulator does not serve is 404
-// ENDPOINT_NOT_FOUND.
+// As on Databricks, the account APIs take OAuth tokens only; personal
+// access tokens (PATs) are for a workspace ("You can't use personal access
+// tokens to automate Databricks account-level functionality",
+// https://docs.databricks.com/en/dev-tools/auth/pat.html). The account
+// has one service principal with an OAuth secret (DefaultClientID and
+// DefaultClientSecret, or Options.ClientID and ClientSecret), and the
+// workspace one PAT (DefaultToken, or Options.Token). OAuth
+// machine-to-machine is served as the SDK (v0.118.0, oauth-m2m) uses it:
+//
+//	GET  /oidc/.well-known/oauth-authorization-server                      the workspace's metadata
+//	GET  /oidc/accounts/{account_id}/.well-known/oauth-authorization-server the account's
+//	POST /oidc/v1/token                                                    a workspace token
+//	POST /oidc/accounts/{account_id}/v1/token                              an account token
+//
+// The metadata (RFC 8414) names this host's authorization_endpoint
+// (.../v1/authorize) and token_endpoint (.../v1/token). A workspace
+// client on a plain host reads the workspace's; in unified-host mode both
+// of the SDK's clients read the account's and use account tokens (an
+// account client on https://accounts.* skips discovery). The token
+// endpoints take the client credentials grant (RFC 6749, 4.4):
+// form-encoded grant_type=client_credentials and scope=all-apis, the
+// client id and secret as HTTP Basic (what the SDK sends) or as the form
+// fields client_id and client_secret, not both. They answer {"access_token",
+// "token_type": "Bearer", "expires_in": 3600, "scope": "all-apis"}
+// (Options.TokenTTL sets the lifetime), and refuse as an OAuth server does
+// ({"error", "error_description"}): a wrong or missing client, or another
+// account, 401 invalid_client (with WWW-Authenticate after Basic); another
+// grant 400 unsupported_grant_type; a missing grant or both client
+// methods 400 invalid_request; a scope other than all-apis 400
+// invalid_scope. They and the metadata need no bearer token, and no fault
+// touches them. By hand, with the export lines in the environment:
+//
+//	curl -u "$DATABRICKS_CLIENT_ID:$DATABRICKS_CLIENT_SECRET" -d grant_type=client_credentials -d scope=all-apis $DATABRICKS_HOST/oidc/accounts/$DATABRICKS_ACCOUNT_ID/v1/token
+//
+// Every API request needs "Authorization: Bearer <token>". A missing or
+// malformed header is 401 UNAUTHENTICATED "Credential was not sent or was
+// of an unsupported type for this API.". On an account route (any path
+// /api/{version}/accounts/... or /api/{version}/preview/accounts/..., served
+// or not) anything but an account token, a PAT above all, gets that same
+// answer: it is what the account plane answers a PAT
+// (https://github.com/databricks/cli/pull/5341 quotes it). A workspace
+// route takes the PAT and both kinds of token. A token never issued is 403
+// {"error_code": "403", "message": "Invalid access token."}; one past its
+// lifetime 401 UNAUTHENTICATED "Token is expired.", as Databricks answers.
+// The admin endpoints take what a workspace route takes.
+// X-Databricks-Org-Id is optional; when present it must be the workspace
+// id (else 403 PERMISSION_DENIED). Every error body of the APIs is
+// Databricks' {"error_code", "message"}; a path the emulator does not
+// serve is 404 ENDPOINT_NOT_FOUND.
+//
+// What authentication still does not do, against Databricks: there is one
+// service principal and one PAT, and every credential acts as the one
+// seeded admin (SCIM Me answers the same user whoever calls, where the
+// service answers the service principal by its application id); access
+// tokens are opaque, not JWTs, and nothing is served at the authorization
+// endpoint (no user-to-machine login) or a JWKS; the account's metadata is
+// 404 for any other account id, where the service's answer for an
+// unknown account was not found documented.
 //
 // # Endpoints
 //
@@ -287,7 +338,7 @@
 //
 // # Admin endpoints
 //
-// Not part of Databricks; they take the same bearer token, but no faults
+// Not part of Databricks; they take the PAT or an OAuth token, but no faults
 // (so an expired-token fault can be switched off again):
 //
 //	GET    /emulator/admin/faults       the faults in force, as JSON
@@ -325,7 +376,7 @@
 //
 // For example:
 //
-//	curl -H "Authorization: Bearer $DATABRICKS_TOKEN" -d '{"internal_errors": {"count": 10, "path_prefix": "/api/2.0/sql/statements/"}}' $DATABRICKS_HOST/emulator/admin/faults
+//	curl -H "Authorization: Bearer dapi-stellar-emulator" -d '{"internal_errors": {"count": 10, "path_prefix": "/api/2.0/sql/statements/"}}' $DATABRICKS_HOST/emulator/admin/faults
 //
 // # The command
 //

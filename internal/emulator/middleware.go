@@ -11,7 +11,11 @@ import (
 // Databricks' answers to a request without a usable token. A missing or
 // malformed Authorization header is 401; a token the workspace does not
 // know is 403 "Invalid access token." (error_code "403", as the real
-// service writes it); an expired one is 401 "Token is expired.".
+// service writes it); an expired one is 401 "Token is expired.". The
+// account routes answer anything but an account OAuth token (a personal
+// access token above all) with the first: the account plane takes no PAT,
+// and says so in those words (github.com/databricks/cli pull request 5341
+// quotes it for a PAT that reached the account plane).
 const (
 	msgNoCredential = "Credential was not sent or was of an unsupported type for this API."
 	msgInvalidToken = "Invalid access token."
@@ -64,15 +68,33 @@ func (s *Server) handleAdmin(pattern string, h http.HandlerFunc) {
 }
 
 // authorized checks the bearer token, answering as Databricks does when it
-// is missing or wrong. The token is never logged.
+// is missing or wrong. An account route takes an unexpired account OAuth
+// token; every other path (workspace routes, the admin endpoints) the PAT
+// or any unexpired OAuth token of the service principal. The token is
+// never logged.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	if !ok || token == "" {
 		writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", msgNoCredential)
 		return false
 	}
-	if subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.Token)) != 1 {
+	pat := subtle.ConstantTimeCompare([]byte(token), []byte(s.opts.Token)) == 1
+	s.mu.Lock()
+	issued, known := s.tokens[keyOf(token)]
+	expired := known && !s.now().Before(issued.expires)
+	s.mu.Unlock()
+	account := isAccountRoute(r.URL.Path)
+	switch {
+	case account && !(known && issued.account):
+		writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", msgNoCredential)
+		return false
+	case !account && pat:
+		return true
+	case !known:
 		writeError(w, http.StatusForbidden, "403", msgInvalidToken)
+		return false
+	case expired:
+		writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", msgExpiredToken)
 		return false
 	}
 	return true

@@ -4,7 +4,9 @@ import "net/http"
 
 // handle registers h for pattern (a net/http ServeMux pattern such as
 // "GET /api/2.1/clusters/list") behind the emulator's middleware: bearer
-// token check, the X-Databricks-Org-Id check, and the configured faults.
+// token check (an account route takes the service principal's account
+// OAuth token only), the X-Databricks-Org-Id check, and the configured
+// faults.
 // Every workspace and account endpoint registers through it; the admin
 // endpoints go through handleAdmin, which skips the faults.
 func (s *Server) handle(pattern string, h http.HandlerFunc) {
@@ -19,6 +21,7 @@ func (s *Server) routes() {
 	s.adminRoutes()
 	s.workspaceRoutes()
 	s.accountRoutes()
+	s.oauthRoutes()
 	s.handle("/", s.notFound)
 }
 

@@ -31,7 +31,7 @@ func TestSeedServerless(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { emu.Close() })
-	cfg := &databricks.Config{Host: emu.URL, Token: DefaultToken, AccountID: DefaultAccountID, WorkspaceID: DefaultWorkspaceID, Experimental_IsUnifiedHost: true}
+	cfg := emu.Config()
 	w, err := databricks.NewWorkspaceClient(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -82,8 +83,9 @@ func startObjects(t *testing.T) objectsEnv {
 	emu.mu.Unlock()
 	cfg := func() *databricks.Config {
 		return &databricks.Config{
-			Host: emu.URL, Token: DefaultToken, AccountID: DefaultAccountID, WorkspaceID: DefaultWorkspaceID,
-			Experimental_IsUnifiedHost: true,
+			Host: emu.URL, ClientID: DefaultClientID, ClientSecret: DefaultClientSecret,
+			AccountID: DefaultAccountID, WorkspaceID: DefaultWorkspaceID,
+			Experimental_IsUnifiedHost: true, ConfigFile: os.DevNull,
 		}
 	}
 	w, err := databricks.NewWorkspaceClient(cfg())

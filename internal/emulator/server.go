@@ -42,9 +42,18 @@ type Options struct {
 	AsOf     time.Time       // the emulated "today"; the demo account runs to it
 	Division budget.Division // categories the seeded workspace's resources are tagged with
 	SQL      Engine          // nil: statement execution answers that no SQL engine is attached
-	// Token is the bearer token every request must carry; empty picks a
-	// fixed development token.
-	Token       string
+	// Token is the workspace's personal access token (PAT); empty picks
+	// DefaultToken. Workspace routes and the admin endpoints take it; the
+	// account routes refuse it, as Databricks does.
+	Token string
+	// ClientID and ClientSecret are the OAuth client of the account's
+	// service principal; empty picks DefaultClientID and
+	// DefaultClientSecret. Its tokens open the account and the workspace.
+	ClientID     string
+	ClientSecret string
+	// TokenTTL is how long an OAuth access token lasts; 0 means
+	// DefaultTokenTTL.
+	TokenTTL    time.Duration
 	AccountID   string // empty: a fixed id
 	WorkspaceID string // empty: a fixed numeric id
 	Faults      Faults
@@ -91,6 +100,9 @@ type Server struct {
 	warehouses        []*warehouse
 	statements        map[string]*statement
 
+	// tokens are the OAuth access tokens issued (oauth.go).
+	tokens map[tokenKey]issuedToken
+
 	// ruleSets are the access-control rule sets written so far, by name
 	// (account_rulesets.go).
 	ruleSets map[string]*storedRuleSet
@@ -124,6 +136,15 @@ func New(opts Options) (*Server, error) {
 	if opts.Token == "" {
 		opts.Token = DefaultToken
 	}
+	if opts.ClientID == "" {
+		opts.ClientID = DefaultClientID
+	}
+	if opts.ClientSecret == "" {
+		opts.ClientSecret = DefaultClientSecret
+	}
+	if opts.TokenTTL == 0 {
+		opts.TokenTTL = DefaultTokenTTL
+	}
 	if opts.AccountID == "" {
 		opts.AccountID = DefaultAccountID
 	}
@@ -140,7 +161,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}
-	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux(), now: time.Now, statements: map[string]*statement{}, linkKey: newLinkKey(), zone: zone}
+	s := &Server{opts: opts, log: opts.Log, mux: http.NewServeMux(), now: time.Now, statements: map[string]*statement{}, linkKey: newLinkKey(), zone: zone, tokens: map[tokenKey]issuedToken{}}
 	if opts.TraceTable != "" {
 		t, err := parseTrailTable(opts.TraceTable)
 		if err != nil {
@@ -209,11 +230,14 @@ func (r *Running) Close() error {
 }
 
 // Env is the environment that points the generator and the SDK at the
-// emulator, as NAME=value pairs in the order the CLI prints them.
+// emulator, as NAME=value pairs in the order the CLI prints them: the
+// service principal's OAuth client, since the account APIs take no
+// personal access token (PAT gives the workspace's).
 func (r *Running) Env() []string {
 	return []string{
 		"DATABRICKS_HOST=" + r.URL,
-		"DATABRICKS_TOKEN=" + r.opts.Token,
+		"DATABRICKS_CLIENT_ID=" + r.opts.ClientID,
+		"DATABRICKS_CLIENT_SECRET=" + r.opts.ClientSecret,
 		"DATABRICKS_ACCOUNT_ID=" + r.opts.AccountID,
 		"DATABRICKS_WORKSPACE_ID=" + r.opts.WorkspaceID,
 		"DATABRICKS_WAREHOUSE_ID=" + r.DefaultWarehouseID(),
@@ -221,12 +245,16 @@ func (r *Running) Env() []string {
 	}
 }
 
+// PAT is the workspace's personal access token, which workspace routes
+// take besides the service principal's OAuth tokens.
+func (r *Running) PAT() string { return r.opts.Token }
+
 // Config is the SDK configuration that Env gives, for SDK clients in this
-// process (tests, tools): the unified host, and no ~/.databrickscfg of
-// whoever runs them.
+// process (tests, tools): the unified host, OAuth machine-to-machine as
+// the service principal, and no ~/.databrickscfg of whoever runs them.
 func (r *Running) Config() *databricks.Config {
 	return &databricks.Config{
-		Host: r.URL, Token: r.opts.Token,
+		Host: r.URL, ClientID: r.opts.ClientID, ClientSecret: r.opts.ClientSecret,
 		AccountID: r.opts.AccountID, WorkspaceID: r.opts.WorkspaceID,
 		Experimental_IsUnifiedHost: true,
 		ConfigFile:                 os.DevNull,

@@ -218,7 +218,7 @@ func setFaults(t *testing.T, emu *emulator.Running, faults map[string]any) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		req.Header.Set("Authorization", "Bearer "+emu.Config().Token)
+		req.Header.Set("Authorization", "Bearer "+emu.PAT())
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -396,7 +396,9 @@ func TestGovernanceDatabricks(t *testing.T) {
 	t.Run("a broken log and an unreadable account do not fail the build", func(t *testing.T) {
 		tamper(t, state)
 		cfg := emulatorConfig(emu)
-		cfg.AccountID = "" // the workspace answers; the account has no id to be reached by
+		// The workspace answers (to its PAT: OAuth on a unified host needs
+		// the account id); the account has no id to be reached by.
+		cfg.AccountID, cfg.ClientID, cfg.ClientSecret, cfg.Token = "", "", "", emu.PAT()
 		page, snap := build(t, cfg)
 		// The seeded serverless work cannot be judged without the
 		// account's budget policies: no share rather than a wrong one.

@@ -28,12 +28,12 @@ func TestConnectErrors(t *testing.T) {
 		{"unified host without workspace id", map[string]string{"DATABRICKS_WORKSPACE_ID": ""}, "",
 			"workspace configuration: no workspace id (a unified host needs DATABRICKS_WORKSPACE_ID"},
 		{"no such profile", map[string]string{"DATABRICKS_CONFIG_PROFILE": "ACCOUNT", "DATABRICKS_CONFIG_FILE": "testdata/databrickscfg",
-			"DATABRICKS_HOST": "", "DATABRICKS_TOKEN": "", "DATABRICKS_ACCOUNT_ID": "", "DATABRICKS_WORKSPACE_ID": "", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST": ""}, "",
+			"DATABRICKS_HOST": "", "DATABRICKS_CLIENT_ID": "", "DATABRICKS_CLIENT_SECRET": "", "DATABRICKS_ACCOUNT_ID": "", "DATABRICKS_WORKSPACE_ID": "", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST": ""}, "",
 			"account configuration: resolve: testdata/databrickscfg has no ACCOUNT profile configured"},
 		{"a profile mixed with the environment", map[string]string{"DATABRICKS_CONFIG_PROFILE": "DEFAULT", "DATABRICKS_CONFIG_FILE": "testdata/databrickscfg"}, "",
 			"account configuration: a named profile mixed with DATABRICKS_* variables: profile DEFAULT is named, and DATABRICKS_ACCOUNT_ID, "},
-		{"wrong token", map[string]string{"DATABRICKS_TOKEN": "dapi-wrong"}, "",
-			"workspace: authentication failed (check the token or profile): read current user: Invalid access token."},
+		{"wrong client secret", map[string]string{"DATABRICKS_CLIENT_SECRET": "dose-wrong"}, "",
+			"workspace: authentication failed (the OAuth client was refused: check DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or client_id and client_secret in the profile): read current user: "},
 		{"expired token", nil, `{"expired_token": true}`,
 			"workspace: authentication failed (check the token or profile): read current user: Token is expired."},
 	}
@@ -45,7 +45,7 @@ func TestConnectErrors(t *testing.T) {
 			}
 			if tc.fault != "" {
 				req, _ := http.NewRequest(http.MethodPost, emu.URL+"/emulator/admin/faults", strings.NewReader(tc.fault))
-				req.Header.Set("Authorization", "Bearer "+os.Getenv("DATABRICKS_TOKEN"))
+				req.Header.Set("Authorization", "Bearer "+emu.PAT())
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil || resp.StatusCode != http.StatusOK {
 					t.Fatalf("switch fault on: %v %v", resp, err)
@@ -59,8 +59,8 @@ func TestConnectErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.msg) || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error %v, want one line containing %q", err, tc.msg)
 			}
-			if strings.Contains(err.Error(), "dapi-") {
-				t.Errorf("error %q shows the token", err)
+			if strings.Contains(err.Error(), "dapi-") || strings.Contains(err.Error(), "dose-") {
+				t.Errorf("error %q shows a secret", err)
 			}
 		})
 	}

@@ -128,7 +128,7 @@ func (e *testEmulator) admin(method, path string, body any) error {
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+e.env["DATABRICKS_TOKEN"])
+	req.Header.Set("Authorization", "Bearer "+e.PAT())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
@@ -414,7 +414,7 @@ func TestResubmitLogged(t *testing.T) {
 
 func (e *testEmulator) getFaults(out *emulator.Faults) error {
 	req, _ := http.NewRequest(http.MethodGet, e.URL+"/emulator/admin/faults", nil)
-	req.Header.Set("Authorization", "Bearer "+e.env["DATABRICKS_TOKEN"])
+	req.Header.Set("Authorization", "Bearer "+e.PAT())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
@@ -444,7 +444,7 @@ func TestFailures(t *testing.T) {
 	}{
 		{name: "expired token", faults: map[string]any{"expired_token": true},
 			sentinel: ErrAuth, want: "Token is expired."},
-		{name: "unknown token", change: func(s *Source) { s.SDK.Token = "dapi-wrong" },
+		{name: "unknown token", change: func(s *Source) { s.SDK.Token, s.SDK.ClientID, s.SDK.ClientSecret = "dapi-wrong", "", "" },
 			sentinel: ErrAuth, want: "Invalid access token."},
 		{name: "missing warehouse", change: func(s *Source) { s.WarehouseID = "0123456789abcdef" },
 			sentinel: ErrWarehouseNotFound, want: "0123456789abcdef on " + e.URL},
@@ -472,7 +472,7 @@ func TestFailures(t *testing.T) {
 			if tc.sentinel != nil && !errors.Is(err, tc.sentinel) {
 				t.Errorf("err = %v, want %v", err, tc.sentinel)
 			}
-			if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), e.env["DATABRICKS_TOKEN"]) {
+			if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), e.env["DATABRICKS_CLIENT_SECRET"]) {
 				t.Errorf("error is not one line, or shows the token: %q", err)
 			}
 			if now, _ := os.ReadFile(cachePath(state)); !bytes.Equal(now, good) {

@@ -38,7 +38,7 @@ func explain(err error, host, warehouseID string) error {
 		if host != "" {
 			on = " for " + host
 		}
-		return fmt.Errorf("%w: no Databricks credentials%s: set DATABRICKS_HOST and DATABRICKS_TOKEN (or another method of the SDK's unified auth), or name a profile of ~/.databrickscfg with --profile (%s)",
+		return fmt.Errorf("%w: no Databricks credentials%s: set DATABRICKS_HOST and DATABRICKS_TOKEN, or DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or another method of the SDK's unified auth, or name a profile of ~/.databrickscfg with --profile (%s)",
 			ErrAuth, on, oneLine(err.Error()))
 	}
 	var api *apierr.APIError
@@ -51,7 +51,7 @@ func explain(err error, host, warehouseID string) error {
 	badToken := strings.Contains(strings.ToLower(msg), "access token")
 	switch {
 	case errors.Is(err, apierr.ErrUnauthenticated), badToken:
-		return fmt.Errorf("%w on %s: %s (check DATABRICKS_TOKEN or the --profile credentials; a token may have expired)", ErrAuth, host, msg)
+		return fmt.Errorf("%w on %s: %s (check DATABRICKS_TOKEN, DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET, or the --profile credentials; a token may have expired)", ErrAuth, host, msg)
 	case errors.Is(err, apierr.ErrPermissionDenied):
 		return fmt.Errorf("%w on %s: %s (the identity needs CAN USE on SQL warehouse %s and SELECT on %s and %s)", ErrPermission, host, msg, warehouseID, usageTable, pricesTable)
 	}
