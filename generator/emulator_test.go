@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,38 +27,14 @@ var serveWord = regexp.MustCompile(`\bserve\b`)
 // warehouse they name, and stops it with SIGINT.
 func TestEmulatorCommand(t *testing.T) {
 	t.Parallel()
-	emu := exec.Command("generator", "emulator", "--addr", "127.0.0.1:0", "--content", contentDir(t),
-		"--as-of", "2026-11-23", "--warehouse-start-delay", "200ms")
-	emu.Dir = t.TempDir()
-	stdout, err := emu.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	emu.Stderr = &stderr
-	if err := emu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- emu.Wait() }()
-	t.Cleanup(func() {
-		emu.Process.Kill()
-		<-done
-	})
+	p := runEmulatorProcess(t, "--warehouse-start-delay", "200ms")
+	emu, stderr, lines, done := p.cmd, p.stderr, p.lines, p.done
 
 	// The seven export lines, in order, before anything else; then the
 	// comment with the workspace's PAT.
 	want := []string{"DATABRICKS_HOST", "DATABRICKS_CLIENT_ID", "DATABRICKS_CLIENT_SECRET", "DATABRICKS_ACCOUNT_ID", "DATABRICKS_WORKSPACE_ID",
 		"DATABRICKS_WAREHOUSE_ID", "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST"}
 	env := map[string]string{}
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
 	timeout := time.After(2 * time.Minute)
 	for i, name := range want {
 		select {
@@ -143,4 +120,69 @@ func TestEmulatorCommand(t *testing.T) {
 	if !strings.Contains(stderr.String(), `msg="emulator stopping: interrupt signal received"`) || serveWord.MatchString(stderr.String()) {
 		t.Errorf("stderr: want the emulator's own stop line, naming the signal, and no word of serve\n%s", stderr.String())
 	}
+}
+
+// emulatorProcess is `generator emulator` running as a child process.
+type emulatorProcess struct {
+	cmd    *exec.Cmd
+	stderr *strings.Builder
+	lines  <-chan string // its standard output, line by line
+	done   chan error    // its exit; whoever takes it puts it back
+}
+
+// runEmulatorProcess runs `generator emulator` of the demo division as of
+// 2026-11-23 with args on a free loopback port until the test ends.
+func runEmulatorProcess(t *testing.T, args ...string) *emulatorProcess {
+	t.Helper()
+	cmd := exec.Command("generator", append([]string{"emulator", "--addr", "127.0.0.1:0", "--content", contentDir(t), "--as-of", "2026-11-23"}, args...)...)
+	cmd.Dir = t.TempDir()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &emulatorProcess{cmd: cmd, stderr: &strings.Builder{}, done: make(chan error, 1)}
+	cmd.Stderr = p.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	p.lines = lines
+	return p
+}
+
+// startEmulatorCommand runs `generator emulator` with args until the test
+// ends and returns the environment its export lines set.
+func startEmulatorCommand(t *testing.T, args ...string) []string {
+	t.Helper()
+	p := runEmulatorProcess(t, args...)
+	var env []string
+	timeout := time.After(2 * time.Minute)
+	// The unified-host line is the last export line.
+	last := func(kv string) bool { return strings.HasPrefix(kv, "DATABRICKS_EXPERIMENTAL_IS_UNIFIED_HOST=") }
+	for !slices.ContainsFunc(env, last) {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				t.Fatalf("the emulator stopped after the export lines %q\n%s", env, p.stderr.String())
+			}
+			if kv, found := strings.CutPrefix(line, "export "); found {
+				env = append(env, kv)
+			}
+		case <-timeout:
+			t.Fatalf("no export lines after 2 minutes\n%s", p.stderr.String())
+		}
+	}
+	return env
 }

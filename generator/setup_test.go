@@ -120,16 +120,7 @@ func TestSetupCommand(t *testing.T) {
 // nothing left to do.
 func TestConcurrentApply(t *testing.T) {
 	dir := contentDir(t)
-	div, err := content.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC), Division: div, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	useEmulator(t, emu)
+	startSetupEmulator(t, dir)
 	state := t.TempDir()
 	run := func(args ...string) (string, error) {
 		return runSetup(append([]string{"--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"}, args...)...)
@@ -169,16 +160,7 @@ func TestConcurrentApply(t *testing.T) {
 // where to create it.
 func TestSetupMissingGroup(t *testing.T) {
 	dir := contentDir(t)
-	div, err := content.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC), Division: div, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	useEmulator(t, emu)
+	emu := startSetupEmulator(t, dir)
 	emu.DeleteGroup("sad-orbital-mechanics")
 	state := t.TempDir()
 	for _, args := range [][]string{nil, {"--apply"}} {
@@ -197,6 +179,23 @@ func TestSetupMissingGroup(t *testing.T) {
 	if out, err := runSetup("--content", dir, "--state", state, "--as-of", "2026-07-15", "--source", "none"); err != nil || !strings.Contains(out, "55 to create, 0 to update, 0 unchanged.") {
 		t.Errorf("plan once the group exists (%v):\n%s", err, out)
 	}
+}
+
+// startSetupEmulator runs an emulator of the division in dir, as of
+// 2026-07-15, until the test ends, with the SDK's environment pointed at it.
+func startSetupEmulator(t *testing.T, dir string) *emulator.Running {
+	t.Helper()
+	div, err := content.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emu, err := emulator.Start("127.0.0.1:0", emulator.Options{AsOf: time.Date(2026, 7, 15, 0, 0, 0, 0, time.UTC), Division: div, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	useEmulator(t, emu)
+	return emu
 }
 
 // useEmulator points the SDK's environment at emu, and at nothing of the
