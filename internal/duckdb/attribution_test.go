@@ -8,113 +8,45 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/attribtest"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// refKey is a fact's identity in the reference computation.
-type refKey struct {
-	date                                  string
-	category, attribution, unknown, owner string
-	workloadType, workloadID              string
-	resourceType, workspace, sku          string
-	serverless, priced                    bool
+// factKey is a fact's identity, its amounts left out.
+func factKey(f budget.Fact) string {
+	return fmt.Sprintf("%s|%s|%s|%q|%q|%s|%q|%s|%t|%s|%s|%t", f.Date.Format(time.DateOnly), f.Category, f.Attribution,
+		f.TagValue, f.Owner, f.WorkloadType, f.WorkloadID, f.ResourceType, f.Serverless, f.Workspace, f.SKU, f.Priced)
 }
 
-// refWorkload names the workload behind a record: the first of job_id,
-// dlt_pipeline_id, warehouse_id, endpoint_name, cluster_id that is not
-// blank, trimmed.
-func refWorkload(m billing.UsageMetadata) (string, string) {
-	for _, w := range []struct{ typ, id string }{
-		{"job", m.JobID}, {"pipeline", m.DLTPipelineID}, {"warehouse", m.WarehouseID},
-		{"endpoint", m.EndpointName}, {"cluster", m.ClusterID},
-	} {
-		if id := strings.Trim(w.id, " "); id != "" {
-			return w.typ, id
-		}
-	}
-	return "", ""
-}
-
-type refAmounts struct{ dbus, cost *big.Rat }
-
-// reference attributes usage in plain Go with big.Rat, written from
-// DESIGN.md section 2 and sharing no code with the SQL.
-func reference(usage []billing.UsageRecord, prices []billing.ListPrice, tagValues []string) map[refKey]refAmounts {
-	configured := map[string]bool{}
-	for _, v := range tagValues {
-		configured[v] = true
-	}
-	out := map[refKey]refAmounts{}
+// reference attributes usage with the pure-Go oracle, which shares no code
+// with the SQL.
+func reference(t *testing.T, usage []billing.UsageRecord, prices []billing.ListPrice, tagValues []string) *attribtest.Oracle {
+	t.Helper()
+	o := attribtest.New(tagValues, prices)
 	for _, u := range usage {
-		var price *billing.ListPrice
-		for i, p := range prices {
-			if p.SKUName == u.SKUName && p.Cloud == u.Cloud && p.UsageUnit == u.UsageUnit && p.Covers(u.UsageEnd) {
-				price = &prices[i]
-			}
-		}
-		raw, hasTag := u.CustomTags["OperationalCategory"]
-		norm := budget.NormalizeTag(raw)
-		k := refKey{
-			date: u.UsageDate.Format(time.DateOnly), resourceType: u.OriginProduct, workspace: u.WorkspaceID,
-			sku: u.SKUName, serverless: u.Features.IsServerless, priced: price != nil,
-		}
-		switch {
-		case configured[norm]:
-			k.category, k.attribution = norm, "attributed"
-		case !hasTag || norm == "":
-			k.category, k.attribution = "UNATTRIBUTED", "untagged"
-		default:
-			k.category, k.attribution, k.unknown = "UNATTRIBUTED", "unknown_value", strings.Trim(raw, " ")
-		}
-		k.workloadType, k.workloadID = refWorkload(u.Metadata)
-		k.owner = "(unknown)"
-		for _, o := range []string{u.CustomTags["Owner"], u.Identity.RunAs, u.Identity.OwnedBy, u.Identity.CreatedBy} {
-			if strings.Trim(o, " ") != "" {
-				k.owner = strings.Trim(o, " ")
-				break
-			}
-		}
-		a, ok := out[k]
-		if !ok {
-			a = refAmounts{dbus: new(big.Rat), cost: new(big.Rat)}
-			out[k] = a
-		}
-		q := u.UsageQuantity.Rat()
-		a.dbus.Add(a.dbus, q)
-		if price != nil {
-			a.cost.Add(a.cost, new(big.Rat).Mul(q, price.UnitPrice().Rat()))
+		if err := o.Add(u); err != nil {
+			t.Fatal(err)
 		}
 	}
-	return out
-}
-
-func factKey(f budget.Fact) refKey {
-	return refKey{
-		date: f.Date.Format(time.DateOnly), category: f.Category, attribution: string(f.Attribution),
-		unknown: f.TagValue, owner: f.Owner, workloadType: f.WorkloadType, workloadID: f.WorkloadID,
-		resourceType: f.ResourceType, workspace: f.Workspace,
-		sku: f.SKU, serverless: f.Serverless, priced: f.Priced,
-	}
-}
-
-func cents(r *big.Rat) string {
-	// Round half away from zero, as budget.Decimal does.
-	scaled := new(big.Rat).Mul(r, big.NewRat(100, 1))
-	n := new(big.Int).Quo(scaled.Num(), scaled.Denom())
-	rem := new(big.Rat).Sub(scaled, new(big.Rat).SetInt(n))
-	half := big.NewRat(1, 2)
-	if rem.Cmp(half) >= 0 {
-		n.Add(n, big.NewInt(1))
-	} else if rem.Cmp(new(big.Rat).Neg(half)) <= 0 {
-		n.Sub(n, big.NewInt(1))
-	}
-	return new(big.Rat).SetFrac(n, big.NewInt(100)).FloatString(2)
+	return o
 }
 
 func TestAttributionMatchesReference(t *testing.T) {
 	usage, prices := trapUsage(4000), trapPrices()
-	want := reference(usage, prices, trapTags)
+	ref := reference(t, usage, prices, trapTags)
+	wantFacts, err := ref.Facts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantHours, err := ref.Hourly()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]budget.Fact{}
+	for _, f := range wantFacts {
+		want[factKey(f)] = f
+	}
 	e, err := Open(Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -127,77 +59,65 @@ func TestAttributionMatchesReference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Rows != int64(len(usage)) {
+			if res.Rows != ref.Rows() || res.Rows != int64(len(usage)) {
 				t.Errorf("rows = %d, want %d", res.Rows, len(usage))
 			}
-			var lastEnd time.Time
-			for _, u := range usage {
-				if u.UsageEnd.After(lastEnd) {
-					lastEnd = u.UsageEnd
-				}
+			if !res.LastUsage.Equal(ref.LastUsage()) {
+				t.Errorf("last usage = %s, want %s", res.LastUsage, ref.LastUsage())
 			}
-			if !res.LastUsage.Equal(lastEnd) {
-				t.Errorf("last usage = %s, want %s", res.LastUsage, lastEnd)
-			}
-			got := map[refKey]budget.Fact{}
+			got := map[string]budget.Fact{}
 			for _, f := range res.Facts {
 				k := factKey(f)
 				if _, dup := got[k]; dup {
-					t.Errorf("duplicate fact %+v", k)
+					t.Errorf("duplicate fact %s", k)
 				}
 				got[k] = f
 			}
 			for k, w := range want {
 				f, ok := got[k]
 				if !ok {
-					t.Errorf("missing fact %+v", k)
+					t.Errorf("missing fact %s", k)
 					continue
 				}
-				if f.DBUs.Rat().Cmp(w.dbus) != 0 || f.Cost.Rat().Cmp(w.cost) != 0 {
-					t.Errorf("fact %+v: dbus %s cost %s, want %s and %s", k, f.DBUs, f.Cost, w.dbus.FloatString(18), w.cost.FloatString(18))
+				if f.DBUs.Cmp(w.DBUs) != 0 || f.Cost.Cmp(w.Cost) != 0 {
+					t.Errorf("fact %s: dbus %s cost %s, want %s and %s", k, f.DBUs, f.Cost, w.DBUs, w.Cost)
 				}
 			}
 			for k := range got {
 				if _, ok := want[k]; !ok {
-					t.Errorf("unexpected fact %+v", k)
+					t.Errorf("unexpected fact %s", k)
 				}
 			}
-			compareTotals(t, res.Facts, want)
-			compareHourly(t, res.Hourly, usage, prices)
+			compareTotals(t, res.Facts, wantFacts)
+			compareHourly(t, res.Hourly, wantHours)
 		})
 	}
 }
 
 // compareHourly checks cost by date and hour of usage_start_time against
-// the records, exactly.
-func compareHourly(t *testing.T, got []budget.HourCost, usage []billing.UsageRecord, prices []billing.ListPrice) {
+// the reference's, exactly.
+func compareHourly(t *testing.T, got, wantHours []budget.HourCost) {
 	t.Helper()
-	want := map[string]*big.Rat{}
-	for _, u := range usage {
-		k := u.UsageDate.Format(time.DateOnly) + " " + u.UsageStart.UTC().Format("15")
-		if want[k] == nil {
-			want[k] = new(big.Rat)
-		}
-		for _, p := range prices {
-			if p.SKUName == u.SKUName && p.Cloud == u.Cloud && p.UsageUnit == u.UsageUnit && p.Covers(u.UsageEnd) {
-				want[k].Add(want[k], new(big.Rat).Mul(u.UsageQuantity.Rat(), p.UnitPrice().Rat()))
-			}
-		}
+	hourKey := func(h budget.HourCost) string { return fmt.Sprintf("%s %02d", h.Date.Format(time.DateOnly), h.Hour) }
+	want := map[string]budget.Decimal{}
+	for _, h := range wantHours {
+		want[hourKey(h)] = h.Cost
 	}
 	if len(got) != len(want) {
 		t.Errorf("%d hourly rows, want %d", len(got), len(want))
 	}
 	for _, h := range got {
-		k := fmt.Sprintf("%s %02d", h.Date.Format(time.DateOnly), h.Hour)
-		if w := want[k]; w == nil || h.Cost.Rat().Cmp(w) != 0 {
-			t.Errorf("hour %s: cost %s, want %v", k, h.Cost, w)
+		k := hourKey(h)
+		if w, ok := want[k]; !ok || h.Cost.Cmp(w) != 0 {
+			t.Errorf("hour %s: cost %s, want %s (in the reference: %t)", k, h.Cost, w, ok)
 		}
 	}
 }
 
 // compareTotals checks category × month totals to the cent, the figures a
-// finance reader compares.
-func compareTotals(t *testing.T, facts []budget.Fact, want map[refKey]refAmounts) {
+// finance reader compares, rounding the reference's exact sums apart from
+// budget.Decimal.
+func compareTotals(t *testing.T, facts, wantFacts []budget.Fact) {
 	t.Helper()
 	gotTotals := map[string]budget.Decimal{}
 	for _, f := range facts {
@@ -205,12 +125,12 @@ func compareTotals(t *testing.T, facts []budget.Fact, want map[refKey]refAmounts
 		gotTotals[k] = gotTotals[k].Add(f.Cost)
 	}
 	wantTotals := map[string]*big.Rat{}
-	for k, a := range want {
-		key := k.category + " " + k.date[:7]
+	for _, f := range wantFacts {
+		key := f.Category + " " + f.Date.Format("2006-01")
 		if wantTotals[key] == nil {
 			wantTotals[key] = new(big.Rat)
 		}
-		wantTotals[key].Add(wantTotals[key], a.cost)
+		wantTotals[key].Add(wantTotals[key], f.Cost.Rat())
 	}
 	keys := make([]string, 0, len(wantTotals))
 	for k := range wantTotals {
@@ -221,7 +141,7 @@ func compareTotals(t *testing.T, facts []budget.Fact, want map[refKey]refAmounts
 		t.Fatalf("only %d category-months; the trap account should span many", len(keys))
 	}
 	for _, k := range keys {
-		if got, want := gotTotals[k].Cents(), cents(wantTotals[k]); got != want {
+		if got, want := gotTotals[k].Cents(), attribtest.Cents(wantTotals[k]); got != want {
 			t.Errorf("total %s = %s, want %s", k, got, want)
 		}
 	}

@@ -203,7 +203,10 @@ func TestDirectoriesGlobsAndMixedFormats(t *testing.T) {
 	for _, p := range []string{filepath.Join(dir, "partb", "list_prices.jsonl"), filepath.Join(dir, "partc", "list_prices.parquet")} {
 		os.Remove(p)
 	}
-	want := reference(usage, trapPrices(), trapTags)
+	want, err := reference(t, usage, trapPrices(), trapTags).Facts()
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := e.Attribute(t.Context(), Input{
 		Usage:      []string{filepath.Join(dir, "parta", "usage.csv"), filepath.Join(dir, "partb"), filepath.Join(dir, "part[c]", "*.parquet")},
 		ListPrices: []string{prices},
