@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/attribtest"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
@@ -49,58 +50,25 @@ func loadDemo(t testing.TB, asOf time.Time) *demoAccount {
 	return e.account
 }
 
-// attributeDemo attributes the demo's usage as attribution.sql does
-// (rules 2, 5, 6 and 7: the price covering usage_end_time, the category by
-// normalised tag, the owner and the workload), into facts per day and key,
-// and builds each category's daily series from them: the day's exact cost
-// rounded to the cent.
+// attributeDemo attributes the demo's usage with the pure-Go oracle, keeps
+// each category's priced facts (an unpriced record costs nothing) and
+// builds its daily series from them: the day's exact cost rounded to the
+// cent.
 func attributeDemo(asOf time.Time) (*demoAccount, error) {
 	div, err := content.Load("../../content")
 	if err != nil {
 		return nil, err
 	}
 	cfg := demo.Config{Division: div, Through: asOf.AddDate(0, 0, 1)}
-	prices := map[string][]billing.ListPrice{}
-	for _, p := range demo.ListPrices(cfg) {
-		k := p.SKUName + "|" + p.Cloud + "|" + p.UsageUnit
-		prices[k] = append(prices[k], p)
-	}
-	type group struct {
-		date     time.Time
-		category string
-		key      key
-		price    string // the unit price, exact
-	}
-	dbus := map[group]budget.Decimal{}
+	oracle := attribtest.New(div.TagValues(), demo.ListPrices(cfg))
 	a := &demoAccount{
 		start: time.Date(asOf.Year(), asOf.Month()-time.Month(demo.Months()), 1, 0, 0, 0, 0, time.UTC),
 		asOf:  asOf,
 	}
 	err = demo.Usage(cfg, func(r billing.UsageRecord) error {
-		var price *billing.ListPrice
-		for i, p := range prices[r.SKUName+"|"+r.Cloud+"|"+r.UsageUnit] {
-			if p.Covers(r.UsageEnd) {
-				price = &prices[r.SKUName+"|"+r.Cloud+"|"+r.UsageUnit][i]
-				break
-			}
+		if err := oracle.Add(r); err != nil {
+			return err
 		}
-		if price == nil {
-			return nil // unpriced: no cost
-		}
-		category := budget.Unattributed
-		if c, ok := div.CategoryByTag(budget.NormalizeTag(r.CustomTags[budget.CategoryTagKey])); ok {
-			category = c.TagValue
-		}
-		owner := budget.UnknownOwner
-		for _, o := range []string{r.CustomTags[budget.OwnerTagKey], r.Identity.RunAs, r.Identity.OwnedBy, r.Identity.CreatedBy} {
-			if o = strings.Trim(o, " "); o != "" {
-				owner = o
-				break
-			}
-		}
-		typ, id := workload(r.Metadata)
-		g := group{r.UsageDate, category, key{owner, typ, id, r.WorkspaceID, r.SKUName}, price.UnitPrice().String()}
-		dbus[g] = dbus[g].Add(r.UsageQuantity)
 		if r.Metadata.NodeType == "r5d.4xlarge" && r.OriginProduct == "ALL_PURPOSE" {
 			// The forgotten cluster (demo's doc.go, Spend): no configured
 			// category's policy names its node type. It runs on the 10th
@@ -111,34 +79,31 @@ func attributeDemo(asOf time.Time) (*demoAccount, error) {
 			if n := len(a.spikeDays); n == 0 || !a.spikeDays[n-1].Equal(r.UsageDate) {
 				a.spikeDays = append(a.spikeDays, r.UsageDate)
 			}
-			a.spikeTag, a.spikeCluster, a.spikeOwner = category, r.Metadata.ClusterID, owner
+			a.spikeTag, _, _ = oracle.Classify(r)
+			a.spikeCluster, a.spikeOwner = r.Metadata.ClusterID, attribtest.Owner(r)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	all, err := oracle.Facts()
+	if err != nil {
+		return nil, err
+	}
 	facts := map[string][]budget.Fact{}
-	for g, q := range dbus {
-		cost := new(big.Rat).Mul(q.Rat(), budget.MustDecimal(g.price).Rat())
-		facts[g.category] = append(facts[g.category], budget.Fact{
-			Date: g.date, Category: g.category, Owner: g.key.owner, WorkloadType: g.key.workloadType,
-			WorkloadID: g.key.workloadID, Workspace: g.key.workspace, SKU: g.key.sku, Priced: true,
-			DBUs: q, Cost: budget.MustDecimal(cost.FloatString(18)),
-		})
+	for _, f := range all {
+		if f.Priced {
+			facts[f.Category] = append(facts[f.Category], f)
+		}
 	}
 	days := int(asOf.Sub(a.start).Hours()/24) + 1
 	for _, category := range append(div.TagValues(), budget.Unattributed) {
 		fs := facts[category]
-		slices.SortFunc(fs, func(x, y budget.Fact) int { return x.Date.Compare(y.Date) })
-		total := make([]budget.Decimal, days)
-		for _, f := range fs {
-			i := int(f.Date.Sub(a.start).Hours() / 24)
-			total[i] = total[i].Add(f.Cost)
-		}
+		total := attribtest.Daily(fs, a.start, days, attribtest.DailyOptions{Cents: true})
 		values := make([]float64, days)
 		for i, c := range total {
-			values[i] = c.Round(2).Float64()
+			values[i] = c.Float64()
 		}
 		a.inputs = append(a.inputs, Input{Category: category, Daily: forecast.Series{Start: a.start, Values: values}, Facts: fs})
 	}
@@ -146,21 +111,6 @@ func attributeDemo(asOf time.Time) (*demoAccount, error) {
 		return nil, fmt.Errorf("demo as of %s: no forgotten cluster found", asOf.Format(time.DateOnly))
 	}
 	return a, nil
-}
-
-// workload is attribution.sql's rule 7: the first of job_id,
-// dlt_pipeline_id, warehouse_id, endpoint_name, cluster_id that is not
-// blank, trimmed.
-func workload(m billing.UsageMetadata) (string, string) {
-	for _, w := range []struct{ typ, id string }{
-		{"job", m.JobID}, {"pipeline", m.DLTPipelineID}, {"warehouse", m.WarehouseID},
-		{"endpoint", m.EndpointName}, {"cluster", m.ClusterID},
-	} {
-		if id := strings.Trim(w.id, " "); id != "" {
-			return w.typ, id
-		}
-	}
-	return "", ""
 }
 
 // TestDemo runs the detector over every day of the demo account that has

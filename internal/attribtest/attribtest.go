@@ -46,15 +46,21 @@ type factKey struct {
 	serverless, priced           bool
 }
 
+// price is a unit price; ok is false when no price covers the usage.
+type price struct {
+	unit budget.Decimal
+	ok   bool
+}
+
 type priced struct {
 	fact  factKey
-	price string // the exact unit price; "" when unpriced
+	price price
 }
 
 type hourPriced struct {
 	date  time.Time
 	hour  int
-	price string
+	price price
 }
 
 // New returns an oracle for the configured category tag values and the
@@ -136,23 +142,25 @@ func Workload(m billing.UsageMetadata) (typ, id string) {
 // Add attributes one record. Corrections are records like any other: a
 // retraction's negative quantity is summed as it is (rule 4).
 func (o *Oracle) Add(r billing.UsageRecord) error {
-	covering := o.Covering(r)
-	if len(covering) > 1 {
-		return fmt.Errorf("attribute %s: %d price rows of %s cover %s", r.RecordID, len(covering), r.SKUName, r.UsageEnd.Format(time.RFC3339))
-	}
-	price := ""
-	if len(covering) == 1 {
-		price = covering[0].UnitPrice().String()
+	var p price
+	for _, row := range o.prices[priceKey{r.SKUName, r.Cloud, r.UsageUnit}] {
+		if !row.Covers(r.UsageEnd) {
+			continue
+		}
+		if p.ok {
+			return fmt.Errorf("attribute %s: more than one price row of %s covers %s", r.RecordID, r.SKUName, r.UsageEnd.Format(time.RFC3339))
+		}
+		p = price{row.UnitPrice(), true}
 	}
 	k := factKey{
 		date: r.UsageDate.UTC(), owner: Owner(r), resourceType: r.OriginProduct, workspace: r.WorkspaceID,
-		sku: r.SKUName, serverless: r.Features.IsServerless, priced: price != "",
+		sku: r.SKUName, serverless: r.Features.IsServerless, priced: p.ok,
 	}
 	k.category, k.attribution, k.unknown = o.Classify(r)
 	k.workloadType, k.workloadID = Workload(r.Metadata)
-	g := priced{k, price}
+	g := priced{k, p}
 	o.facts[g] = o.facts[g].Add(r.UsageQuantity)
-	h := hourPriced{k.date, r.UsageStart.UTC().Hour(), price}
+	h := hourPriced{k.date, r.UsageStart.UTC().Hour(), p}
 	o.hours[h] = o.hours[h].Add(r.UsageQuantity)
 	o.rows++
 	if r.UsageEnd.After(o.last) {
@@ -176,8 +184,8 @@ func (o *Oracle) Facts() ([]budget.Fact, error) {
 		if costs[g.fact] == nil {
 			costs[g.fact] = new(big.Rat)
 		}
-		if g.price != "" {
-			costs[g.fact].Add(costs[g.fact], new(big.Rat).Mul(q.Rat(), budget.MustDecimal(g.price).Rat()))
+		if g.price.ok {
+			costs[g.fact].Add(costs[g.fact], new(big.Rat).Mul(q.Rat(), g.price.unit.Rat()))
 		}
 	}
 	out := make([]budget.Fact, 0, len(dbus))
@@ -227,8 +235,8 @@ func (o *Oracle) Hourly() ([]budget.HourCost, error) {
 		if costs[k] == nil {
 			costs[k] = new(big.Rat)
 		}
-		if h.price != "" {
-			costs[k].Add(costs[k], new(big.Rat).Mul(q.Rat(), budget.MustDecimal(h.price).Rat()))
+		if h.price.ok {
+			costs[k].Add(costs[k], new(big.Rat).Mul(q.Rat(), h.price.unit.Rat()))
 		}
 	}
 	out := make([]budget.HourCost, 0, len(costs))

@@ -197,7 +197,7 @@ func TestFactsAndHours(t *testing.T) {
 func TestOverlappingPrices(t *testing.T) {
 	p := append(prices(), billing.ListPrice{PriceStart: change.AddDate(0, 0, -1), SKUName: "JOBS", Cloud: "AWS", UsageUnit: "DBU", Default: budget.MustDecimal("0.2")})
 	o := New(tagValues, p)
-	if err := o.Add(record(change.Add(-time.Hour), "1", nil)); err == nil || !strings.Contains(err.Error(), "2 price rows") {
+	if err := o.Add(record(change.Add(-time.Hour), "1", nil)); err == nil || !strings.Contains(err.Error(), "more than one price row") {
 		t.Errorf("err = %v, want two covering rows named", err)
 	}
 	if n := len(o.Covering(record(change.Add(-time.Hour), "1", nil))); n != 2 {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/novadynamics/stellar-budget/internal/attribtest"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
@@ -34,8 +35,7 @@ var allTraps = []string{
 
 // audit checks records as they stream by, so it works for any row count.
 type audit struct {
-	div    budget.Division
-	prices pricer
+	oracle *attribtest.Oracle // prices and categories, as the attribution does
 	cal    calendar
 
 	records     int64
@@ -54,7 +54,7 @@ type audit struct {
 
 func newAudit(cfg Config) *audit {
 	return &audit{
-		div: cfg.Division, prices: newPricer(ListPrices(cfg)), cal: newCalendar(cfg.Through),
+		oracle: attribtest.New(cfg.Division.TagValues(), ListPrices(cfg)), cal: newCalendar(cfg.Through),
 		found: map[string]bool{}, origins: map[string]bool{}, unpriced: map[string]bool{},
 		dayCost: map[string]map[string]float64{}, unknownCost: map[string]float64{}, owners: map[string]map[string]bool{},
 		jobsPrice: map[float64]bool{},
@@ -81,7 +81,7 @@ func (a *audit) add(r billing.UsageRecord) error {
 		a.found[trapServerless] = true
 	}
 
-	rows := a.prices.covering(r)
+	rows := a.oracle.Covering(r)
 	cost := 0.0
 	switch len(rows) {
 	case 0:
@@ -102,7 +102,7 @@ func (a *audit) add(r billing.UsageRecord) error {
 		a.problem(r, "more than one price row covers the usage")
 	}
 
-	cat, attr := categoryOf(a.div, r)
+	cat, attr, _ := a.oracle.Classify(r)
 	switch {
 	case attr == budget.Untagged && r.CustomTags == nil:
 		a.found[trapNoTags] = true

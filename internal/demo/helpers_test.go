@@ -3,7 +3,6 @@ package demo
 import (
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
@@ -38,38 +37,3 @@ var (
 	asOf    = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	through = asOf.AddDate(0, 0, 1)
 )
-
-// pricer finds the price row covering a record, as the attribution does.
-type pricer map[string][]billing.ListPrice
-
-func newPricer(prices []billing.ListPrice) pricer {
-	p := pricer{}
-	for _, lp := range prices {
-		k := lp.SKUName + "|" + lp.Cloud + "|" + lp.UsageUnit
-		p[k] = append(p[k], lp)
-	}
-	return p
-}
-
-// covering returns every price row that applies to r.
-func (p pricer) covering(r billing.UsageRecord) []billing.ListPrice {
-	var out []billing.ListPrice
-	for _, lp := range p[r.SKUName+"|"+r.Cloud+"|"+r.UsageUnit] {
-		if lp.Covers(r.UsageEnd) {
-			out = append(out, lp)
-		}
-	}
-	return out
-}
-
-// categoryOf attributes a record as the attribution SQL does.
-func categoryOf(d budget.Division, r billing.UsageRecord) (string, budget.Attribution) {
-	v, ok := r.CustomTags[budget.CategoryTagKey]
-	if !ok || v == "" {
-		return budget.Unattributed, budget.Untagged
-	}
-	if c, ok := d.CategoryByTag(budget.NormalizeTag(v)); ok {
-		return c.TagValue, budget.Attributed
-	}
-	return budget.Unattributed, budget.UnknownValue
-}

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/billing"
+	"github.com/novadynamics/stellar-budget/internal/attribtest"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
@@ -23,11 +23,11 @@ type demoEntry struct {
 	err    error
 }
 
-// demoSeries returns the demo account's daily list cost per category, plus
-// the division total, from its first usage date through asOf, computed as
-// the attribution does: the price row covering usage_end_time (effective
-// list, else default), cost = quantity × price, the category by normalised
-// OperationalCategory tag. Results are cached per as-of date for the test
+// demoSeries returns the demo account's daily list cost per configured
+// category, plus the division total (every priced record, attributed or
+// not), from its first usage date through asOf, attributed by the pure-Go
+// oracle: the days are exact sums, as float64. A category without priced
+// usage has no series. Results are cached per as-of date for the test
 // binary.
 func demoSeries(t testing.TB, asOf time.Time) map[string]Series {
 	t.Helper()
@@ -46,53 +46,29 @@ func loadDemo(asOf time.Time) (map[string]Series, error) {
 		return nil, err
 	}
 	cfg := demo.Config{Division: div, Through: asOf.AddDate(0, 0, 1)}
-	prices := map[string][]billing.ListPrice{}
-	for _, p := range demo.ListPrices(cfg) {
-		k := p.SKUName + "|" + p.Cloud + "|" + p.UsageUnit
-		prices[k] = append(prices[k], p)
+	oracle := attribtest.New(div.TagValues(), demo.ListPrices(cfg))
+	if err := demo.Usage(cfg, oracle.Add); err != nil {
+		return nil, err
 	}
-	start := time.Date(asOf.Year(), asOf.Month()-time.Month(demo.Months()), 1, 0, 0, 0, 0, time.UTC)
-	days := int(asOf.Sub(start).Hours()/24) + 1
-	sums := map[string][]float64{}
-	add := func(name string, day int, cost float64) {
-		s, ok := sums[name]
-		if !ok {
-			s = make([]float64, days)
-			sums[name] = s
-		}
-		s[day] += cost
-	}
-	err = demo.Usage(cfg, func(r billing.UsageRecord) error {
-		price, ok := 0.0, false
-		for _, p := range prices[r.SKUName+"|"+r.Cloud+"|"+r.UsageUnit] {
-			if p.Covers(r.UsageEnd) {
-				price, ok = p.UnitPrice().Float64(), true
-				break
-			}
-		}
-		if !ok {
-			return nil // unpriced: no list cost
-		}
-		cost := r.UsageQuantity.Float64() * price
-		day := int(r.UsageDate.Sub(start).Hours() / 24)
-		category := budget.Unattributed
-		if v := r.CustomTags[budget.CategoryTagKey]; v != "" {
-			if c, ok := div.CategoryByTag(budget.NormalizeTag(v)); ok {
-				category = c.TagValue
-			}
-		}
-		if category != budget.Unattributed {
-			add(category, day, cost)
-		}
-		add(divisionSeries, day, cost)
-		return nil
-	})
+	facts, err := oracle.Facts()
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]Series{}
-	for name, v := range sums {
-		out[name] = Series{Start: start, Values: v}
+	start := time.Date(asOf.Year(), asOf.Month()-time.Month(demo.Months()), 1, 0, 0, 0, 0, time.UTC)
+	days := int(asOf.Sub(start).Hours()/24) + 1
+	series := func(keep func(budget.Fact) bool) Series {
+		s := Series{Start: start, Values: make([]float64, days)}
+		for i, d := range attribtest.Daily(facts, start, days, attribtest.DailyOptions{Keep: keep}) {
+			s.Values[i] = d.Float64()
+		}
+		return s
+	}
+	out := map[string]Series{divisionSeries: series(func(f budget.Fact) bool { return f.Priced })}
+	for _, f := range facts {
+		if _, done := out[f.Category]; !done && f.Priced && f.Category != budget.Unattributed {
+			category := f.Category
+			out[category] = series(func(f budget.Fact) bool { return f.Priced && f.Category == category })
+		}
 	}
 	return out, nil
 }
