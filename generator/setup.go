@@ -13,9 +13,9 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/audit"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
-	"github.com/novadynamics/stellar-budget/internal/filelock"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/setup"
+	"github.com/novadynamics/stellar-budget/internal/state"
 	"github.com/novadynamics/stellar-budget/internal/trail"
 	"github.com/novadynamics/stellar-budget/internal/warehouse"
 )
@@ -183,10 +183,10 @@ The plan's first line says where they came from.`,
 
 // lockSetup holds the state directory's setup lock.
 func lockSetup(stateDir string) (unlock func(), err error) {
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+	if err := os.MkdirAll(stateDir, state.DirPerm); err != nil {
 		return nil, fmt.Errorf("setup --apply: %w", err)
 	}
-	unlock, err = filelock.Exclusive(filepath.Join(stateDir, "setup.lock"))
+	unlock, err = state.Exclusive(filepath.Join(stateDir, state.SetupLock))
 	if err != nil {
 		return nil, fmt.Errorf("setup --apply: lock %s: %w", stateDir, err)
 	}

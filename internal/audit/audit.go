@@ -46,10 +46,11 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/hashchain"
+	"github.com/novadynamics/stellar-budget/internal/state"
 )
 
 // FileName is the log's name in the state directory.
-const FileName = "audit.jsonl"
+const FileName = state.AuditLog
 
 // Stages of an entry: every change is logged twice, its intent before it
 // is made and its result after, so a change whose result never made it

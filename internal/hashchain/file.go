@@ -11,15 +11,11 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/novadynamics/stellar-budget/internal/filelock"
+	"github.com/novadynamics/stellar-budget/internal/state"
 )
 
-const (
-	dirPerm  = fs.FileMode(0o700)
-	filePerm = fs.FileMode(0o600)
-	// maxLine bounds one entry, so a corrupt file cannot exhaust memory.
-	maxLine = 16 << 20
-)
+// maxLine bounds one entry, so a corrupt file cannot exhaust memory.
+const maxLine = 16 << 20
 
 // File is a chain kept as JSON Lines, one entry a line, each ending in a
 // newline. It remembers the bytes it last verified: a file that still
@@ -94,10 +90,10 @@ func (f *File[E]) Verify(expectHead string) (Head, []E, error) {
 // directory if needed and returns the new head; it refuses to extend a
 // broken chain.
 func (f *File[E]) Append(next func(entries []E, head Link) ([][]byte, error)) (Head, error) {
-	if err := os.MkdirAll(filepath.Dir(f.Path), dirPerm); err != nil {
+	if err := os.MkdirAll(filepath.Dir(f.Path), state.DirPerm); err != nil {
 		return Head{}, fmt.Errorf("append to %s: %w", f.Log, err)
 	}
-	unlock, err := filelock.Exclusive(f.Path + ".lock")
+	unlock, err := state.Exclusive(state.LockOf(f.Path))
 	if err != nil {
 		return Head{}, fmt.Errorf("lock %s %s: %w", f.Log, f.Path, err)
 	}
@@ -135,7 +131,7 @@ func (f *File[E]) Append(next func(entries []E, head Link) ([][]byte, error)) (H
 	if _, hashes, err = f.check(buf.Bytes()); err != nil {
 		return Head{}, fmt.Errorf("append to %s: the new entries do not extend the chain: %w", f.Log, err)
 	}
-	if err := replaceFile(f.Path, buf.Bytes()); err != nil {
+	if err := state.WriteFile(f.Path, buf.Bytes(), state.FilePerm); err != nil {
 		return Head{}, fmt.Errorf("append to %s: %w", f.Log, err)
 	}
 	return Head{Hash: hashes[len(hashes)-1], Entries: len(hashes)}, nil
@@ -197,41 +193,4 @@ func scanLines(data []byte, atEOF bool) (int, []byte, error) {
 		return len(data), data, nil
 	}
 	return 0, nil, nil
-}
-
-// replaceFile writes data to path atomically: a temporary file in the same
-// directory, synced, renamed over path, and the directory synced.
-func replaceFile(path string, data []byte) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(filePerm); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

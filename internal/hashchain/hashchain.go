@@ -20,9 +20,9 @@
 // File keeps a chain as JSON Lines. Append takes an exclusive flock on
 // <file>.lock, checks the whole chain (a broken chain is never extended:
 // whoever broke it must be found first), and replaces the file with the old
-// lines plus the new ones through a synced temporary file and a rename: a
-// reader sees the chain before or after an append, never half a line, and
-// needs no lock. flock is not reliable on NFS; the state directory must be
+// lines plus the new ones in one step (a synced temporary file and a
+// rename; the lock and the write are internal/state's): a reader sees the
+// chain before or after an append, never half a line, and needs no lock. flock is not reliable on NFS; the state directory must be
 // on a local file system. A chain kept elsewhere (a table) is checked with
 // Checker and Expect.
 package hashchain

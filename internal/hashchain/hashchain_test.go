@@ -105,7 +105,7 @@ func TestFile(t *testing.T) {
 	if _, err := f.Append(func([]note, Link) ([][]byte, error) { return nil, boom }); err != boom {
 		t.Errorf("callback error: %v", err)
 	}
-	if info, err := os.Stat(f.Path); err != nil || info.Mode().Perm() != filePerm {
+	if info, err := os.Stat(f.Path); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("file mode: %v, %v", info, err)
 	}
 }

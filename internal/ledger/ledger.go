@@ -25,11 +25,12 @@
 // when asked to (--resend-in-doubt). So an alert is delivered at most once
 // unless an operator asks otherwise.
 //
-// Every write goes to a temporary file that is synced and renamed over
-// alerts.json, then the directory is synced: a reader sees the old ledger
-// or the new one, never half of one. The locks are flock(2) locks, which
-// the kernel releases when their process dies; they are not reliable on
-// NFS, so the state directory must be on a local file system.
+// Every write replaces alerts.json in one step (internal/state's
+// WriteFile: a temporary file synced and renamed over it, the directory
+// synced): a reader sees the old ledger or the new one, never half of one.
+// The locks are internal/state's flock(2) locks, which the kernel releases
+// when their process dies; they are not reliable on NFS, so the state
+// directory must be on a local file system.
 package ledger
 
 import (
@@ -45,20 +46,20 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
-
-	"github.com/novadynamics/stellar-budget/internal/filelock"
+	"github.com/novadynamics/stellar-budget/internal/state"
 )
 
-// Files in the state directory.
+// Files in the state directory (named in internal/state).
 const (
-	FileName = "alerts.json" // the ledger
-	LockName = "alerts.lock" // flock'd while claiming and recording
-	RunsDir  = "alert-runs"  // one lock file per notifying build in progress
+	FileName = state.Ledger     // the ledger
+	LockName = state.LedgerLock // flock'd while claiming and recording
+	RunsDir  = state.AlertRuns  // one lock file per notifying build in progress
+)
+
+const (
 	version  = 1             // of the file format
 	monthFmt = "2006-01"     // Entry.Month
 	dayFmt   = time.DateOnly // Entry.Time
-	dirPerm  = fs.FileMode(0o700)
-	filePerm = fs.FileMode(0o600)
 )
 
 // Defaults of Options.
@@ -128,7 +129,7 @@ func Open(dir string, opts Options) (*Ledger, error) {
 	if opts.MaxTries <= 0 {
 		opts.MaxTries = DefaultMaxTries
 	}
-	if err := os.MkdirAll(filepath.Join(dir, RunsDir), dirPerm); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, RunsDir), state.DirPerm); err != nil {
 		return nil, fmt.Errorf("open alert ledger: create state directory %s: %w", dir, err)
 	}
 	return &Ledger{dir: dir, opts: opts}, nil
@@ -143,7 +144,7 @@ func (l *Ledger) Path() string { return filepath.Join(l.dir, FileName) }
 // update runs fn on the ledger under the exclusive lock and writes the
 // result when fn reports a change (or the file is new).
 func (l *Ledger) update(fn func(f *File) (changed bool, err error)) error {
-	unlock, err := filelock.Exclusive(filepath.Join(l.dir, LockName))
+	unlock, err := state.Exclusive(filepath.Join(l.dir, LockName))
 	if err != nil {
 		return fmt.Errorf("lock alert ledger %s: %w", l.dir, err)
 	}
@@ -189,54 +190,18 @@ func readFile(path string) (*File, error) {
 	return &f, nil
 }
 
-// writeFile replaces path with f atomically: a temporary file in the same
-// directory, synced, renamed over path, and the directory synced.
-func writeFile(path string, f *File) (err error) {
+// writeFile replaces path with f in one step (internal/state's
+// WriteFile).
+func writeFile(path string, f *File) error {
 	slices.SortFunc(f.Entries, func(a, b *Entry) int { return strings.Compare(a.Key, b.Key) })
 	b, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write alert ledger %s: %w", path, err)
 	}
-	b = append(b, '\n')
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, FileName+".tmp-*")
-	if err != nil {
+	if err := state.WriteFile(path, append(b, '\n'), state.FilePerm); err != nil {
 		return fmt.Errorf("write alert ledger %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(filePerm); err != nil {
-		return fmt.Errorf("write alert ledger %s: %w", path, err)
-	}
-	if _, err = tmp.Write(b); err != nil {
-		return fmt.Errorf("write alert ledger %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("write alert ledger %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("write alert ledger %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write alert ledger %s: %w", path, err)
-	}
-	if err = syncDir(dir); err != nil {
-		return fmt.Errorf("write alert ledger %s: sync directory: %w", path, err)
 	}
 	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // index maps keys to entries.

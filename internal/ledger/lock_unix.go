@@ -5,10 +5,11 @@ package ledger
 import (
 	"errors"
 	"fmt"
-	"github.com/novadynamics/stellar-budget/internal/filelock"
 	"io/fs"
 	"os"
 	"syscall"
+
+	"github.com/novadynamics/stellar-budget/internal/state"
 )
 
 // createRunLock creates path and holds an exclusive flock on it. Another
@@ -16,11 +17,11 @@ import (
 // after locking it checks that path is still the file it locked.
 func createRunLock(path string) (*os.File, error) {
 	for range 5 {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, state.FilePerm)
 		if err != nil {
 			return nil, err
 		}
-		if err := flock(f, syscall.LOCK_EX); err != nil {
+		if err := state.Flock(f, syscall.LOCK_EX); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -29,7 +30,7 @@ func createRunLock(path string) (*os.File, error) {
 		if err1 == nil && err2 == nil && os.SameFile(held, named) {
 			return f, nil
 		}
-		flock(f, syscall.LOCK_UN)
+		state.Flock(f, syscall.LOCK_UN)
 		f.Close()
 	}
 	return nil, fmt.Errorf("lock %s: removed while being locked, five times", path)
@@ -48,9 +49,9 @@ func runAlive(path string) bool {
 		return true
 	}
 	defer f.Close()
-	err = flock(f, syscall.LOCK_SH|syscall.LOCK_NB)
+	err = state.Flock(f, syscall.LOCK_SH|syscall.LOCK_NB)
 	if err == nil {
-		flock(f, syscall.LOCK_UN)
+		state.Flock(f, syscall.LOCK_UN)
 		return false
 	}
 	return true
@@ -63,11 +64,9 @@ func removeIfFree(path string) {
 		return
 	}
 	defer f.Close()
-	if flock(f, syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+	if state.Flock(f, syscall.LOCK_EX|syscall.LOCK_NB) != nil {
 		return
 	}
 	os.Remove(path)
-	flock(f, syscall.LOCK_UN)
+	state.Flock(f, syscall.LOCK_UN)
 }
-
-func flock(f *os.File, how int) error { return filelock.Flock(f, how) }

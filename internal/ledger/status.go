@@ -8,8 +8,7 @@ import (
 	"slices"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
-
-	"github.com/novadynamics/stellar-budget/internal/filelock"
+	"github.com/novadynamics/stellar-budget/internal/state"
 )
 
 // Statuses returns a copy of alerts with Status read from the ledger in the
@@ -28,7 +27,7 @@ func Statuses(dir string, alerts []budget.Alert) ([]budget.Alert, error) {
 	if dir == "" {
 		return out, nil
 	}
-	unlock, err := filelock.Shared(filepath.Join(dir, LockName))
+	unlock, err := state.Shared(filepath.Join(dir, LockName))
 	if err != nil {
 		return out, fmt.Errorf("read alert statuses in %s: %w", dir, err)
 	}
@@ -53,7 +52,7 @@ func Statuses(dir string, alerts []budget.Alert) ([]budget.Alert, error) {
 // Load reads the ledger in dir as it is, for inspection; a missing one is
 // fs.ErrNotExist. Like Statuses it creates and writes nothing.
 func Load(dir string) (*File, error) {
-	unlock, err := filelock.Shared(filepath.Join(dir, LockName))
+	unlock, err := state.Shared(filepath.Join(dir, LockName))
 	if err != nil {
 		return nil, fmt.Errorf("read alert ledger in %s: %w", dir, err)
 	}

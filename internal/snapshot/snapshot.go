@@ -3,8 +3,9 @@
 // over budget, what it may do about it, the recent daily spend to forecast
 // from, what each running cluster costs an hour). It only defines the
 // schema, writes it and reads it back; the site builds a Snapshot from the
-// report. It imports the standard library and package budget alone, so a
-// function binary links it without the report, the charts or DuckDB.
+// report. It imports the standard library, package budget and package
+// state (its writer) alone, so a function binary links it without the
+// report, the charts or DuckDB.
 //
 // # The contract
 //

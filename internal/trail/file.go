@@ -6,10 +6,11 @@ import (
 	"path/filepath"
 
 	"github.com/novadynamics/stellar-budget/internal/hashchain"
+	"github.com/novadynamics/stellar-budget/internal/state"
 )
 
 // FileName is the trail's name in the state directory.
-const FileName = "trail.jsonl"
+const FileName = state.Trail
 
 // FileStore keeps the trail as JSON Lines, one entry a line, with
 // internal/hashchain's file mechanics: appends take an exclusive flock on

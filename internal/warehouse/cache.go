@@ -13,12 +13,8 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
-)
-
-// cacheDir and cacheName place the cache in the state directory.
-const (
-	cacheDir  = "databricks"
-	cacheName = "aggregates.json.gz"
+	// Named statedir: func state reads a statement's state.
+	statedir "github.com/novadynamics/stellar-budget/internal/state"
 )
 
 // cache is what the source keeps between builds: the attribution result
@@ -47,7 +43,7 @@ type cache struct {
 }
 
 func cachePath(stateDir string) string {
-	return filepath.Join(stateDir, cacheDir, cacheName)
+	return filepath.Join(stateDir, statedir.DatabricksCache)
 }
 
 // loadCache reads the cache; a missing file is (nil, nil). The stream is
@@ -109,39 +105,24 @@ func (c *cache) check() error {
 	return nil
 }
 
-// save writes the cache atomically: a temporary file in the same
-// directory, synced, then renamed over the old one, so a crash or a full
-// disk leaves the previous cache as it was.
-func (c *cache) save(stateDir string) (err error) {
+// save replaces the cache in one step (internal/state's Write), so a
+// crash or a full disk leaves the previous cache as it was.
+func (c *cache) save(stateDir string) error {
 	path := cachePath(stateDir)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("write databricks cache: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), cacheName+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("write databricks cache: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-			err = fmt.Errorf("write databricks cache %s: %w", path, err)
+	err := statedir.Write(path, statedir.FilePerm, func(w io.Writer) error {
+		z := gzip.NewWriter(w)
+		if err := json.NewEncoder(z).Encode(c); err != nil {
+			return err
 		}
-	}()
-	z := gzip.NewWriter(tmp)
-	if err := json.NewEncoder(z).Encode(c); err != nil {
-		return err
+		return z.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("write databricks cache %s: %w", path, err)
 	}
-	if err := z.Close(); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // days lists the cached usage days within [from, to], in order.

@@ -1,6 +1,6 @@
 //go:build unix
 
-package filelock
+package state
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 // Exclusive creates path if needed and holds an exclusive lock on it until
 // unlock is called.
 func Exclusive(path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, perm)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, FilePerm)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package filelock
+package state
 
 // Exclusive is not available without flock(2).
 func Exclusive(string) (func(), error) { return nil, ErrUnsupported }
