@@ -3,6 +3,7 @@ package site
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -30,9 +31,76 @@ const (
 	forecastColor = "#D8605A"
 )
 
+// chartSet is the charts of one kind of page, one typed field per chart, so
+// the code that draws them cannot misname one. A layout names a chart with
+// the chart function, which fails the render on a name the page does not
+// have instead of drawing an empty box.
+type chartSet interface {
+	// named lists the charts by the names layouts use, in the order an
+	// error lists them.
+	named() []namedChart
+}
+
+type namedChart struct {
+	name  string
+	chart charts.Chart
+}
+
+// chart is how a layout names one of its page's charts:
+//
+//	{{ template "partials/chart.html" (chart .Charts "budget") }}
+//
+// An unknown name is an error, which html/template reports with the layout
+// file and line.
+func chart(set chartSet, name string) (charts.Chart, error) {
+	if set == nil {
+		return charts.Chart{}, fmt.Errorf("unknown chart %q: this page has no charts", name)
+	}
+	var names []string
+	for _, c := range set.named() {
+		if c.name == name {
+			return c.chart, nil
+		}
+		names = append(names, c.name)
+	}
+	return charts.Chart{}, fmt.Errorf("unknown chart %q: this page's charts are %s", name, strings.Join(names, ", "))
+}
+
 // masterCharts are the charts of the master page and the leadership report.
-func masterCharts(r *report.Report) map[string]charts.Chart {
-	out := map[string]charts.Chart{}
+// Without categories only the distribution and the hour profile are drawn;
+// the others stay empty.
+type masterCharts struct {
+	distribution, budget, history, heatDays, heatHours charts.Chart
+}
+
+func (m *masterCharts) named() []namedChart {
+	return []namedChart{
+		{"distribution", m.distribution},
+		{"budget", m.budget},
+		{"history", m.history},
+		{"heatdays", m.heatDays},
+		{"heathours", m.heatHours},
+	}
+}
+
+// categoryCharts are the charts of one category page.
+type categoryCharts struct {
+	daily, resources, owners, budget charts.Chart
+}
+
+func (c *categoryCharts) named() []namedChart {
+	return []namedChart{
+		{"daily", c.daily},
+		{"resources", c.resources},
+		{"owners", c.owners},
+		{"budget", c.budget},
+	}
+}
+
+// buildMasterCharts draws the charts of the master page and the leadership
+// report.
+func buildMasterCharts(r *report.Report) *masterCharts {
+	out := &masterCharts{}
 
 	var slices []charts.Slice
 	// A category's colour is its position in the division, on every chart.
@@ -41,7 +109,7 @@ func masterCharts(r *report.Report) map[string]charts.Chart {
 	}
 	slices = append(slices, charts.Slice{Name: "Unattributed", Value: plotted(r.Unattributed.MonthToDate.Total), Color: charts.UnattributedColor,
 		Share: shareOf(r.Unattributed.MonthToDate.Total, r.Totals.MonthToDate)})
-	out["distribution"] = charts.Pie("chart-distribution", fmt.Sprintf("Cost by category, %s to date", r.Month.Format("January 2006")), slices)
+	out.distribution = charts.Pie("chart-distribution", fmt.Sprintf("Cost by category, %s to date", r.Month.Format("January 2006")), slices)
 
 	if len(r.Categories) > 0 {
 		var labels []string
@@ -60,7 +128,7 @@ func masterCharts(r *report.Report) map[string]charts.Chart {
 		for _, m := range r.Categories[0].History {
 			s.Values = append(s.Values, plotted(r.Unattributed.ByMonth[m.Month]))
 		}
-		out["history"] = charts.StackedBars("chart-history", "Monthly cost by category, last 13 months", labels, append(series, s))
+		out.history = charts.StackedBars("chart-history", "Monthly cost by category, last 13 months", labels, append(series, s))
 
 		var names []string
 		budgetS := charts.Series{Name: "Budget", Color: charts.BudgetColor}
@@ -72,7 +140,7 @@ func masterCharts(r *report.Report) map[string]charts.Chart {
 			actual.Values = append(actual.Values, plotted(c.MonthToDate))
 			forecast.Values = append(forecast.Values, plotted(c.Forecast.Value))
 		}
-		out["budget"] = charts.Bars("chart-budget", "Budget, month to date and forecast by category", names, []charts.Series{budgetS, actual, forecast}, true)
+		out.budget = charts.Bars("chart-budget", "Budget, month to date and forecast by category", names, []charts.Series{budgetS, actual, forecast}, true)
 
 		var days []string
 		for d := 1; d <= r.DaysElapsed; d++ {
@@ -86,7 +154,7 @@ func masterCharts(r *report.Report) map[string]charts.Chart {
 			}
 			values = append(values, row)
 		}
-		out["heatdays"] = charts.Heatmap("chart-heat-days", fmt.Sprintf("Daily cost by category, %s", r.Month.Format("January 2006")), days, names, values)
+		out.heatDays = charts.Heatmap("chart-heat-days", fmt.Sprintf("Daily cost by category, %s", r.Month.Format("January 2006")), days, names, values)
 	}
 
 	hours := make([]string, 24)
@@ -103,17 +171,17 @@ func masterCharts(r *report.Report) map[string]charts.Chart {
 		}
 		values = append(values, row)
 	}
-	out["heathours"] = charts.Heatmap("chart-heat-hours", "Average cost by hour of day (UTC) and weekday, last 4 weeks", hours, weekdays, values)
+	out.heatHours = charts.Heatmap("chart-heat-hours", "Average cost by hour of day (UTC) and weekday, last 4 weeks", hours, weekdays, values)
 	return out
 }
 
 // weekOrder lists weekdays Monday first, as a working week reads.
 var weekOrder = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 
-// categoryCharts are the charts of one category page.
-func categoryCharts(r *report.Report, c *report.Category, index int) map[string]charts.Chart {
+// buildCategoryCharts draws the charts of one category page.
+func buildCategoryCharts(r *report.Report, c *report.Category, index int) *categoryCharts {
 	color := charts.CategoryColor(index)
-	out := map[string]charts.Chart{}
+	out := &categoryCharts{}
 
 	// The month as a cumulative line against the budget, with the forecast
 	// from today to the month end.
@@ -152,7 +220,7 @@ func categoryCharts(r *report.Report, c *report.Category, index int) map[string]
 			ts.Flags[a.Day.Day()-1] = "unusual day"
 		}
 	}
-	out["daily"] = charts.DailyCost("chart-daily", fmt.Sprintf("%s: cumulative spend in %s against the budget, with the forecast", c.Title, r.Month.Format("January 2006")), ts)
+	out.daily = charts.DailyCost("chart-daily", fmt.Sprintf("%s: cumulative spend in %s against the budget, with the forecast", c.Title, r.Month.Format("January 2006")), ts)
 
 	var slices []charts.Slice
 	for i, l := range c.ByResource {
@@ -162,7 +230,7 @@ func categoryCharts(r *report.Report, c *report.Category, index int) map[string]
 		}
 		slices = append(slices, charts.Slice{Name: name, Value: plotted(l.Cost), Color: charts.ResourceColor(i), Share: pct(l.Share)})
 	}
-	out["resources"] = charts.Pie("chart-resources", "Cost by resource type, month to date", slices)
+	out.resources = charts.Pie("chart-resources", "Cost by resource type, month to date", slices)
 
 	var owners []string
 	spend := charts.Series{Name: "Month to date", Color: color}
@@ -174,7 +242,7 @@ func categoryCharts(r *report.Report, c *report.Category, index int) map[string]
 		owners = append(owners, name)
 		spend.Values = append(spend.Values, plotted(o.Cost))
 	}
-	out["owners"] = charts.Bars("chart-owners", "Top owners, month to date", owners, []charts.Series{spend}, true)
+	out.owners = charts.Bars("chart-owners", "Top owners, month to date", owners, []charts.Series{spend}, true)
 
 	var months []string
 	budgetS := charts.Series{Name: "Budget", Color: charts.BudgetColor}
@@ -184,6 +252,6 @@ func categoryCharts(r *report.Report, c *report.Category, index int) map[string]
 		budgetS.Values = append(budgetS.Values, plotted(m.Budget))
 		actual.Values = append(actual.Values, plotted(m.Cost))
 	}
-	out["budget"] = charts.Bars("chart-budget", "Budget and actual by month", months, []charts.Series{budgetS, actual}, false)
+	out.budget = charts.Bars("chart-budget", "Budget and actual by month", months, []charts.Series{budgetS, actual}, false)
 	return out
 }

@@ -63,7 +63,7 @@ func Render(r *report.Report, opts Options) error {
 		return err
 	}
 
-	division := masterCharts(r)
+	division := buildMasterCharts(r)
 	master := newPage(r, nil, "", opts.Now)
 	master.Charts = division
 	if master.Narrative, err = renderNarrative(r.Narrative, r, nil); err != nil {
@@ -120,7 +120,7 @@ func Render(r *report.Report, opts Options) error {
 // renderCategory writes one category's page and its CSV files.
 func renderCategory(layouts *layouts, r *report.Report, c *report.Category, index int, rows *report.Tables, opts Options) error {
 	p := newPage(r, c, "../../", opts.Now)
-	p.Charts = categoryCharts(r, c, index)
+	p.Charts = buildCategoryCharts(r, c, index)
 	var err error
 	if p.Narrative, err = renderNarrative(c.Narrative, r, c); err != nil {
 		return err

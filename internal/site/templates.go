@@ -56,6 +56,7 @@ var funcs = template.FuncMap{
 	"categoryColor": charts.CategoryColor,
 	"cluster":       clusterText,
 	"clock":         clock,
+	"chart":         chart,
 }
 
 // dict builds a map from key, value pairs, as Hugo's dict does, so a
@@ -143,8 +144,8 @@ type page struct {
 	Report      *report.Report
 	Category    *report.Category // nil on the master page and the report
 	GeneratedAt time.Time
-	Charts      map[string]charts.Chart // by name, as the layouts use them
-	Narrative   template.HTML           // the page's Markdown body, rendered
+	Charts      chartSet      // nil on pages without charts; layouts name them with chart
+	Narrative   template.HTML // the page's Markdown body, rendered
 	ReportTitle string
 	PDF         bool // the leadership report has a PDF beside it
 	Compliance  bool // the compliance page
