@@ -30,8 +30,10 @@ type checkFlags struct {
 	expectHead     string
 	expectTrail    string
 	asOf           string
-	// spendOpts read last month's spend: the same source flags as build.
+	// spendOpts read last month's spend from source: the same source
+	// flags as build.
 	spendOpts pipeline.BuildOptions
+	source    sourceFlags
 	engine    engineFlags
 }
 
@@ -104,7 +106,7 @@ trail and where it breaks.`,
 	o := &flags.spendOpts
 	f.StringVar(&o.ContentDir, "content", "content", "the division's configuration directory")
 	f.StringVar(&o.StateDir, "state", ".stellar-state", "state directory: the setup audit log, the agent trail, and the databricks source's cache")
-	registerSource(f, o, false)
+	flags.source.register(f, false)
 	flags.engine.register(cmd)
 	return cmd
 }
@@ -131,7 +133,7 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 	if err != nil {
 		return err
 	}
-	w, err := dbclient.Workspace(dbclient.Options{Profile: flags.profile, ConnectTimeout: flags.spendOpts.Databricks.ConnectTimeout, Log: log})
+	w, err := dbclient.Workspace(dbclient.Options{Profile: flags.profile, ConnectTimeout: flags.source.databricks.ConnectTimeout, Log: log})
 	if err != nil {
 		return err
 	}
@@ -163,7 +165,7 @@ func runCheck(cmd *cobra.Command, flags *checkFlags) error {
 		rep.Audit = compliance.VerifyAudit(flags.spendOpts.StateDir, flags.expectHead)
 		store, err := trail.Open(trail.Config{
 			StateDir: flags.spendOpts.StateDir, Table: os.Getenv(trail.EnvTable),
-			WarehouseID: flags.spendOpts.Databricks.WarehouseID, Statements: w.StatementExecution, Log: log,
+			WarehouseID: flags.source.databricks.WarehouseID, Statements: w.StatementExecution, Log: log,
 		})
 		if err != nil {
 			return err
@@ -224,12 +226,18 @@ func belowTarget(rep *compliance.Report) error {
 func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log *slog.Logger) (compliance.TaggedSpend, compliance.WorkloadSpend, error) {
 	opts := flags.spendOpts
 	opts.AsOf, opts.Now, opts.Log, opts.Engine = asOf, time.Now().UTC(), log, flags.engine.options(log)
-	if opts.Source == pipeline.SourceDatabricks {
-		opts.Databricks.Profile = flags.profile // the warehouse is in the checked workspace
+	src, err := flags.source.source()
+	if err != nil {
+		return compliance.TaggedSpend{}, nil, fmt.Errorf("read spend: %w", err)
 	}
+	if db, ok := src.(pipeline.DatabricksSource); ok {
+		db.Config.Profile = flags.profile // the warehouse is in the checked workspace
+		src = db
+	}
+	opts.Source = src
 	rep, err := pipeline.Report(ctx, opts)
 	if err != nil {
 		return compliance.TaggedSpend{}, nil, fmt.Errorf("read spend: %w", err)
 	}
-	return pipeline.LastMonthTaggedSpend(rep, opts.Source), pipeline.LastMonthWorkloadSpend(rep), nil
+	return pipeline.LastMonthTaggedSpend(rep, src.Kind()), pipeline.LastMonthWorkloadSpend(rep), nil
 }

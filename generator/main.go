@@ -33,7 +33,6 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/site"
 	"github.com/novadynamics/stellar-budget/internal/snapshot"
-	"github.com/novadynamics/stellar-budget/internal/warehouse"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
 
@@ -148,25 +147,10 @@ func templatesFS(dir string, explicit bool) (fs.FS, error) {
 // buildFlags are the flags of build, which serve shares.
 type buildFlags struct {
 	opts      pipeline.BuildOptions
+	source    sourceFlags
 	asOf      string
 	templates string
 	engine    engineFlags
-}
-
-// registerSource registers the flags that choose and configure the usage
-// source, which build, backtest and check share. The databricks source's
-// profile is left out where the command names its own.
-func registerSource(f *pflag.FlagSet, o *pipeline.BuildOptions, profile bool) {
-	f.StringVar(&o.Source, "source", pipeline.SourceDemo, "where usage comes from: demo, files or databricks (a SQL warehouse of the live account)")
-	f.StringArrayVar(&o.Usage, "usage", nil, "usage export: file, directory or glob (files source; repeatable)")
-	f.StringArrayVar(&o.ListPrices, "list-prices", nil, "list price export: file, directory or glob (files source; repeatable)")
-	f.StringVar(&o.Databricks.WarehouseID, "warehouse-id", os.Getenv("DATABRICKS_WAREHOUSE_ID"), "SQL warehouse the attribution runs on (databricks source; default $DATABRICKS_WAREHOUSE_ID)")
-	if profile {
-		f.StringVar(&o.Databricks.Profile, "profile", "", "Databricks config profile (databricks source; default: the SDK's unified auth, DATABRICKS_* environment then the DEFAULT profile of ~/.databrickscfg)")
-	}
-	f.DurationVar(&o.Databricks.StartTimeout, "warehouse-timeout", warehouse.DefaultStartTimeout, "how long to wait for a stopped SQL warehouse to start (databricks source)")
-	registerConnectTimeout(f, &o.Databricks.ConnectTimeout)
-	f.BoolVar(&o.Databricks.Offline, "offline", false, "read usage from the databricks source's cache in --state alone, without contacting Databricks")
 }
 
 // registerConnectTimeout registers --connect-timeout, which build, check,
@@ -196,7 +180,7 @@ func (d *positiveDuration) Type() string   { return "duration" }
 
 func (b *buildFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	registerSource(f, &b.opts, true)
+	b.source.register(f, true)
 	f.StringVar(&b.opts.AccountProfile, "account-profile", "", "Databricks config profile of the account whose budgets and policies the compliance page compares with content/ (databricks source; default: the DATABRICKS_* environment)")
 	f.StringVar(&b.opts.ContentDir, "content", "content", "the division's configuration directory")
 	f.StringVar(&b.templates, "templates", "site-templates", "templates directory; its files override the built-in ones of the same path")
@@ -223,8 +207,11 @@ func (b *buildFlags) options(cmd *cobra.Command, log *slog.Logger) (pipeline.Bui
 	if opts.Templates, err = templatesFS(b.templates, cmd.Flags().Changed("templates")); err != nil {
 		return opts, err
 	}
+	if opts.Source, err = b.source.source(); err != nil {
+		return opts, err
+	}
 	opts.Log, opts.Engine = log, b.engine.options(log)
-	if opts.Trail, opts.TrailNote, err = buildTrail(opts, log); err != nil {
+	if opts.Trail, opts.TrailNote, err = buildTrail(opts, b.source.databricks, log); err != nil {
 		return opts, err
 	}
 	if opts.RetentionMonths < 1 {
@@ -418,6 +405,7 @@ func readNetlify(path string, asked bool) (*netlify.Config, error) {
 func backtestCommand() *cobra.Command {
 	var (
 		opts   pipeline.BuildOptions
+		source sourceFlags
 		asOf   string
 		engine engineFlags
 	)
@@ -441,6 +429,9 @@ how often the model's 80 % and 95 % ranges held the outcome. The site's
 			if opts.AsOf, err = pipeline.ParseAsOf(asOf, opts.Now); err != nil {
 				return err
 			}
+			if opts.Source, err = source.source(); err != nil {
+				return err
+			}
 			opts.Log, opts.Engine = log, engine.options(log)
 			rep, err := pipeline.Report(cmd.Context(), opts)
 			if err != nil {
@@ -451,7 +442,7 @@ how often the model's 80 % and 95 % ranges held the outcome. The site's
 		},
 	}
 	f := cmd.Flags()
-	registerSource(f, &opts, true)
+	source.register(f, true)
 	f.StringVar(&opts.StateDir, "state", ".stellar-state", "state directory: the databricks source's cache")
 	f.StringVar(&opts.ContentDir, "content", "content", "the division's configuration directory")
 	f.StringVar(&asOf, "as-of", "", asOfUsage)

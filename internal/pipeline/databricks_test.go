@@ -42,15 +42,15 @@ func TestDatabricksSource(t *testing.T) {
 	state := t.TempDir()
 	databricksOptions := func(out string) BuildOptions {
 		o := options(out)
-		o.Source, o.StateDir = SourceDatabricks, state
+		o.StateDir = state
 		o.AsOf = goldenAsOf // the emulated account's last day
-		o.Databricks = warehouse.Config{
+		o.Source = DatabricksSource{Config: warehouse.Config{
 			WarehouseID: emu.DefaultWarehouseID(),
 			// Many small chunks, fetched without the SDK's default limit
 			// of 15 requests a second.
 			SDK:          emulatorConfig(emu),
 			PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond,
-		}
+		}}
 		return o
 	}
 
@@ -77,7 +77,7 @@ func TestDatabricksSource(t *testing.T) {
 
 	t.Run("offline from the cache", func(t *testing.T) {
 		o := databricksOptions(filepath.Join(t.TempDir(), "public"))
-		o.Databricks = warehouse.Config{Offline: true}
+		o.Source = DatabricksSource{Config: warehouse.Config{Offline: true}}
 		if _, err := Build(t.Context(), o); err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestDatabricksSource(t *testing.T) {
 	t.Run("offline without a cache", func(t *testing.T) {
 		o := databricksOptions(filepath.Join(t.TempDir(), "public"))
 		o.StateDir = t.TempDir()
-		o.Databricks = warehouse.Config{Offline: true}
+		o.Source = DatabricksSource{Config: warehouse.Config{Offline: true}}
 		_, err := Build(t.Context(), o)
 		if !errors.Is(err, warehouse.ErrNoCache) {
 			t.Errorf("err = %v, want %v", err, warehouse.ErrNoCache)
@@ -253,9 +253,9 @@ func TestDatabricksSessionTimeZone(t *testing.T) {
 		}
 		defer emu.Close()
 		o := options(filepath.Join(t.TempDir(), "public"))
-		o.Source, o.StateDir = SourceDatabricks, t.TempDir()
-		o.Databricks = warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: emulatorConfig(emu),
-			PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}
+		o.StateDir = t.TempDir()
+		o.Source = DatabricksSource{Config: warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: emulatorConfig(emu),
+			PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}}
 		if _, err := Build(t.Context(), o); err != nil {
 			t.Fatalf("build in %s: %v", zone, err)
 		}

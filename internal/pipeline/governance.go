@@ -48,17 +48,18 @@ const (
 // drift of budgets and policies from content/. Nothing here fails the
 // build: a part that cannot be read is logged and the page says why.
 func governance(ctx context.Context, rep *report.Report, opts BuildOptions, log *slog.Logger) {
-	g := &report.Governance{TaggedSpend: taggedSpend(rep, opts.Source)}
+	g := &report.Governance{TaggedSpend: taggedSpend(rep, opts.Source.Kind())}
 	g.Audit, g.AuditNote = auditHead(opts.StateDir, log)
+	db, databricks := opts.Source.(DatabricksSource)
 	switch {
-	case opts.Source != SourceDatabricks:
+	case !databricks:
 		g.ResourcesNote, g.DriftNote = noteLiveOnly, noteLiveOnly
-	case opts.Databricks.Offline:
+	case !db.Live():
 		g.ResourcesNote, g.DriftNote = noteOffline, noteOffline
 	default:
 		ctx, cancel := context.WithTimeout(ctx, governanceTimeout)
 		defer cancel()
-		readLive(ctx, g, rep, opts, log)
+		readLive(ctx, g, rep, opts, db, log)
 	}
 	rep.Governance = g
 }
@@ -121,7 +122,7 @@ func auditHead(stateDir string, log *slog.Logger) (*report.AuditHead, string) {
 // readLive reads the workspace's resources and the account's budgets and
 // policies. The two parts fail apart: the resource check needs the
 // workspace only, drift needs the account too.
-func readLive(ctx context.Context, g *report.Governance, rep *report.Report, opts BuildOptions, log *slog.Logger) {
+func readLive(ctx context.Context, g *report.Governance, rep *report.Report, opts BuildOptions, db DatabricksSource, log *slog.Logger) {
 	div, err := content.Load(opts.ContentDir)
 	if err != nil {
 		// buildReport loaded it a moment ago: only a change in between gets here.
@@ -129,14 +130,14 @@ func readLive(ctx context.Context, g *report.Governance, rep *report.Report, opt
 		g.ResourcesNote, g.DriftNote = note, note
 		return
 	}
-	if c, err := resourceCompliance(ctx, div, rep.Titles(), opts); err != nil {
+	if c, err := resourceCompliance(ctx, div, rep.Titles(), opts, db.Config); err != nil {
 		log.Warn("resource compliance not read", "err", err)
 		g.ResourcesNote = "Not read: " + oneLine(err)
 	} else {
 		g.Resources = c
 		log.Info("read resource compliance", "resources", c.Total, "compliant", c.Compliant, "findings", len(c.Findings))
 	}
-	if d, err := drift(ctx, div, rep, opts, log); err != nil {
+	if d, err := drift(ctx, div, rep, opts, db, log); err != nil {
 		log.Warn("drift not read", "err", err)
 		g.DriftNote = "Not read: " + oneLine(err)
 	} else {
@@ -145,18 +146,18 @@ func readLive(ctx context.Context, g *report.Governance, rep *report.Report, opt
 	}
 }
 
-// workspaceClient is the workspace the build's warehouse is in: --profile,
-// else the SDK's unified auth; tests set the SDK configuration.
-func workspaceClient(opts BuildOptions) (*databricks.WorkspaceClient, error) {
-	return dbclient.Workspace(dbclient.Options{Profile: opts.Databricks.Profile, ConnectTimeout: opts.Databricks.ConnectTimeout, Log: opts.Log, SDK: opts.Databricks.SDK})
+// workspaceClient is the workspace the build's warehouse wh is in:
+// --profile, else the SDK's unified auth; tests set the SDK configuration.
+func workspaceClient(wh warehouse.Config, log *slog.Logger) (*databricks.WorkspaceClient, error) {
+	return dbclient.Workspace(dbclient.Options{Profile: wh.Profile, ConnectTimeout: wh.ConnectTimeout, Log: log, SDK: wh.SDK})
 }
 
 // accountPolicies connects to the account's budget policies, which
 // serverless work is judged by: --account-profile, else the SDK's unified
-// auth; tests set the SDK configuration of a unified host.
-func accountPolicies(opts BuildOptions) compliance.Account {
+// auth; tests set the SDK configuration sdk of a unified host.
+func accountPolicies(profile string, sdk *databricks.Config) compliance.Account {
 	return func() (dbbilling.BudgetPolicyInterface, error) {
-		a, err := dbclient.Account(dbclient.Options{Profile: opts.AccountProfile, SDK: opts.Databricks.SDK})
+		a, err := dbclient.Account(dbclient.Options{Profile: profile, SDK: sdk})
 		if err != nil {
 			return nil, err
 		}
@@ -166,12 +167,12 @@ func accountPolicies(opts BuildOptions) compliance.Account {
 
 // setupClients are the account and workspace services drift reads. An
 // SDK configuration set by a test is a unified host serving both.
-func setupClients(opts BuildOptions) (setup.Clients, error) {
-	cfg := opts.Databricks.SDK
+func setupClients(opts BuildOptions, wh warehouse.Config) (setup.Clients, error) {
+	cfg := wh.SDK
 	if cfg == nil {
 		return setup.Connect(setup.ConnectOptions{
-			AccountProfile: opts.AccountProfile, WorkspaceProfile: opts.Databricks.Profile,
-			ConnectTimeout: opts.Databricks.ConnectTimeout, Log: opts.Log,
+			AccountProfile: opts.AccountProfile, WorkspaceProfile: wh.Profile,
+			ConnectTimeout: wh.ConnectTimeout, Log: opts.Log,
 		})
 	}
 	a, err := dbclient.Account(dbclient.Options{SDK: cfg})
@@ -187,12 +188,12 @@ func setupClients(opts BuildOptions) (setup.Clients, error) {
 
 // resourceCompliance judges the workspace's clusters, jobs, warehouses and
 // pipelines as `generator check` does.
-func resourceCompliance(ctx context.Context, div budget.Division, titles map[string]string, opts BuildOptions) (*report.ResourceCompliance, error) {
-	w, err := workspaceClient(opts)
+func resourceCompliance(ctx context.Context, div budget.Division, titles map[string]string, opts BuildOptions, wh warehouse.Config) (*report.ResourceCompliance, error) {
+	w, err := workspaceClient(wh, opts.Log)
 	if err != nil {
 		return nil, err
 	}
-	r, err := compliance.Check(ctx, w, accountPolicies(opts), compliance.Options{
+	r, err := compliance.Check(ctx, w, accountPolicies(opts.AccountProfile, wh.SDK), compliance.Options{
 		Division: div, Host: w.Config.CanonicalHostName(), WorkspaceID: w.Config.WorkspaceID,
 		Now: opts.Now, MinCompliancePct: complianceTargetPct,
 	})
@@ -222,12 +223,12 @@ func resourceCompliance(ctx context.Context, div budget.Division, titles map[str
 
 // drift compares the account's budgets and policies with content/, for the
 // budgets in force in the report's month.
-func drift(ctx context.Context, div budget.Division, rep *report.Report, opts BuildOptions, log *slog.Logger) (*report.Drift, error) {
-	clients, err := setupClients(opts)
+func drift(ctx context.Context, div budget.Division, rep *report.Report, opts BuildOptions, db DatabricksSource, log *slog.Logger) (*report.Drift, error) {
+	clients, err := setupClients(opts, db.Config)
 	if err != nil {
 		return nil, err
 	}
-	variants, err := tagSpellings(ctx, div, rep, opts, log)
+	variants, err := tagSpellings(ctx, div, rep, db, log)
 	if err != nil {
 		return nil, err
 	}
@@ -258,8 +259,8 @@ func drift(ctx context.Context, div budget.Division, rep *report.Report, opts Bu
 // the build's facts hold the canonical value only. They are what `setup
 // --source databricks` filters the budgets on, so drift is what that plan
 // would change.
-func tagSpellings(ctx context.Context, div budget.Division, rep *report.Report, opts BuildOptions, log *slog.Logger) (map[string][]string, error) {
-	seen, err := warehouse.Source{Config: opts.Databricks, Log: log}.TagSpellings(ctx, WindowStart(rep.AsOf))
+func tagSpellings(ctx context.Context, div budget.Division, rep *report.Report, db DatabricksSource, log *slog.Logger) (map[string][]string, error) {
+	seen, err := warehouse.Source{Config: db.Config, Log: log}.TagSpellings(ctx, db.Window(rep.AsOf).From)
 	if err != nil {
 		return nil, err
 	}

@@ -279,8 +279,8 @@ func TestGovernanceDatabricks(t *testing.T) {
 	build := func(t *testing.T, cfg *databricks.Config) (string, snapshot.Compliance) {
 		t.Helper()
 		o := options(out)
-		o.Source, o.StateDir, o.AsOf = SourceDatabricks, state, time.Time{}
-		o.Databricks = warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: cfg, PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}
+		o.StateDir, o.AsOf = state, time.Time{}
+		o.Source = DatabricksSource{Config: warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: cfg, PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}}
 		if _, err := Build(t.Context(), o); err != nil {
 			t.Fatal(err)
 		}
@@ -296,7 +296,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 	// what check finds changes with setup.
 	check := func(t *testing.T) *compliance.Report {
 		t.Helper()
-		want, err := compliance.Check(t.Context(), w, accountPolicies(BuildOptions{Databricks: warehouse.Config{SDK: emulatorConfig(emu)}}), compliance.Options{
+		want, err := compliance.Check(t.Context(), w, accountPolicies("", emulatorConfig(emu)), compliance.Options{
 			Division: div, Host: w.Config.CanonicalHostName(), WorkspaceID: w.Config.WorkspaceID, Now: goldenNow, MinCompliancePct: 100,
 		})
 		if err != nil {

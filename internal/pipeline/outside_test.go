@@ -42,8 +42,7 @@ func TestAsOfOutsideTheData(t *testing.T) {
 	usage, prices := writeExport(t, "../../content", time.Date(2026, 5, 31, 0, 0, 0, 0, time.UTC), 30000)
 	files := func(out string, asOf time.Time) BuildOptions {
 		opts := options(out)
-		opts.Source, opts.AsOf = SourceFiles, asOf
-		opts.Usage, opts.ListPrices = []string{usage}, []string{prices}
+		opts.Source, opts.AsOf = FilesSource{Usage: []string{usage}, ListPrices: []string{prices}}, asOf
 		opts.Now = time.Date(2026, 12, 5, 8, 41, 0, 0, time.UTC)
 		return opts
 	}
@@ -141,15 +140,12 @@ func TestMistypedTagValue(t *testing.T) {
 	if err := os.WriteFile(file, bytes.Replace(b, []byte("tag_value: EXPLORATORY_MISSIONS"), []byte("tag_value: EXPLORATORY_MISION"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, source := range []string{SourceFiles, SourceDemo} {
-		t.Run(source, func(t *testing.T) {
+	for _, source := range []Source{FilesSource{Usage: []string{usage}, ListPrices: []string{prices}}, DemoSource{}} {
+		t.Run(source.Kind(), func(t *testing.T) {
 			var logged bytes.Buffer
 			out := filepath.Join(t.TempDir(), "public")
 			opts := options(out)
 			opts.Source, opts.ContentDir = source, typo
-			if source == SourceFiles {
-				opts.Usage, opts.ListPrices = []string{usage}, []string{prices}
-			}
 			opts.Log = slog.New(slog.NewTextHandler(&logged, nil))
 			if _, err := Build(t.Context(), opts); err != nil {
 				t.Fatal(err)

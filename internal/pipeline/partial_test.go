@@ -85,8 +85,7 @@ func TestExportCutPartwayThroughTheDay(t *testing.T) {
 	build := func(at time.Time) *report.Report {
 		t.Helper()
 		opts := options("")
-		opts.Source, opts.AsOf = SourceFiles, time.Time{}
-		opts.Usage, opts.ListPrices = []string{cut(at)}, []string{prices}
+		opts.Source, opts.AsOf = FilesSource{Usage: []string{cut(at)}, ListPrices: []string{prices}}, time.Time{}
 		opts.Now = partialDay.Add(9 * time.Hour) // the default as-of: the end of the data
 		rep, err := Report(t.Context(), opts)
 		if err != nil {
@@ -139,8 +138,7 @@ func TestPartialDayOnThePages(t *testing.T) {
 	prices, cut := cutExport(t)
 	out := filepath.Join(t.TempDir(), "public")
 	opts := options(out)
-	opts.Source, opts.AsOf = SourceFiles, time.Time{}
-	opts.Usage, opts.ListPrices = []string{cut(partialDay.Add(8 * time.Hour))}, []string{prices}
+	opts.Source, opts.AsOf = FilesSource{Usage: []string{cut(partialDay.Add(8 * time.Hour))}, ListPrices: []string{prices}}, time.Time{}
 	opts.Now = partialDay.Add(9 * time.Hour)
 	if _, err := Build(t.Context(), opts); err != nil {
 		t.Fatal(err)
@@ -212,9 +210,9 @@ func TestEmulatorPartwayThroughTheDay(t *testing.T) {
 	}
 	defer emu.Close()
 	opts := options("")
-	opts.Source, opts.AsOf, opts.StateDir = SourceDatabricks, time.Time{}, t.TempDir()
+	opts.AsOf, opts.StateDir = time.Time{}, t.TempDir()
 	opts.Now = at.Add(41 * time.Minute)
-	opts.Databricks = warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: emulatorConfig(emu), PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}
+	opts.Source = DatabricksSource{Config: warehouse.Config{WarehouseID: emu.DefaultWarehouseID(), SDK: emulatorConfig(emu), PollInterval: 10 * time.Millisecond, RetryBackoff: 10 * time.Millisecond}}
 	rep, err := Report(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -231,8 +229,7 @@ func TestEmulatorPartwayThroughTheDay(t *testing.T) {
 
 	prices, cut := cutExport(t)
 	files := options("")
-	files.Source, files.AsOf = SourceFiles, time.Time{}
-	files.Usage, files.ListPrices = []string{cut(partialDay)}, []string{prices}
+	files.Source, files.AsOf = FilesSource{Usage: []string{cut(partialDay)}, ListPrices: []string{prices}}, time.Time{}
 	files.Now = opts.Now
 	midnight, err := Report(t.Context(), files)
 	if err != nil {

@@ -19,7 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/browser"
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -31,28 +30,19 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/report"
 	"github.com/novadynamics/stellar-budget/internal/site"
 	"github.com/novadynamics/stellar-budget/internal/trail"
-	"github.com/novadynamics/stellar-budget/internal/warehouse"
-)
-
-// Sources of usage.
-const (
-	SourceDemo       = "demo"
-	SourceFiles      = "files"
-	SourceDatabricks = "databricks"
 )
 
 // BuildOptions are the settings of one build, filled by the CLI.
 type BuildOptions struct {
-	Source     string   // SourceDemo, SourceFiles or SourceDatabricks
-	Usage      []string // files source: usage exports (files, directories, globs)
-	ListPrices []string // files source: list price exports
+	// Source is where the usage comes from, built by the CLI from its
+	// flags; its window and default as-of are the build's.
+	Source     Source
 	ContentDir string
 	Templates  fs.FS
 	OutDir     string
 	// AsOf is how far the build reads the data (see ParseAsOf): a UTC
 	// midnight date is the whole of that day, another instant the data up
-	// to it. Zero is the source's default: now's last full hour for demo
-	// and databricks, the end of the data for files.
+	// to it. Zero is the source's default (Source.DefaultAsOf).
 	AsOf time.Time
 	Now  time.Time // the build's clock
 	// PDF also prints the leadership report to report/report.pdf with
@@ -61,16 +51,13 @@ type BuildOptions struct {
 	Chromium string
 	Engine   duckdb.Options
 	Log      *slog.Logger
-	// Databricks is how the databricks source reaches its SQL warehouse
-	// (SDK profile, warehouse, start timeout, --offline); its cache lives
-	// under StateDir.
-	Databricks warehouse.Config
 	// AccountProfile names the SDK profile of the account whose budgets
 	// and policies the compliance page compares with content/; empty is
 	// the unified environment.
 	AccountProfile string
 
-	// StateDir holds what lasts between builds: the alert ledger.
+	// StateDir holds what lasts between builds: the alert ledger and the
+	// databricks source's cache.
 	StateDir string
 	// Notify delivers the new alerts of the as-of month through Delivery
 	// (whose Recipients and Slugs the build fills from content/); without
@@ -108,31 +95,11 @@ func (o BuildOptions) validate() error {
 	return site.CheckOutput(o.OutDir)
 }
 
-// validateSource checks the source flags.
+// validateSource checks that the CLI chose a source: the flags that
+// configure it are checked where they are read.
 func (o BuildOptions) validateSource() error {
-	switch o.Source {
-	case SourceDemo:
-		if len(o.Usage) > 0 || len(o.ListPrices) > 0 {
-			return fmt.Errorf("--usage and --list-prices need --source files")
-		}
-	case SourceFiles:
-		if len(o.Usage) == 0 || len(o.ListPrices) == 0 {
-			return fmt.Errorf("--source files needs --usage and --list-prices")
-		}
-	case SourceDatabricks:
-		switch {
-		case len(o.Usage) > 0 || len(o.ListPrices) > 0:
-			return fmt.Errorf("--usage and --list-prices need --source files")
-		case o.Databricks.WarehouseID == "" && !o.Databricks.Offline:
-			return fmt.Errorf("--source databricks needs a SQL warehouse: --warehouse-id or DATABRICKS_WAREHOUSE_ID")
-		case o.Databricks.StartTimeout < 0:
-			return fmt.Errorf("--warehouse-timeout %s: want a positive duration", o.Databricks.StartTimeout)
-		}
-	default:
-		return fmt.Errorf("unknown source %q (want demo, files or databricks)", o.Source)
-	}
-	if o.Source != SourceDatabricks && (o.Databricks.Offline || o.Databricks.Profile != "") {
-		return fmt.Errorf("--offline and --profile need --source databricks")
+	if o.Source == nil {
+		return errors.New("no usage source")
 	}
 	return nil
 }
@@ -287,51 +254,29 @@ func buildReport(ctx context.Context, opts BuildOptions, log *slog.Logger) (*rep
 	return rep, data, nil
 }
 
-// source is the attribution source the options choose.
-func (o BuildOptions) source(div budget.Division, asOf time.Time, log *slog.Logger) attribution.Source {
-	engine := o.Engine
-	if engine.Log == nil {
-		engine.Log = log
-	}
-	switch o.Source {
-	case SourceDemo:
-		return duckdb.DemoSource{Options: engine, Config: demo.Config{Division: div, Through: Through(asOf)}}
-	case SourceDatabricks:
-		return warehouse.Source{Config: o.Databricks, StateDir: o.StateDir, From: WindowStart(asOf), To: billing.Date(asOf), Through: Through(asOf), Now: o.Now, Log: log}
-	}
-	files := duckdb.FilesSource{Options: engine, Usage: o.Usage, ListPrices: o.ListPrices}
-	if !asOf.IsZero() {
-		files.Through = Through(asOf)
-	}
-	return files
-}
-
-// WindowStart is the first usage day a live source reads for a report as
-// of asOf: the same window as the demo account, the whole months before the
-// as-of month that the history and year-over-year views need.
-func WindowStart(asOf time.Time) time.Time {
-	return time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -demo.Months(), 0)
-}
-
 // readUsage gets attributed usage from the chosen source, and the as-of
 // the report is for (a date, or an instant within its last day).
 func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log *slog.Logger) (budget.Dataset, time.Time, error) {
 	asOf, given := opts.AsOf, !opts.AsOf.IsZero()
-	if !given && (opts.Source == SourceDemo || opts.Source == SourceDatabricks) {
-		asOf = Today(opts.Now)
+	if !given {
+		asOf = opts.Source.DefaultAsOf(opts.Now)
 	}
-	if opts.Source == SourceDemo && Through(asOf).After(opts.Now) {
-		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s is after the build time %s: the demo account has no usage after it",
-			asOfText(asOf), opts.Now.UTC().Format("2006-01-02 15:04 UTC"))
+	engine := opts.Engine
+	if engine.Log == nil {
+		engine.Log = log
 	}
-	res, err := opts.source(div, asOf, log).Attribute(ctx, div.TagValues())
+	reader, err := opts.Source.reader(div, asOf, readEnv{engine: engine, stateDir: opts.StateDir, now: opts.Now, log: log})
+	if err != nil {
+		return budget.Dataset{}, time.Time{}, err
+	}
+	res, err := reader.Attribute(ctx, div.TagValues())
 	if errors.Is(err, duckdb.ErrBeforeData) {
 		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s: %w", asOfText(asOf), err)
 	}
 	if err != nil {
 		return budget.Dataset{}, time.Time{}, err
 	}
-	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source, Inputs: res.Inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
+	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source.Kind(), Inputs: res.Inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
 	for _, f := range res.Facts {
 		if data.FirstDate.IsZero() || f.Date.Before(data.FirstDate) {
 			data.FirstDate = f.Date
@@ -345,7 +290,7 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 	}
 	switch {
 	case given && len(res.Facts) == 0:
-		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s: no usage up to it in the %s source", asOfText(asOf), opts.Source)
+		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s: no usage up to it in the %s source", asOfText(asOf), opts.Source.Kind())
 	case given && billing.Date(asOf).Before(data.FirstDate):
 		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s is before the data, which runs from %s to %s",
 			asOfText(asOf), data.FirstDate.Format(time.DateOnly), data.LastDate.Format(time.DateOnly))

@@ -34,7 +34,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(&bytes.Buffer
 
 func options(out string) BuildOptions {
 	return BuildOptions{
-		Source:     SourceDemo,
+		Source:     DemoSource{},
 		ContentDir: "../../content",
 		Templates:  sitetemplates.FS,
 		OutDir:     out,
@@ -169,7 +169,7 @@ func TestHostileTagValuesThroughTheWholeBuild(t *testing.T) {
 	usage, prices := mustWriteDemo(t, e, budget.Division{Categories: []budget.Category{{TagValue: "DEEP_SPACE_TELEMETRY"}}}, dir)
 	out := filepath.Join(dir, "public")
 	opts := options(out)
-	opts.Source, opts.Usage, opts.ListPrices, opts.AsOf = SourceFiles, []string{usage}, []string{prices}, time.Time{}
+	opts.Source, opts.AsOf = FilesSource{Usage: []string{usage}, ListPrices: []string{prices}}, time.Time{}
 	if _, err := Build(t.Context(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestBadInputLeavesPublishedSiteAlone(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := options(out)
-			opts.Source, opts.Usage, opts.ListPrices = SourceFiles, []string{tc.usage}, []string{prices}
+			opts.Source = FilesSource{Usage: []string{tc.usage}, ListPrices: []string{prices}}
 			_, err := Build(context.Background(), opts)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tc.want)

@@ -43,7 +43,7 @@ func TestTotalsTieToTheirRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		opts := options(filepath.Join(dir, "public"))
-		opts.Source, opts.Usage, opts.ListPrices, opts.AsOf = SourceFiles, []string{usage}, []string{prices}, time.Time{}
+		opts.Source, opts.AsOf = FilesSource{Usage: []string{usage}, ListPrices: []string{prices}}, time.Time{}
 		if _, err := Build(t.Context(), opts); err != nil {
 			t.Fatal(err)
 		}

@@ -164,7 +164,7 @@ func TestHostileValuesInBrowser(t *testing.T) {
 	dir := t.TempDir()
 	usage, prices := writeHostileExport(t, dir)
 	opts := buildOptions(filepath.Join(dir, "public"))
-	opts.Source, opts.Usage, opts.ListPrices = pipeline.SourceFiles, []string{usage}, []string{prices}
+	opts.Source = pipeline.FilesSource{Usage: []string{usage}, ListPrices: []string{prices}}
 	opts.Trail = hostileTrail(t, filepath.Join(dir, "state"))
 	s, err := build(context.Background(), opts)
 	if err != nil {

@@ -89,7 +89,7 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 // buildOptions are those of the demo build into out.
 func buildOptions(out string) pipeline.BuildOptions {
 	return pipeline.BuildOptions{
-		Source:     pipeline.SourceDemo,
+		Source:     pipeline.DemoSource{},
 		ContentDir: "../../content",
 		Templates:  sitetemplates.FS,
 		OutDir:     out,
