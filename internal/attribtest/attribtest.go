@@ -200,26 +200,8 @@ func (o *Oracle) Facts() ([]budget.Fact, error) {
 			Serverless: k.serverless, Workspace: k.workspace, SKU: k.sku, Priced: k.priced, DBUs: q, Cost: cost,
 		})
 	}
-	slices.SortFunc(out, compareFacts)
+	slices.SortFunc(out, budget.CompareFacts)
 	return out, nil
-}
-
-func compareFacts(a, b budget.Fact) int {
-	return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.Category, b.Category), cmp.Compare(a.Attribution, b.Attribution),
-		cmp.Compare(a.TagValue, b.TagValue), cmp.Compare(a.Owner, b.Owner), cmp.Compare(a.WorkloadType, b.WorkloadType),
-		cmp.Compare(a.WorkloadID, b.WorkloadID), cmp.Compare(a.ResourceType, b.ResourceType), cmp.Compare(a.Workspace, b.Workspace),
-		cmp.Compare(a.SKU, b.SKU), compareBool(a.Serverless, b.Serverless), compareBool(a.Priced, b.Priced))
-}
-
-func compareBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return 1
-	default:
-		return -1
-	}
 }
 
 // Hourly returns the cost per usage_date and UTC hour of usage_start_time,
