@@ -61,6 +61,11 @@
 // to rounding, to the day's spend less the mean of the four same weekdays
 // before.
 //
+// The full key is read from the detail facts, which reach back to
+// Input.DetailFrom: a day at least four weeks after it lists contributors
+// by the full key. An earlier day (an anomaly of an older month) lists
+// them by owner alone, from the day facts, with the same arithmetic.
+//
 // # Money
 //
 // Amounts are budget.Decimal rounded to the cent, as they are shown and as
@@ -99,9 +104,13 @@ type Input struct {
 	// day of data (days missing count as zero). Days after the last judged
 	// day are ignored.
 	Daily forecast.Series
-	// Facts are the category's facts (others are not filtered out). Only
-	// the days judged and the four weeks before them are read.
-	Facts []budget.Fact
+	// Detail are the category's facts at the full daily breakdown from
+	// DetailFrom on (every day when DetailFrom is zero), and Days its facts
+	// per day and owner (others are not filtered out). Only the days
+	// judged and the four weeks before them are read.
+	Detail     []budget.Fact
+	DetailFrom time.Time
+	Days       []budget.Fact
 }
 
 // Anomaly is one day of one category far outside its expected range.
@@ -168,7 +177,7 @@ func (r Rule) detect(in Input, from, to time.Time) []Anomaly {
 		return nil
 	}
 	var out []Anomaly
-	var costs keyCosts // read when the first anomaly is found
+	var costs, owners keyCosts // read when the first anomaly is found
 	run, side := 0, 0  // days in a row outside the range on side (+1 above, -1 below)
 	predictions := forecast.OneStep(in.Daily, to)
 	for i, p := range predictions {
@@ -188,7 +197,8 @@ func (r Rule) detect(in Input, from, to time.Time) []Anomaly {
 			continue // back to last week's level: a return, not an anomaly
 		}
 		if costs == nil {
-			costs = index(in.Facts, from.AddDate(0, 0, -usualWeeks*7), to)
+			costs = index(in.Detail, from.AddDate(0, 0, -usualWeeks*7), to, false)
+			owners = index(in.Days, from.AddDate(0, 0, -usualWeeks*7), to, true)
 		}
 		low, high := r.bounds(p)
 		a := Anomaly{
@@ -204,7 +214,11 @@ func (r Rule) detect(in Input, from, to time.Time) []Anomaly {
 		} else if gap < 0 {
 			a.Score = -maxScore
 		}
-		a.Contributors = costs.top(p.Day, a.Direction, r.Contributors)
+		if in.DetailFrom.IsZero() || !p.Day.Before(date(in.DetailFrom).AddDate(0, 0, usualWeeks*7)) {
+			a.Contributors = costs.top(p.Day, a.Direction, r.Contributors)
+		} else {
+			a.Contributors = owners.top(p.Day, a.Direction, r.Contributors)
+		}
 		out = append(out, a)
 	}
 	return out
@@ -255,8 +269,9 @@ func (k key) compare(o key) int {
 // keyCosts is the exact cost per key and day of a category's facts.
 type keyCosts map[time.Time]map[key]budget.Decimal
 
-// index sums the facts from from through to per day and key.
-func index(facts []budget.Fact, from, to time.Time) keyCosts {
+// index sums the facts from from through to per day and key, or per day
+// and owner alone when byOwner is set.
+func index(facts []budget.Fact, from, to time.Time, byOwner bool) keyCosts {
 	kc := keyCosts{}
 	for _, f := range facts {
 		d := date(f.Date)
@@ -269,6 +284,9 @@ func index(facts []budget.Fact, from, to time.Time) keyCosts {
 			kc[d] = day
 		}
 		k := key{f.Owner, f.WorkloadType, f.WorkloadID, f.Workspace, f.SKU}
+		if byOwner {
+			k = key{owner: f.Owner}
+		}
 		day[k] = day[k].Add(f.Cost)
 	}
 	return kc

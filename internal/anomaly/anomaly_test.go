@@ -310,7 +310,7 @@ func TestContributors(t *testing.T) {
 	// spending about 120 more than usual.
 	facts = append(facts, fact(spike, forgotten, 2000), fact(spike, later, 150), fact(spike, earlier, 150), fact(spike, warehouse, 120))
 	s := series(facts, start, end)
-	got := Detect([]Input{{Category: "C", Daily: s, Facts: facts}}, start, end)
+	got := Detect([]Input{{Category: "C", Daily: s, Detail: facts}}, start, end)
 	if names := flagged(got); !slices.Equal(names, []string{"2026-04-15 above", "2026-04-22 below"}) {
 		t.Fatalf("flagged %v, want the spike and the outage", names)
 	}
@@ -362,6 +362,22 @@ func TestContributors(t *testing.T) {
 		}
 	}
 	t.Logf("spike: %s", strings.Join(lines, ", "))
+
+	// Detail that starts less than four weeks before the spike: its
+	// contributors are owners, from the day facts, with the same sums.
+	from := spike.AddDate(0, 0, -27)
+	grains := budget.RollUp(facts, from)
+	coarse := Detect([]Input{{Category: "C", Daily: s, Detail: grains.Detail, DetailFrom: from, Days: grains.Days}}, start, end)
+	if len(coarse) != len(got) || len(coarse[0].Contributors) == 0 {
+		t.Fatalf("with detail from %s: %d anomalies, want %d with contributors", from.Format(time.DateOnly), len(coarse), len(got))
+	}
+	byOwner := coarse[0].Contributors[0]
+	if byOwner.Owner != "di@x.test" || byOwner.WorkloadID != "" || byOwner.SKU != "" || !eq(byOwner.Excess, top.Excess) {
+		t.Errorf("spike's top contributor before the detail %+v, want di@x.test alone with the same excess %s", byOwner, top.Excess)
+	}
+	if c := coarse[1].Contributors[0]; c.WorkloadID != nightly.workloadID {
+		t.Errorf("the outage, four weeks into the detail: first contributor %+v, want the nightly job by its full key", c)
+	}
 }
 
 // TestContributorUsual checks the usual cost: the mean of the same weekday

@@ -105,7 +105,7 @@ func attributeDemo(asOf time.Time) (*demoAccount, error) {
 		for i, c := range total {
 			values[i] = c.Float64()
 		}
-		a.inputs = append(a.inputs, Input{Category: category, Daily: forecast.Series{Start: a.start, Values: values}, Facts: fs})
+		a.inputs = append(a.inputs, Input{Category: category, Daily: forecast.Series{Start: a.start, Values: values}, Detail: fs})
 	}
 	if len(a.spikeDays) == 0 {
 		return nil, fmt.Errorf("demo as of %s: no forgotten cluster found", asOf.Format(time.DateOnly))

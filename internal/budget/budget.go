@@ -224,7 +224,7 @@ func (d Division) TagValues() []string {
 // Dataset is the attributed usage one build works from, with where and when
 // it was read, so every page can say how fresh its figures are.
 type Dataset struct {
-	Facts     []Fact
+	Facts     Facts
 	Hourly    []HourCost // cost by date and hour of day
 	Source    string     // "demo", "files" or "databricks"
 	Inputs    []string   // files or tables read

@@ -20,7 +20,7 @@ const noteNoTrail = "No agent trail is kept for this build: it is trail.jsonl in
 // agentTrail reads and verifies the agent trail and puts the agent page
 // in the report. Nothing here fails the build: a trail that cannot be read
 // or does not verify is logged and the page says so in red.
-func agentTrail(ctx context.Context, rep *report.Report, facts []budget.Fact, opts BuildOptions, log *slog.Logger) {
+func agentTrail(ctx context.Context, rep *report.Report, facts budget.Facts, opts BuildOptions, log *slog.Logger) {
 	if opts.Trail == nil {
 		note := opts.TrailNote
 		if note == "" {

@@ -155,7 +155,7 @@ func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
 		return Summary{}, err
 	}
 	log.Info("published site", "dir", opts.OutDir)
-	return Summary{OutDir: opts.OutDir, AsOf: rep.AsOf, Rows: data.Rows, Facts: len(data.Facts), Categories: len(rep.Categories)}, nil
+	return Summary{OutDir: opts.OutDir, AsOf: rep.AsOf, Rows: data.Rows, Facts: len(data.Facts.Months) + len(data.Facts.Days) + len(data.Facts.Detail), Categories: len(rep.Categories)}, nil
 }
 
 // deliver sends the report's new alerts with --notify, or reads their
@@ -276,8 +276,12 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 	if err != nil {
 		return budget.Dataset{}, time.Time{}, err
 	}
-	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source.Kind(), Inputs: res.Inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
-	for _, f := range res.Facts {
+	var detailFrom time.Time
+	if !asOf.IsZero() {
+		detailFrom = budget.DetailStart(billing.Date(asOf))
+	}
+	data := budget.Dataset{Facts: budget.RollUp(res.Facts, detailFrom), Hourly: res.Hourly, Source: opts.Source.Kind(), Inputs: res.Inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
+	for _, f := range data.Facts.Days {
 		if data.FirstDate.IsZero() || f.Date.Before(data.FirstDate) {
 			data.FirstDate = f.Date
 		}
@@ -289,7 +293,7 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 		data.FreshAt = opts.Now // an old export built today is behind
 	}
 	switch {
-	case given && len(res.Facts) == 0:
+	case given && len(data.Facts.Days) == 0:
 		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s: no usage up to it in the %s source", asOfText(asOf), opts.Source.Kind())
 	case given && billing.Date(asOf).Before(data.FirstDate):
 		return budget.Dataset{}, time.Time{}, fmt.Errorf("--as-of %s is before the data, which runs from %s to %s",

@@ -36,7 +36,7 @@ func TestSameUsageSameCents(t *testing.T) {
 		t.Fatal(err)
 	}
 	var facts []budget.Fact
-	for _, f := range data.Facts {
+	for _, f := range data.Facts.Months {
 		if !f.Date.After(rep.AsOf) {
 			facts = append(facts, f)
 		}

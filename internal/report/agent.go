@@ -223,8 +223,9 @@ type AgentSavings struct {
 const agentMethod = "Realised savings are measured from the usage: for each action that resized or terminated a cluster, the cluster's mean daily cost over the 7 days before the action's day (UTC) is the baseline, and the saving is the sum of (baseline − that day's cost) over each complete day after it, up to the next action on the same cluster. It is shown as measured, negative when the cluster cost more afterwards."
 
 // SetAgent computes the agent page from the trail and the facts the report
-// was built from (facts after the as-of date are ignored).
-func (r *Report) SetAgent(t Trail, facts []budget.Fact) {
+// was built from: a cluster's days are read from the detail facts (those
+// after the as-of date are ignored), so its usage starts where they do.
+func (r *Report) SetAgent(t Trail, facts budget.Facts) {
 	a := &Agent{Location: t.Location, Note: t.Note, Problem: t.Problem, Head: t.Head, Count: len(t.Entries), Method: agentMethod, Through: r.lastCompleteDay()}
 	r.Agent = a
 	if a.Note != "" || a.Problem != "" {
@@ -232,8 +233,11 @@ func (r *Report) SetAgent(t Trail, facts []budget.Fact) {
 	}
 	entries := slices.Clone(t.Entries)
 	slices.SortStableFunc(entries, func(x, y TrailEntry) int { return cmp.Compare(x.Seq, y.Seq) })
-	costs := clusterCosts(facts, r.AsOf)
+	costs := clusterCosts(facts.Detail, r.AsOf)
 	first := r.Source.FirstDate
+	if facts.DetailFrom.After(first) {
+		first = facts.DetailFrom
+	}
 	owners := map[string]bool{}
 	latestDry := map[string]*budget.Decimal{}
 	var loose []*budget.Decimal // dry runs on no cluster

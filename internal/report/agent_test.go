@@ -46,7 +46,7 @@ func acted(seq int64, when, id, owner, monthly string) TrailEntry {
 // lastUsage when not zero) and sets the agent page from entries.
 func agentOf(t *testing.T, facts []budget.Fact, asOf string, lastUsage time.Time, entries ...TrailEntry) *Agent {
 	t.Helper()
-	data := budget.Dataset{Source: "files", Facts: facts, LastUsage: lastUsage}
+	data := dataset{Source: "files", Facts: facts, LastUsage: lastUsage}
 	for _, f := range facts {
 		if data.FirstDate.IsZero() || f.Date.Before(data.FirstDate) {
 			data.FirstDate = f.Date
@@ -56,7 +56,7 @@ func agentOf(t *testing.T, facts []budget.Fact, asOf string, lastUsage time.Time
 		}
 	}
 	r := mustBuild(t, division(), data, day(asOf))
-	r.SetAgent(Trail{Location: "trail.jsonl", Head: "h", Entries: entries}, facts)
+	r.SetAgent(Trail{Location: "trail.jsonl", Head: "h", Entries: entries}, budget.RollUp(facts, time.Time{}))
 	return r.Agent
 }
 
@@ -196,12 +196,12 @@ func TestAgentHeadline(t *testing.T) {
 // TestAgentProblem: a trail that does not verify shows its problem and no
 // entries; no trail says why.
 func TestAgentProblem(t *testing.T) {
-	r := mustBuild(t, division(), budget.Dataset{Source: "files", Facts: clusterDays("c1", "o@x", "2026-03-01", "2026-03-02", "1")}, day("2026-03-02"))
-	r.SetAgent(Trail{Location: "t.jsonl", Problem: "line 2 was edited", Entries: []TrailEntry{acted(1, "2026-03-01T00:00:00Z", "c1", "", "")}}, nil)
+	r := mustBuild(t, division(), dataset{Source: "files", Facts: clusterDays("c1", "o@x", "2026-03-01", "2026-03-02", "1")}, day("2026-03-02"))
+	r.SetAgent(Trail{Location: "t.jsonl", Problem: "line 2 was edited", Entries: []TrailEntry{acted(1, "2026-03-01T00:00:00Z", "c1", "", "")}}, budget.Facts{})
 	if r.Agent.Verified() || len(r.Agent.Entries) != 0 || r.Agent.Problem == "" {
 		t.Errorf("a broken trail shows %d entries, verified %v", len(r.Agent.Entries), r.Agent.Verified())
 	}
-	r.SetAgent(Trail{Note: "no trail"}, nil)
+	r.SetAgent(Trail{Note: "no trail"}, budget.Facts{})
 	if r.Agent.Kept() {
 		t.Error("no trail shown as kept")
 	}

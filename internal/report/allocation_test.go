@@ -43,7 +43,7 @@ func TestOneAllocationPerMonth(t *testing.T) {
 		t.Fatalf("separate rounding agrees (%s, %s): the facts do not test anything", byResource, byWorkload)
 	}
 
-	r := mustBuild(t, division(), budget.Dataset{Facts: facts}, asOf)
+	r := mustBuild(t, division(), dataset{Facts: facts}, asOf)
 	c := r.Categories[0]
 	if c.MonthToDate.Cmp(month) != 0 {
 		t.Fatalf("month to date %s, want %s", c.MonthToDate, month)
@@ -124,7 +124,7 @@ func TestBreakdownsOfTheSameUsageAgree(t *testing.T) {
 			facts[i].Workspace = fmt.Sprintf("ws-%d", rng.IntN(2))
 		}
 		split += separatelySplit(facts)
-		r := mustBuild(t, division(), budget.Dataset{Facts: facts}, asOf)
+		r := mustBuild(t, division(), dataset{Facts: facts}, asOf)
 
 		type key struct {
 			month    time.Time

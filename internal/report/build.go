@@ -89,9 +89,11 @@ func (p period) inMonth(d time.Time) bool { return !d.Before(p.month) }
 func (p period) inHistory(d time.Time) bool { return !d.Before(p.months[0]) }
 
 // Build computes the report of div as of asOf, a UTC midnight date, from
-// the attributed facts in data. Facts dated after asOf are ignored: the
-// report shows the division as it stood at the end of that day, so a
-// rebuild for a past date shows what was known then (bar late corrections).
+// the attributed facts in data. Day and detail facts dated after asOf, and
+// month facts of later months, are ignored: the report shows the division
+// as it stood at the end of that day, so a rebuild for a past date shows
+// what was known then (bar late corrections). The sources cut the usage at
+// the as-of, so the as-of month's facts hold no later day.
 func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, error) {
 	if !asOf.Equal(dateOf(asOf)) {
 		return nil, fmt.Errorf("build report: as-of %s is not a UTC midnight date", asOf.Format(time.RFC3339))
@@ -104,23 +106,51 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	if err != nil {
 		return nil, fmt.Errorf("build report: %w", err)
 	}
-	byCat := map[string][]budget.Fact{}
+	byCat := map[string][]budget.Fact{}  // month rows
+	dayRows := map[string][]budget.Fact{} // day rows
 	daily := map[string]budget.Daily{}
-	var all []budget.Fact
-	for i, f := range data.Facts {
+	var months, days, detail []budget.Fact
+	check := func(grain string, i int, f budget.Fact) error {
+		if _, ok := order[f.Category]; !ok {
+			return fmt.Errorf("build report: %s fact %d (%s): category %q is not configured", grain, i, f.Date.Format(time.DateOnly), f.Category)
+		}
+		return nil
+	}
+	for i, f := range data.Facts.Months {
+		f.Date = monthOf(f.Date)
+		if f.Date.After(asOf) {
+			continue
+		}
+		if err := check("month", i, f); err != nil {
+			return nil, err
+		}
+		months = append(months, f)
+		byCat[f.Category] = append(byCat[f.Category], f)
+	}
+	for i, f := range data.Facts.Days {
 		f.Date = dateOf(f.Date)
 		if f.Date.After(asOf) {
 			continue
 		}
-		if _, ok := order[f.Category]; !ok {
-			return nil, fmt.Errorf("build report: fact %d (%s): category %q is not configured", i, f.Date.Format(time.DateOnly), f.Category)
+		if err := check("day", i, f); err != nil {
+			return nil, err
 		}
-		all = append(all, f)
-		byCat[f.Category] = append(byCat[f.Category], f)
+		days = append(days, f)
+		dayRows[f.Category] = append(dayRows[f.Category], f)
 		if daily[f.Category] == nil {
 			daily[f.Category] = budget.Daily{}
 		}
 		daily[f.Category].AddFact(f)
+	}
+	for i, f := range data.Facts.Detail {
+		f.Date = dateOf(f.Date)
+		if f.Date.After(asOf) {
+			continue
+		}
+		if err := check("detail", i, f); err != nil {
+			return nil, err
+		}
+		detail = append(detail, f)
 	}
 
 	for _, days := range daily {
@@ -147,24 +177,24 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 		ReportNarrative: div.Report,
 	}
 	for _, c := range div.Categories {
-		cat := buildCategory(c, byCat[c.TagValue], daily[c.TagValue], alloc.of(c.TagValue, p.month), p, div.Thresholds, div.Status)
+		cat := buildCategory(c, byCat[c.TagValue], detailOf(detail, c.TagValue), daily[c.TagValue], alloc.of(c.TagValue, p.month), p, div.Thresholds, div.Status)
 		cat.RecentOwners = recentOwners(alloc, c.TagValue, p)
-		cat.OwnerSeries = ownerSeries(byCat[c.TagValue], p)
+		cat.OwnerSeries = ownerSeries(dayRows[c.TagValue], p)
 		r.Categories = append(r.Categories, cat)
 	}
 	r.Unattributed = unattributedOf(alloc, daily[budget.Unattributed], p)
 	r.TagTypos = tagTypos(r.Categories, byCat, r.Unattributed.UnknownValues)
-	r.Unpriced = unpricedOf(all, p)
+	r.Unpriced = unpricedOf(months, p)
 	division := divisionDays(daily)
-	r.Totals = totals(r.Categories, r.Unattributed, all, p)
+	r.Totals = totals(r.Categories, r.Unattributed, months, p)
 	r.Totals.Forecast = monthForecast(division, p, r.Totals.Budget)
 	r.Totals.ProjectedUtilization = percentOf(r.Totals.Forecast.Value, r.Totals.Budget)
-	r.Owners = ownerOutlooks(all, p)
-	r.Clusters = clusterRates(all, p)
+	r.Owners = ownerOutlooks(days, p)
+	r.Clusters = clusterRates(detail, p)
 	alloc.ownersMonthToDate(r.Owners, p.month)
 	r.ForecastQuality = forecastQuality(r.Categories, daily, division, p)
 	r.Tables = buildTables(r.Categories, alloc, daily, order, p, div.Thresholds)
-	r.Anomalies = anomalies(div, byCat, daily, p)
+	r.Anomalies = anomalies(div, data.Facts.DetailFrom, detail, dayRows, daily, p)
 	explainStatus(r.Categories, r.Anomalies, div.Status)
 	r.SetAlerts(alerting.Evaluate(alertInput(div, daily, r.Anomalies, p)))
 	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, division, r.Totals.Forecast.Value, p)
@@ -191,10 +221,12 @@ func alertInput(div budget.Division, daily map[string]budget.Daily, found []anom
 }
 
 // anomalies finds the unusual days of each configured category in the
-// months shown (package anomaly), with their top contributors. A day the
-// data holds only in part is left out: its spend so far is no day's spend,
-// and it is judged whole by the first build after it ends.
-func anomalies(div budget.Division, byCat map[string][]budget.Fact, daily map[string]budget.Daily, p period) []anomaly.Anomaly {
+// months shown (package anomaly), with their top contributors: from the
+// detail facts where the detail grain reaches (from detailFrom), else by
+// owner from the day facts. A day the data holds only in part is left out:
+// its spend so far is no day's spend, and it is judged whole by the first
+// build after it ends.
+func anomalies(div budget.Division, detailFrom time.Time, detail []budget.Fact, days map[string][]budget.Fact, daily map[string]budget.Daily, p period) []anomaly.Anomaly {
 	var inputs []anomaly.Input
 	through := p.lastComplete()
 	for _, c := range div.Categories {
@@ -202,9 +234,23 @@ func anomalies(div budget.Division, byCat map[string][]budget.Fact, daily map[st
 		if !ok {
 			continue
 		}
-		inputs = append(inputs, anomaly.Input{Category: c.TagValue, Daily: series, Facts: byCat[c.TagValue]})
+		inputs = append(inputs, anomaly.Input{
+			Category: c.TagValue, Daily: series,
+			Detail: detailOf(detail, c.TagValue), DetailFrom: detailFrom, Days: days[c.TagValue],
+		})
 	}
 	return anomaly.Detect(inputs, p.months[0], through)
+}
+
+// detailOf returns the detail facts of one bucket.
+func detailOf(detail []budget.Fact, bucket string) []budget.Fact {
+	var out []budget.Fact
+	for _, f := range detail {
+		if f.Category == bucket {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // AnomaliesOf lists a category's unusual days, newest first.
@@ -241,8 +287,11 @@ func cause(a anomaly.Anomaly) string {
 	}
 	top := a.Contributors[0]
 	what := top.SKU
-	if top.WorkloadID != "" {
+	switch {
+	case top.WorkloadID != "":
 		what = top.WorkloadType + " " + top.WorkloadID
+	case what == "":
+		what = "spend" // a contributor by owner alone, before the detail grain
 	}
 	sign := "+"
 	if top.Excess.Sign() < 0 {

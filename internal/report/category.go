@@ -136,10 +136,10 @@ type MonthLine struct {
 	ThresholdReached int // by the month's total (month to date for this month)
 }
 
-// buildCategory computes one category from its facts (already limited to
-// the as-of date), its daily sums and its shares of this month (see
-// allocateMonths).
-func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, month []share, p period, thresholds []int, rules budget.StatusRules) Category {
+// buildCategory computes one category from its month and detail facts
+// (already limited to the as-of date), its daily sums and its shares of
+// this month (see allocateMonths).
+func buildCategory(c budget.Category, months, detail []budget.Fact, daily budget.Daily, month []share, p period, thresholds []int, rules budget.StatusRules) Category {
 	out := Category{
 		Slug:      c.Slug,
 		Title:     c.Title,
@@ -156,7 +156,7 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, m
 		month:         p.month,
 	}
 	out.Budget = out.BudgetFor(p.month)
-	for _, f := range facts {
+	for _, f := range months {
 		if p.inMonth(f.Date) {
 			out.DBUs = out.DBUs.Add(f.DBUs)
 		}
@@ -170,7 +170,7 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, m
 	if p.dataDays == 0 {
 		out.Status = StatusNoData
 	}
-	out.Pace = paceOf(facts, daily, p)
+	out.Pace = paceOf(detail, daily, p)
 
 	out.ByResource = resourceLines(month, out.MonthToDate)
 	out.TopOwners = ownerLines(month, out.MonthToDate)
@@ -179,7 +179,7 @@ func buildCategory(c budget.Category, facts []budget.Fact, daily budget.Daily, m
 	out.MonthDays = series(daily, p.month, p.asOf)
 	out.Series = p.seriesOf(daily)
 	out.History = history(daily.Months(), p, out.BudgetFor, thresholds)
-	out.Unpriced = unpricedOf(facts, p)
+	out.Unpriced = unpricedOf(months, p)
 	return out
 }
 

@@ -259,7 +259,7 @@ func TestBuildExplainsTheStatus(t *testing.T) {
 		}
 		facts = append(facts, f)
 	}
-	r := mustBuild(t, div, budget.Dataset{Facts: facts, LastDate: day("2026-03-10")}, day("2026-03-10"))
+	r := mustBuild(t, div, dataset{Facts: facts, LastDate: day("2026-03-10")}, day("2026-03-10"))
 	c, s := r.Categories[0], r.Categories[1]
 	if c.Status != StatusOverBudget {
 		t.Fatalf("C is %s, want over budget", c.Status)

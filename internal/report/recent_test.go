@@ -15,7 +15,7 @@ import (
 // manyDecimals is five months of facts for ALPHA and unattributed (BETA
 // has none) whose costs have many decimals, some negative, over four
 // owners, through 2026-03-10.
-func manyDecimals() budget.Dataset {
+func manyDecimals() dataset {
 	rng := rand.New(rand.NewPCG(18, 3))
 	var facts []budget.Fact
 	for d := day("2025-10-01"); !d.After(day("2026-03-10")); d = d.AddDate(0, 0, 1) {
@@ -28,7 +28,7 @@ func manyDecimals() budget.Dataset {
 			facts = append(facts, fact(d.Format(time.DateOnly), cat, fmt.Sprintf("o%d@x", rng.IntN(4)), microUSD(micro)))
 		}
 	}
-	return budget.Dataset{Source: "files", Facts: facts, LastDate: day("2026-03-10")}
+	return dataset{Source: "files", Facts: facts, LastDate: day("2026-03-10")}
 }
 
 // TestSeriesTiesToCostByDay: a category's recent days are its
@@ -295,7 +295,7 @@ func TestClusterRates(t *testing.T) {
 		// A job is no cluster.
 		job,
 	}
-	data := budget.Dataset{Source: "files", Facts: facts, LastDate: day("2026-03-10"), LastUsage: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
+	data := dataset{Source: "files", Facts: facts, LastDate: day("2026-03-10"), LastUsage: time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)}
 	r := mustBuild(t, division(), data, day("2026-03-10"))
 	type rate struct {
 		id, category, owner, skus, ratedOn, dbusPerHour, usdPerHour string

@@ -48,7 +48,7 @@ func microUSD(micro int64) string {
 // its total.
 func TestEveryBreakdownTies(t *testing.T) {
 	for seed := range uint64(20) {
-		r := mustBuild(t, division(), budget.Dataset{Facts: randomFacts(seed)}, asOf)
+		r := mustBuild(t, division(), dataset{Facts: randomFacts(seed)}, asOf)
 		type key struct {
 			month time.Time
 			cat   string
@@ -264,7 +264,7 @@ func TestStatusFromTheOutlook(t *testing.T) {
 // TestForecastShapes: every forecast's intervals nest around its value,
 // owners get a month-end and a 30-day burn, and the backtest is published.
 func TestForecastShapes(t *testing.T) {
-	r := mustBuild(t, division(), budget.Dataset{Facts: randomFacts(3)}, asOf)
+	r := mustBuild(t, division(), dataset{Facts: randomFacts(3)}, asOf)
 	check := func(name string, f Forecast) {
 		t.Helper()
 		if f.Low95.Cmp(f.Low) > 0 || f.Low.Cmp(f.Value) > 0 || f.Value.Cmp(f.High) > 0 || f.High.Cmp(f.High95) > 0 {

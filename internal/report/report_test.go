@@ -71,9 +71,9 @@ func division() budget.Division {
 
 // sample is the dataset most tests read; the figures in the comments are
 // the ones the tests expect.
-func sample() budget.Dataset {
+func sample() dataset {
 	retraction := fact("2026-03-06", "ALPHA", "o1@x", "-10")
-	return budget.Dataset{
+	return dataset{
 		Source:   "files",
 		Inputs:   []string{"usage.csv"},
 		ReadAt:   time.Date(2026, 3, 10, 7, 30, 0, 0, time.UTC),
@@ -101,9 +101,39 @@ func sample() budget.Dataset {
 // from the 8 days with data.
 var asOf = day("2026-03-10")
 
-func mustBuild(t *testing.T, div budget.Division, data budget.Dataset, asOf time.Time) *Report {
+// dataset is a test's budget.Dataset with its facts at the full daily
+// breakdown, as attribtest.Oracle gives them: Build gets those up to the
+// as-of (the sources cut the usage there) rolled up into the grains, every
+// day in detail.
+type dataset struct {
+	Facts     []budget.Fact
+	Hourly    []budget.HourCost
+	Source    string
+	Inputs    []string
+	ReadAt    time.Time
+	Rows      int64
+	FirstDate time.Time
+	LastDate  time.Time
+	LastUsage time.Time
+	FreshAt   time.Time
+}
+
+func (d dataset) grains(asOf time.Time) budget.Dataset {
+	var upTo []budget.Fact
+	for _, f := range d.Facts {
+		if !f.Date.After(asOf) {
+			upTo = append(upTo, f)
+		}
+	}
+	return budget.Dataset{
+		Facts: budget.RollUp(upTo, time.Time{}), Hourly: d.Hourly, Source: d.Source, Inputs: d.Inputs, ReadAt: d.ReadAt,
+		Rows: d.Rows, FirstDate: d.FirstDate, LastDate: d.LastDate, LastUsage: d.LastUsage, FreshAt: d.FreshAt,
+	}
+}
+
+func mustBuild(t *testing.T, div budget.Division, data dataset, asOf time.Time) *Report {
 	t.Helper()
-	r, err := Build(div, data, asOf)
+	r, err := Build(div, data.grains(asOf), asOf)
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -343,7 +373,7 @@ func TestBuildBoundaries(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := mustBuild(t, division(), budget.Dataset{Facts: tc.facts}, day(tc.asOf))
+			r := mustBuild(t, division(), dataset{Facts: tc.facts}, day(tc.asOf))
 			a := r.Categories[0]
 			if got := a.MonthToDate.Cents(); got != tc.mtd {
 				t.Errorf("month to date = %s, want %s", got, tc.mtd)
@@ -366,7 +396,7 @@ func TestBuildTopOwners(t *testing.T) {
 	for i := 1; i <= 12; i++ {
 		facts = append(facts, fact("2026-03-02", "ALPHA", fmt.Sprintf("owner%02d", i), fmt.Sprint(i)))
 	}
-	r := mustBuild(t, division(), budget.Dataset{Facts: facts}, asOf)
+	r := mustBuild(t, division(), dataset{Facts: facts}, asOf)
 	lines := r.Categories[0].TopOwners
 	if len(lines) != TopOwners+1 {
 		t.Fatalf("lines = %d, want %d", len(lines), TopOwners+1)
@@ -384,7 +414,7 @@ func TestBuildOverBudgetAndZeroBudget(t *testing.T) {
 	div := division()
 	div.Categories[1].MonthlyBudget = budget.Decimal{}
 	facts := []budget.Fact{fact("2026-03-02", "ALPHA", "a", "1000.01"), fact("2026-03-02", "BETA", "b", "1")}
-	r := mustBuild(t, div, budget.Dataset{Facts: facts}, asOf)
+	r := mustBuild(t, div, dataset{Facts: facts}, asOf)
 	if got := r.Categories[0].StatusLabel(); got != "over budget" {
 		t.Errorf("alpha status %q, want over budget", got)
 	}
@@ -398,21 +428,21 @@ func TestBuildErrors(t *testing.T) {
 	tests := []struct {
 		name string
 		div  budget.Division
-		data budget.Dataset
+		data dataset
 		asOf time.Time
 		want string
 	}{
-		{"as-of not midnight", division(), budget.Dataset{}, asOf.Add(time.Hour), "not a UTC midnight date"},
-		{"unknown category", division(), budget.Dataset{Facts: []budget.Fact{fact("2026-03-01", "GAMMA", "a", "1")}}, asOf, `category "GAMMA" is not configured`},
+		{"as-of not midnight", division(), dataset{}, asOf.Add(time.Hour), "not a UTC midnight date"},
+		{"unknown category", division(), dataset{Facts: []budget.Fact{fact("2026-03-01", "GAMMA", "a", "1")}}, asOf, `category "GAMMA" is not configured`},
 		{"duplicate tag value", func() budget.Division {
 			d := division()
 			d.Categories[1].TagValue = "ALPHA"
 			return d
-		}(), budget.Dataset{}, asOf, "configured twice"},
+		}(), dataset{}, asOf, "configured twice"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Build(tc.div, tc.data, tc.asOf)
+			_, err := Build(tc.div, tc.data.grains(tc.asOf), tc.asOf)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want it to contain %q", err, tc.want)
 			}

@@ -36,7 +36,7 @@ func TestWorkloadDrillDown(t *testing.T) {
 		workloadFact("2026-03-04", "ALPHA", "o4@x", "", "", "ws-b", "1.005"),
 		workloadFact("2026-03-04", "BETA", "o4@x", WorkloadJob, "99", "ws", "7"),
 	)
-	r := mustBuild(t, division(), budget.Dataset{Facts: facts}, asOf)
+	r := mustBuild(t, division(), dataset{Facts: facts}, asOf)
 	c := r.Categories[0]
 
 	var types []string
@@ -90,7 +90,7 @@ func TestWorkloadDrillDown(t *testing.T) {
 }
 
 func TestWorkloadDrillDownEmptyMonth(t *testing.T) {
-	r := mustBuild(t, division(), budget.Dataset{Facts: []budget.Fact{fact("2026-02-02", "ALPHA", "o@x", "1")}}, asOf)
+	r := mustBuild(t, division(), dataset{Facts: []budget.Fact{fact("2026-02-02", "ALPHA", "o@x", "1")}}, asOf)
 	if w := r.Categories[0].Workloads; len(w) != 0 {
 		t.Errorf("workloads = %+v, want none", w)
 	}
@@ -106,7 +106,7 @@ func TestCostByWorkloadRows(t *testing.T) {
 		workloadFact("2026-02-03", "ALPHA", "o1@x", "", "", "", "4"),
 		workloadFact("2026-03-04", budget.Unattributed, "o3@x", WorkloadWarehouse, "w", "ws", "1"),
 	}
-	r := mustBuild(t, division(), budget.Dataset{Facts: facts}, asOf)
+	r := mustBuild(t, division(), dataset{Facts: facts}, asOf)
 	var got []string
 	for _, row := range r.Tables.CostByWorkload {
 		got = append(got, fmt.Sprintf("%s %s %s %s %s %s %s", row.Month.Format("2006-01"), row.Category, row.WorkloadType, row.WorkloadID, row.Workspace, row.Owner, row.Cost.Cents()))
@@ -138,7 +138,7 @@ func TestWorkloadsTie(t *testing.T) {
 			}
 			facts[i].Workspace = fmt.Sprintf("ws-%d", rng.IntN(2))
 		}
-		r := mustBuild(t, division(), budget.Dataset{Facts: facts}, asOf)
+		r := mustBuild(t, division(), dataset{Facts: facts}, asOf)
 		type key struct {
 			month time.Time
 			cat   string

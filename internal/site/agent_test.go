@@ -26,7 +26,7 @@ func renderWithTrail(t *testing.T, tr report.Trail) string {
 		f.WorkloadType, f.WorkloadID = report.WorkloadCluster, "0301-abc"
 		facts = append(facts, f)
 	}
-	r.SetAgent(tr, facts)
+	r.SetAgent(tr, budget.RollUp(facts, time.Time{}))
 	dir := t.TempDir()
 	if err := Render(r, Options{Templates: sitetemplates.FS, Dir: dir, Now: now}); err != nil {
 		t.Fatalf("Render: %v", err)

@@ -94,13 +94,13 @@ func TestNoPagePromisesInactiveFeatures(t *testing.T) {
 		facts = append(facts, fact("2026-03-02", c.TagValue, "ann@example.com", "1234.5"))
 	}
 	r, err := report.Build(div, budget.Dataset{
-		Facts: facts, Source: "files", Inputs: []string{"usage.csv"}, Rows: int64(len(facts)),
+		Facts: budget.RollUp(facts, time.Time{}), Source: "files", Inputs: []string{"usage.csv"}, Rows: int64(len(facts)),
 		ReadAt: now, LastDate: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
 	}, asOf)
 	if err != nil {
 		t.Fatalf("build report: %v", err)
 	}
-	r.SetAgent(report.Trail{Location: "trail.jsonl"}, facts)
+	r.SetAgent(report.Trail{Location: "trail.jsonl"}, budget.RollUp(facts, time.Time{}))
 	dir := t.TempDir()
 	if err := Render(r, Options{Templates: sitetemplates.FS, Dir: dir, Now: now}); err != nil {
 		t.Fatalf("Render: %v", err)

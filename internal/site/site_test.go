@@ -89,7 +89,7 @@ func testReport(t *testing.T) *report.Report {
 	facts = append(facts, unpriced)
 
 	r, err := report.Build(div, budget.Dataset{
-		Facts:    facts,
+		Facts:    budget.RollUp(facts, time.Time{}),
 		Source:   "files",
 		Inputs:   []string{"exports/usage-<march>.csv"},
 		ReadAt:   time.Date(2026, 3, 10, 6, 30, 0, 0, time.UTC),

@@ -41,7 +41,7 @@ func renderWorkloads(t *testing.T) string {
 		workload("2026-02-04", "ALPHA", "ann@example.com", report.WorkloadEndpoint, "chat", "ws-1", "5"),
 		workload("2026-03-04", "BETA", "cy@example.com", report.WorkloadPipeline, "pl-1", "ws-1", "7"),
 	}
-	r, err := report.Build(div, budget.Dataset{Facts: facts, Source: "files", LastDate: asOf}, asOf)
+	r, err := report.Build(div, budget.Dataset{Facts: budget.RollUp(facts, budget.DetailStart(asOf)), Source: "files", LastDate: asOf}, asOf)
 	if err != nil {
 		t.Fatal(err)
 	}

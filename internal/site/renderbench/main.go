@@ -39,6 +39,7 @@ var asOf = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 func division(n int) (budget.Division, budget.Dataset) {
 	div := budget.Division{Title: "Render benchmark", Name: "Benchmark", Currency: "USD", Thresholds: []int{75, 90, 100}}
 	var data budget.Dataset
+	var facts []budget.Fact
 	data.Source, data.ReadAt = "demo", asOf
 	start := asOf.AddDate(0, -13, 0)
 	for i := range n {
@@ -51,13 +52,14 @@ func division(n int) (budget.Division, budget.Dataset) {
 		for d := start; !d.After(asOf); d = d.AddDate(0, 0, 1) {
 			for o, product := range []string{"JOBS", "ALL_PURPOSE"} {
 				cost := budget.MustDecimal(fmt.Sprintf("%d.%02d", 40+(i+d.Day()*o)%60, d.Day()))
-				data.Facts = append(data.Facts, budget.Fact{
+				facts = append(facts, budget.Fact{
 					Date: d, Category: tag, Attribution: budget.Attributed, Owner: fmt.Sprintf("owner%d-%d@example.test", i, o),
 					ResourceType: product, SKU: "PREMIUM_" + product + "_COMPUTE", Priced: true, DBUs: cost.Add(cost), Cost: cost,
 				})
 			}
 		}
 	}
+	data.Facts = budget.RollUp(facts, budget.DetailStart(asOf))
 	data.FirstDate, data.LastDate = start, asOf
 	return div, data
 }
