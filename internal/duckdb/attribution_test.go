@@ -13,12 +13,6 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// factKey is a fact's identity, its amounts left out.
-func factKey(f budget.Fact) string {
-	return fmt.Sprintf("%s|%s|%s|%q|%q|%s|%q|%s|%t|%s|%s|%t", f.Date.Format(time.DateOnly), f.Category, f.Attribution,
-		f.TagValue, f.Owner, f.WorkloadType, f.WorkloadID, f.ResourceType, f.Serverless, f.Workspace, f.SKU, f.Priced)
-}
-
 // reference attributes usage with the pure-Go oracle, which shares no code
 // with the SQL.
 func reference(t *testing.T, usage []billing.UsageRecord, prices []billing.ListPrice, tagValues []string) *attribtest.Oracle {

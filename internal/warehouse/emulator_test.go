@@ -698,4 +698,3 @@ func TestWindowMovedFarBack(t *testing.T) {
 		t.Errorf("rows %d after the move, %d in a full pull", moved.Rows, full.Rows)
 	}
 }
-
