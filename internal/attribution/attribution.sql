@@ -38,19 +38,43 @@
 --     decimals (quantities, summed per unit price, to 10 decimals and at most
 --     9 integer digits; prices to 8); rounding to cents happens once, where a
 --     figure is shown.
---  9. Facts: one row per (usage_date, category, attribution, unknown value,
---     owner, workload type, workload id, resource type, serverless,
---     workspace, sku, priced); list prices are in USD (the engine rejects
---     others before this runs). The same pass also returns cost per
---     usage_date and UTC hour of usage_start_time (usage_hour; rows with
---     hourly = true) for the time-of-day view, and every row carries the
---     latest usage_end_time of its group, so the caller knows how far the
---     data reaches.
+--  9. Facts, at the grain each output needs (result column grain), all
+--     from one pass over the usage (grouping sets of one scan):
+--     'month': one row per (calendar month, category, attribution, unknown
+--       value, owner, workload type, workload id, resource type,
+--       serverless, workspace, sku, priced); usage_date is the month's
+--       first day.
+--     'day': one row per (usage_date, category, attribution, unknown
+--       value, owner, priced); the workload, resource type, workspace and
+--       sku columns are '' and serverless is false.
+--     'detail': the full breakdown of 'month' per usage_date, for the days
+--       from detail_from on only. detail_from is the caller's, else the
+--       first day of the month before the latest usage_date's month, less
+--       28 days (budget.DetailStart); every row carries it.
+--     'hour': cost per usage_date and UTC hour of usage_start_time
+--       (usage_hour) for the time-of-day view.
+--     List prices are in USD (the engine rejects others before this runs).
+--     Every row carries the latest usage_end_time of its group, so the
+--     caller knows how far the data reaches.
 WITH usage AS (
 {{.Usage}}
 ),
 list_prices AS (
 {{.Prices}}
+),
+-- Rule 9: the first day of the detail grain.
+detail_start AS (
+{{- if .DetailFrom}}
+  SELECT DATE '{{.DetailFrom}}' AS detail_from
+{{- else}}
+  SELECT CAST(
+    make_date(
+      year(last_day) - CASE WHEN month(last_day) = 1 THEN 1 ELSE 0 END,
+      CASE WHEN month(last_day) = 1 THEN 12 ELSE month(last_day) - 1 END,
+      1
+    ) - INTERVAL 28 DAY AS DATE) AS detail_from
+  FROM (SELECT max(usage_date) AS last_day FROM usage) AS latest
+{{- end}}
 ),
 categories AS (
   SELECT tag_value FROM (VALUES {{.Categories}}) AS configured (tag_value)
@@ -75,6 +99,10 @@ workload_named AS (
 priced AS (
   SELECT
     u.usage_date, u.usage_hour,
+    make_date(year(u.usage_date), month(u.usage_date), 1) AS usage_month,
+    -- Null before the detail grain: those records fall in one group per
+    -- breakdown, dropped below, instead of one per day.
+    CASE WHEN u.usage_date >= d.detail_from THEN u.usage_date END AS detail_date,
     u.tag_category, u.tag_owner, u.run_as, u.owned_by, u.created_by,
     u.workload_field,
     CASE u.workload_field
@@ -89,6 +117,7 @@ priced AS (
     u.usage_quantity, u.usage_end_time,
     coalesce(p.price_effective_list, p.price_default) AS unit_price
   FROM workload_named u
+  CROSS JOIN detail_start d
   LEFT JOIN list_prices p
     ON  p.sku_name = u.sku_name
     AND p.cloud = u.cloud
@@ -101,8 +130,14 @@ priced AS (
 -- exact result as doing it on every record, at a fraction of the cost.
 grouped AS (
   SELECT
-    GROUPING(usage_hour) = 0 AS hourly,
-    usage_date, usage_hour, tag_category, tag_owner, run_as, owned_by, created_by,
+    CASE
+      WHEN GROUPING(usage_month) = 0 THEN 'month'
+      WHEN GROUPING(detail_date) = 0 THEN 'detail'
+      WHEN GROUPING(usage_hour) = 0 THEN 'hour'
+      ELSE 'day'
+    END AS grain,
+    coalesce(usage_month, detail_date, usage_date) AS fact_date,
+    usage_hour, tag_category, tag_owner, run_as, owned_by, created_by,
     workload_field, workload_raw,
     billing_origin_product, is_serverless, workspace_id, sku_name, unit_price,
     CAST(sum(usage_quantity) AS DECIMAL(38, 18)) AS dbus,
@@ -110,7 +145,11 @@ grouped AS (
     max(usage_end_time) AS last_usage_end
   FROM priced
   GROUP BY GROUPING SETS (
-    (usage_date, tag_category, tag_owner, run_as, owned_by, created_by,
+    (usage_month, tag_category, tag_owner, run_as, owned_by, created_by,
+     workload_field, workload_raw,
+     billing_origin_product, is_serverless, workspace_id, sku_name, unit_price),
+    (usage_date, tag_category, tag_owner, run_as, owned_by, created_by, unit_price),
+    (detail_date, tag_category, tag_owner, run_as, owned_by, created_by,
      workload_field, workload_raw,
      billing_origin_product, is_serverless, workspace_id, sku_name, unit_price),
     -- The time-of-day view: cost by date and hour, whatever the category.
@@ -130,11 +169,13 @@ attributed AS (
       '(unknown)'
     ) AS owner
   FROM grouped g
+  -- The detail of the days before detail_from.
+  WHERE g.fact_date IS NOT NULL
 ),
 labelled AS (
   SELECT
-    a.hourly,
-    a.usage_date,
+    a.grain,
+    a.fact_date AS usage_date,
     a.usage_hour,
     coalesce(c.tag_value, 'UNATTRIBUTED') AS category,
     CASE
@@ -157,10 +198,13 @@ labelled AS (
       ELSE ''
     END AS workload_type,
     coalesce(trim(a.workload_raw), '') AS workload_id,
-    coalesce(a.billing_origin_product, 'UNKNOWN') AS resource_type,
+    CASE
+      WHEN a.grain IN ('day', 'hour') THEN ''
+      ELSE coalesce(a.billing_origin_product, 'UNKNOWN')
+    END AS resource_type,
     coalesce(a.is_serverless, false) AS is_serverless,
     coalesce(a.workspace_id, '') AS workspace_id,
-    a.sku_name,
+    coalesce(a.sku_name, '') AS sku_name,
     a.unit_price IS NOT NULL AS priced,
     a.dbus,
     CAST(CAST(a.dbus AS DECIMAL(19, 10)) * CAST(a.unit_price AS DECIMAL(18, 8)) AS DECIMAL(38, 18)) AS cost,
@@ -169,15 +213,17 @@ labelled AS (
   FROM attributed a
   LEFT JOIN categories c ON c.tag_value = a.tag_normalised
 )
--- Rules 8 and 9: facts, and the hourly rows (their category and workload
+-- Rules 8 and 9: the grains (the hourly rows' category and workload
 -- columns are those of a row without tags or metadata, and unused).
 SELECT
-  hourly,
+  l.grain,
   usage_date, usage_hour, category, attribution, unknown_value, owner,
   workload_type, workload_id, resource_type, is_serverless, workspace_id, sku_name, priced,
   CAST(sum(dbus) AS DECIMAL(38, 18)) AS dbus,
   CAST(coalesce(sum(cost), 0) AS DECIMAL(38, 18)) AS cost,
   CAST(sum(records) AS BIGINT) AS records,
-  max(last_usage_end) AS last_usage_end
-FROM labelled
+  max(last_usage_end) AS last_usage_end,
+  d.detail_from
+FROM labelled l
+CROSS JOIN detail_start d
 GROUP BY ALL

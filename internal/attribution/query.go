@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"text/template"
+	"time"
 )
 
 //go:embed attribution.sql
@@ -20,9 +21,10 @@ var attributionSQL string
 var attributionTemplate = template.Must(template.New("attribution.sql").Parse(attributionSQL))
 
 // Query fills the attribution SQL with an engine's two source relations
-// (SELECTs giving UsageColumns and PriceColumns by Name) and the configured
-// category tag values.
-func Query(usage, prices string, tagValues []string) (string, error) {
+// (SELECTs giving UsageColumns and PriceColumns by Name), the configured
+// category tag values and the first day of the detail grain (zero: the
+// SQL derives it from the latest usage day, as budget.DetailStart).
+func Query(usage, prices string, tagValues []string, detailFrom time.Time) (string, error) {
 	if len(tagValues) == 0 {
 		return "", fmt.Errorf("attribution query: no categories configured")
 	}
@@ -31,10 +33,15 @@ func Query(usage, prices string, tagValues []string) (string, error) {
 		values[i] = "(" + Literal(v) + ")"
 	}
 	var b strings.Builder
+	var from string
+	if !detailFrom.IsZero() {
+		from = detailFrom.UTC().Format(time.DateOnly)
+	}
 	err := attributionTemplate.Execute(&b, map[string]string{
 		"Usage":      usage,
 		"Prices":     prices,
 		"Categories": strings.Join(values, ", "),
+		"DetailFrom": from,
 	})
 	if err != nil {
 		return "", fmt.Errorf("attribution query: %w", err)

@@ -3,6 +3,7 @@ package attribution
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,7 @@ type ResultColumn struct {
 // ResultColumns are the attribution SQL's result columns in order. Tests
 // hold each engine to these types; the Databricks source reads only these.
 var ResultColumns = []ResultColumn{
-	{"hourly", "BOOLEAN"},
+	{"grain", "STRING"},
 	{"usage_date", "DATE"},
 	{"usage_hour", "INT"},
 	{"category", "STRING"},
@@ -38,12 +39,21 @@ var ResultColumns = []ResultColumn{
 	{"cost", "DECIMAL(38,18)"},
 	{"records", "BIGINT"},
 	{"last_usage_end", "TIMESTAMP"},
+	{"detail_from", "DATE"},
 }
 
-// Result is what a source produced: attributed facts, the time-of-day
-// rows, and how much it read.
+// The grains of the result rows (column grain; attribution.sql rule 9).
+const (
+	GrainMonth  = "month"
+	GrainDay    = "day"
+	GrainDetail = "detail"
+	GrainHour   = "hour"
+)
+
+// Result is what a source produced: attributed facts at their grains, the
+// time-of-day rows, and how much it read.
 type Result struct {
-	Facts  []budget.Fact
+	Facts  budget.Facts
 	Hourly []budget.HourCost
 	Rows   int64    // usage records read
 	Inputs []string // what was read, for the site's data-source line
@@ -55,8 +65,10 @@ type Result struct {
 // ResultColumns order, into a Result. Both engines hand their rows to it,
 // so facts are read one way.
 type Collector struct {
-	res       Result
-	hourIndex map[budget.HourCost]int // keyed with a zero Cost
+	res            Result
+	hourIndex      map[budget.HourCost]int // keyed with a zero Cost
+	haveDetailFrom bool
+	detailRecords  int64
 }
 
 // Add reads one result row.
@@ -71,13 +83,16 @@ func (c *Collector) Add(row []*string) error {
 		return *row[i]
 	}
 	var r rowReader
-	isHourly := r.boolean(text, 0)
+	grain := text(0)
 	date := r.date(text, 1)
 	if last := r.timestamp(text, 17); last.After(c.res.LastUsage) {
 		c.res.LastUsage = last
 	}
+	if err := c.detailFrom(&r, text); err != nil {
+		return err
+	}
 	cost := r.decimal(text, 15)
-	if isHourly {
+	if grain == GrainHour {
 		hour := r.integer(text, 2)
 		if r.err != nil {
 			return r.err
@@ -107,13 +122,50 @@ func (c *Collector) Add(row []*string) error {
 	if r.err != nil {
 		return r.err
 	}
-	c.res.Facts = append(c.res.Facts, f)
-	c.res.Rows += records
+	switch grain {
+	case GrainMonth:
+		c.res.Facts.Months = append(c.res.Facts.Months, f)
+		// Every record is in exactly one month row.
+		c.res.Rows += records
+	case GrainDay:
+		c.res.Facts.Days = append(c.res.Facts.Days, f)
+	case GrainDetail:
+		c.res.Facts.Detail = append(c.res.Facts.Detail, f)
+		c.detailRecords += records
+	default:
+		return fmt.Errorf("attribution result: grain %q is not month, day, detail or hour", grain)
+	}
 	return nil
 }
 
-// Result returns what was read.
-func (c *Collector) Result() Result { return c.res }
+// detailFrom reads the row's detail_from, which every row must share.
+func (c *Collector) detailFrom(r *rowReader, text func(int) string) error {
+	from := r.date(text, 18)
+	if r.err != nil {
+		return r.err
+	}
+	if !c.haveDetailFrom {
+		c.haveDetailFrom = true
+		c.res.Facts.DetailFrom = from
+		return nil
+	}
+	if !from.Equal(c.res.Facts.DetailFrom) {
+		return fmt.Errorf("attribution result: detail_from %s, and %s on an earlier row", text(18), c.res.Facts.DetailFrom.Format(time.DateOnly))
+	}
+	return nil
+}
+
+// DetailRecords is how many usage records the detail rows read: all of
+// them when the detail grain covers every day.
+func (c *Collector) DetailRecords() int64 { return c.detailRecords }
+
+// Result returns what was read, the months and days in the order of
+// budget.RollUp.
+func (c *Collector) Result() Result {
+	slices.SortFunc(c.res.Facts.Months, budget.CompareFacts)
+	slices.SortFunc(c.res.Facts.Days, budget.CompareFacts)
+	return c.res
+}
 
 // rowReader parses values of a row, keeping the first error.
 type rowReader struct{ err error }

@@ -13,12 +13,6 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// factKey is a fact's identity, its amounts left out.
-func factKey(f budget.Fact) string {
-	return fmt.Sprintf("%s|%s|%s|%q|%q|%s|%q|%s|%t|%s|%s|%t", f.Date.Format(time.DateOnly), f.Category, f.Attribution,
-		f.TagValue, f.Owner, f.WorkloadType, f.WorkloadID, f.ResourceType, f.Serverless, f.Workspace, f.SKU, f.Priced)
-}
-
 // reference attributes usage with the pure-Go oracle, which shares no code
 // with the SQL.
 func reference(t *testing.T, usage []billing.UsageRecord, prices []billing.ListPrice, tagValues []string) *attribtest.Oracle {
@@ -43,54 +37,55 @@ func TestAttributionMatchesReference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]budget.Fact{}
-	for _, f := range wantFacts {
-		want[factKey(f)] = f
-	}
 	e, err := Open(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	var last time.Time
+	for _, f := range wantFacts {
+		if f.Date.After(last) {
+			last = f.Date
+		}
+	}
 	for _, format := range []billing.Format{billing.CSV, billing.JSONL, billing.Parquet} {
-		t.Run(string(format), func(t *testing.T) {
-			usagePath, pricePath := writeExport(t, e, t.TempDir(), format, usage, prices)
-			res, err := e.Attribute(t.Context(), Input{Usage: []string{usagePath}, ListPrices: []string{pricePath}, TagValues: trapTags})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Rows != ref.Rows() || res.Rows != int64(len(usage)) {
-				t.Errorf("rows = %d, want %d", res.Rows, len(usage))
-			}
-			if !res.LastUsage.Equal(ref.LastUsage()) {
-				t.Errorf("last usage = %s, want %s", res.LastUsage, ref.LastUsage())
-			}
-			got := map[string]budget.Fact{}
-			for _, f := range res.Facts {
-				k := factKey(f)
-				if _, dup := got[k]; dup {
-					t.Errorf("duplicate fact %s", k)
+		usagePath, pricePath := writeExport(t, e, t.TempDir(), format, usage, prices)
+		for _, tc := range []struct {
+			name             string
+			detailFrom, want time.Time
+		}{
+			{"every day in detail", time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{"detail from a given day", time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 27, 0, 0, 0, 0, time.UTC)},
+			{"detail from the data's last day", time.Time{}, budget.DetailStart(last)},
+		} {
+			t.Run(string(format)+"/"+tc.name, func(t *testing.T) {
+				res, err := e.Attribute(t.Context(), Input{Usage: []string{usagePath}, ListPrices: []string{pricePath}, TagValues: trapTags, DetailFrom: tc.detailFrom})
+				if err != nil {
+					t.Fatal(err)
 				}
-				got[k] = f
-			}
-			for k, w := range want {
-				f, ok := got[k]
-				if !ok {
-					t.Errorf("missing fact %s", k)
-					continue
+				if res.Rows != ref.Rows() || res.Rows != int64(len(usage)) {
+					t.Errorf("rows = %d, want %d", res.Rows, len(usage))
 				}
-				if f.DBUs.Cmp(w.DBUs) != 0 || f.Cost.Cmp(w.Cost) != 0 {
-					t.Errorf("fact %s: dbus %s cost %s, want %s and %s", k, f.DBUs, f.Cost, w.DBUs, w.Cost)
+				if !res.LastUsage.Equal(ref.LastUsage()) {
+					t.Errorf("last usage = %s, want %s", res.LastUsage, ref.LastUsage())
 				}
-			}
-			for k := range got {
-				if _, ok := want[k]; !ok {
-					t.Errorf("unexpected fact %s", k)
+				want := budget.RollUp(wantFacts, tc.want)
+				if len(want.Detail) == 0 || tc.want.Year() > 1970 && len(want.Detail) == len(wantFacts) {
+					t.Fatalf("%d detail facts: the case does not tell the detail grain from the others", len(want.Detail))
 				}
-			}
-			compareTotals(t, res.Facts, wantFacts)
-			compareHourly(t, res.Hourly, wantHours)
-		})
+				for _, d := range attribtest.GrainDiffs(res.Facts, want) {
+					t.Error(d)
+				}
+				for _, f := range res.Facts.Detail {
+					if f.Date.Before(tc.want) {
+						t.Errorf("detail fact of %s, before detail from %s", f.Date.Format(time.DateOnly), tc.want.Format(time.DateOnly))
+					}
+				}
+				compareTotals(t, res.Facts.Months, wantFacts)
+				compareTotals(t, res.Facts.Days, wantFacts)
+				compareHourly(t, res.Hourly, wantHours)
+			})
+		}
 	}
 }
 
@@ -156,13 +151,15 @@ func TestTrapCases(t *testing.T) {
 	}
 	defer e.Close()
 	usagePath, pricePath := writeExport(t, e, t.TempDir(), billing.CSV, trapUsage(0), trapPrices())
-	res, err := e.Attribute(t.Context(), Input{Usage: []string{usagePath}, ListPrices: []string{pricePath}, TagValues: trapTags})
+	// Every day in detail: the cases pin facts of any day.
+	res, err := e.Attribute(t.Context(), Input{Usage: []string{usagePath}, ListPrices: []string{pricePath}, TagValues: trapTags,
+		DetailFrom: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := func(match func(budget.Fact) bool) (dbus, cost string) {
 		var d, c budget.Decimal
-		for _, f := range res.Facts {
+		for _, f := range res.Facts.Detail {
 			if match(f) {
 				d, c = d.Add(f.DBUs), c.Add(f.Cost)
 			}
@@ -229,7 +226,7 @@ func TestTrapCases(t *testing.T) {
 		})
 	}
 	unknown := map[string]bool{}
-	for _, f := range res.Facts {
+	for _, f := range res.Facts.Detail {
 		if f.Attribution == budget.UnknownValue {
 			unknown[f.TagValue] = true
 		}

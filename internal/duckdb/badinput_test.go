@@ -218,7 +218,7 @@ func TestDirectoriesGlobsAndMixedFormats(t *testing.T) {
 	if res.Rows != int64(len(usage)) {
 		t.Errorf("rows = %d, want %d", res.Rows, len(usage))
 	}
-	compareTotals(t, res.Facts, want)
+	compareTotals(t, res.Facts.Months, want)
 }
 
 // reorder reverses the column order of a CSV file.

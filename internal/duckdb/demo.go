@@ -22,7 +22,7 @@ const demoTable = "demo_usage"
 // AttributeDemo attributes the built-in demo account: its usage records are
 // appended to a table of the canonical columns and the attribution SQL runs
 // over it, as over an export.
-func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues []string) (Result, error) {
+func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues []string, detailFrom time.Time) (Result, error) {
 	start := time.Now()
 	if err := e.loadDemoPrices(ctx, demo.ListPrices(cfg)); err != nil {
 		return Result{}, err
@@ -46,7 +46,7 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 		return Result{}, fmt.Errorf("demo account: %w", err)
 	}
 	e.log.Info("generated demo usage", "records", records, "took", time.Since(start).Round(time.Millisecond))
-	query, err := attribution.Query(stagedSelect(demoTable, usageColumns), "SELECT * FROM loaded_list_prices", tagValues)
+	query, err := attribution.Query(stagedSelect(demoTable, usageColumns), "SELECT * FROM loaded_list_prices", tagValues, detailFrom)
 	if err != nil {
 		return Result{}, err
 	}
@@ -58,7 +58,7 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 		return Result{}, fmt.Errorf("demo account: %w", err)
 	}
 	res.Inputs = []string{demoInput(cfg)}
-	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "took", time.Since(start).Round(time.Millisecond))
+	e.log.Info("attributed usage", "records", res.Rows, "month_facts", len(res.Facts.Months), "day_facts", len(res.Facts.Days), "detail_facts", len(res.Facts.Detail), "took", time.Since(start).Round(time.Millisecond))
 	return res, nil
 }
 

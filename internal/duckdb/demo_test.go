@@ -41,7 +41,7 @@ func TestDemoSourceMatchesExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := e.AttributeDemo(t.Context(), cfg, tags)
+	got, err := e.AttributeDemo(t.Context(), cfg, tags, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,8 +51,16 @@ func TestDemoSourceMatchesExport(t *testing.T) {
 	if !got.LastUsage.Equal(want.LastUsage) {
 		t.Errorf("last usage: demo %s, export %s", got.LastUsage, want.LastUsage)
 	}
-	if g, w := factLines(got.Facts), factLines(want.Facts); !reflect.DeepEqual(g, w) {
-		t.Errorf("facts differ: demo %d, export %d", len(g), len(w))
+	for _, g := range []struct {
+		name      string
+		got, want []budget.Fact
+	}{{"month", got.Facts.Months, want.Facts.Months}, {"day", got.Facts.Days, want.Facts.Days}, {"detail", got.Facts.Detail, want.Facts.Detail}} {
+		if gl, wl := factLines(g.got), factLines(g.want); len(gl) == 0 || !reflect.DeepEqual(gl, wl) {
+			t.Errorf("%s facts differ: demo %d, export %d", g.name, len(gl), len(wl))
+		}
+	}
+	if !got.Facts.DetailFrom.Equal(want.Facts.DetailFrom) || !got.Facts.DetailFrom.Equal(budget.DetailStart(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC))) {
+		t.Errorf("detail from: demo %s, export %s, want the detail start of 2026-11-23", got.Facts.DetailFrom, want.Facts.DetailFrom)
 	}
 	if g, w := hourLines(got.Hourly), hourLines(want.Hourly); !reflect.DeepEqual(g, w) {
 		t.Errorf("hourly rows differ: demo %d, export %d", len(g), len(w))
@@ -96,7 +104,7 @@ func TestResultTypes(t *testing.T) {
 	for i, c := range usageColumns {
 		cols[i] = "CAST(NULL AS " + c.Kind.SQLType() + ") AS " + sqlIdent(c.Name)
 	}
-	query, err := attribution.Query("SELECT "+strings.Join(cols, ", "), "SELECT * FROM loaded_list_prices", []string{"A"})
+	query, err := attribution.Query("SELECT "+strings.Join(cols, ", "), "SELECT * FROM loaded_list_prices", []string{"A"}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,6 +98,9 @@ type Input struct {
 	// Through leaves out usage whose usage_end_time is after it (an as-of
 	// before the end of the export); zero reads everything.
 	Through time.Time
+	// DetailFrom is the first day of the detail grain (budget.Facts);
+	// zero derives it from the latest usage day (budget.DetailStart).
+	DetailFrom time.Time
 }
 
 // Result is what attribution produced.
@@ -136,7 +139,7 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	if !in.Through.IsZero() {
 		usage = "SELECT * FROM (" + usage + ") WHERE usage_end_time <= " + timestampLiteral(in.Through)
 	}
-	query, err := attribution.Query(usage, "SELECT * FROM loaded_list_prices", in.TagValues)
+	query, err := attribution.Query(usage, "SELECT * FROM loaded_list_prices", in.TagValues, in.DetailFrom)
 	if err != nil {
 		return Result{}, err
 	}
@@ -158,7 +161,7 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	}
 	read.Inputs = res.Inputs
 	res = read
-	e.log.Info("attributed usage", "records", res.Rows, "facts", len(res.Facts), "took", time.Since(start).Round(time.Millisecond))
+	e.log.Info("attributed usage", "records", res.Rows, "month_facts", len(res.Facts.Months), "day_facts", len(res.Facts.Days), "detail_facts", len(res.Facts.Detail), "took", time.Since(start).Round(time.Millisecond))
 	return res, nil
 }
 

@@ -21,7 +21,7 @@ func checkUsageCSV(t *testing.T, e *Engine, prices, text string) {
 	}
 	res, err := e.Attribute(t.Context(), Input{Usage: []string{path}, ListPrices: []string{prices}, TagValues: trapTags})
 	if err != nil {
-		if len(res.Facts) > 0 {
+		if f := res.Facts; len(f.Months)+len(f.Days)+len(f.Detail)+len(res.Hourly) > 0 {
 			t.Errorf("facts returned with error %v", err)
 		}
 		if !strings.Contains(err.Error(), path) {

@@ -13,6 +13,9 @@ import (
 type DemoSource struct {
 	Options Options
 	Config  demo.Config
+	// DetailFrom is the first day of the detail grain (zero: derived from
+	// the data, budget.DetailStart of its last day).
+	DetailFrom time.Time
 }
 
 // Attribute implements attribution.Source.
@@ -22,7 +25,7 @@ func (s DemoSource) Attribute(ctx context.Context, tagValues []string) (Result, 
 		return Result{}, err
 	}
 	defer e.Close()
-	return e.AttributeDemo(ctx, s.Config, tagValues)
+	return e.AttributeDemo(ctx, s.Config, tagValues, s.DetailFrom)
 }
 
 // FilesSource is exports of the two system tables: files, directories or
@@ -33,6 +36,9 @@ type FilesSource struct {
 	ListPrices []string
 	// Through leaves out usage that ends after it (zero: none).
 	Through time.Time
+	// DetailFrom is the first day of the detail grain (zero: derived from
+	// the data, budget.DetailStart of its last day).
+	DetailFrom time.Time
 }
 
 // Attribute implements attribution.Source.
@@ -42,7 +48,7 @@ func (s FilesSource) Attribute(ctx context.Context, tagValues []string) (Result,
 		return Result{}, err
 	}
 	defer e.Close()
-	return e.Attribute(ctx, Input{Usage: s.Usage, ListPrices: s.ListPrices, TagValues: tagValues, Through: s.Through})
+	return e.Attribute(ctx, Input{Usage: s.Usage, ListPrices: s.ListPrices, TagValues: tagValues, Through: s.Through, DetailFrom: s.DetailFrom})
 }
 
 var (

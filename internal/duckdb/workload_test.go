@@ -125,12 +125,13 @@ func TestWorkloadInEveryFormat(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			usage, prices := tc.write(t, t.TempDir())
-			res, err := e.Attribute(t.Context(), Input{Usage: []string{usage}, ListPrices: []string{prices}, TagValues: trapTags})
+			res, err := e.Attribute(t.Context(), Input{Usage: []string{usage}, ListPrices: []string{prices}, TagValues: trapTags,
+				DetailFrom: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := map[string][2]string{}
-			for _, f := range res.Facts {
+			for _, f := range res.Facts.Detail {
 				if _, dup := got[f.Owner]; dup {
 					t.Errorf("%s: more than one fact", f.Owner)
 				}

@@ -94,7 +94,7 @@ func (s DemoSource) reader(div budget.Division, asOf time.Time, env readEnv) (at
 		return nil, fmt.Errorf("--as-of %s is after the build time %s: the demo account has no usage after it",
 			asOfText(asOf), env.now.UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	return duckdb.DemoSource{Options: env.engine, Config: demo.Config{Division: div, Through: w.Through}}, nil
+	return duckdb.DemoSource{Options: env.engine, Config: demo.Config{Division: div, Through: w.Through}, DetailFrom: detailFrom(asOf)}, nil
 }
 
 func (FilesSource) Kind() string                    { return SourceFiles }
@@ -110,7 +110,7 @@ func (FilesSource) Window(asOf time.Time) Window {
 }
 
 func (s FilesSource) reader(_ budget.Division, asOf time.Time, env readEnv) (attribution.Source, error) {
-	return duckdb.FilesSource{Options: env.engine, Usage: s.Usage, ListPrices: s.ListPrices, Through: s.Window(asOf).Through}, nil
+	return duckdb.FilesSource{Options: env.engine, Usage: s.Usage, ListPrices: s.ListPrices, Through: s.Window(asOf).Through, DetailFrom: detailFrom(asOf)}, nil
 }
 
 func (DatabricksSource) Kind() string                        { return SourceDatabricks }
@@ -126,7 +126,16 @@ func (DatabricksSource) Window(asOf time.Time) Window {
 
 func (s DatabricksSource) reader(_ budget.Division, asOf time.Time, env readEnv) (attribution.Source, error) {
 	w := s.Window(asOf)
-	return warehouse.Source{Config: s.Config, StateDir: env.stateDir, From: w.From, To: billing.Date(asOf), Through: w.Through, Now: env.now, Log: env.log}, nil
+	return warehouse.Source{Config: s.Config, StateDir: env.stateDir, From: w.From, To: billing.Date(asOf), Through: w.Through, DetailFrom: detailFrom(asOf), Now: env.now, Log: env.log}, nil
+}
+
+// detailFrom is the first day of the detail grain of a build as of asOf;
+// zero (no as-of: the data's last day) leaves it to the attribution SQL.
+func detailFrom(asOf time.Time) time.Time {
+	if asOf.IsZero() {
+		return time.Time{}
+	}
+	return budget.DetailStart(billing.Date(asOf))
 }
 
 // WindowStart is the first usage day a live source reads for a report as

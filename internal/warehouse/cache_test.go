@@ -16,22 +16,28 @@ func sampleCache() *cache {
 		Watermark: "2026-11-23", From: "2026-11-01", To: "2026-11-23",
 		PulledAt: time.Date(2026, 11, 23, 6, 30, 0, 0, time.UTC),
 		Days: map[string][][]string{
-			"2026-11-02": {factRow("2026-11-02", "A", "1.5")},
-			"2026-11-01": {factRow("2026-11-01", "A", "2"), hourRow("2026-11-01", "3", "0.5")},
+			"2026-11-02": {factRow("2026-11-02", "A", "1.5"), dayRow("2026-11-02", "A", "1.5")},
+			"2026-11-01": {factRow("2026-11-01", "A", "2"), dayRow("2026-11-01", "A", "2"), hourRow("2026-11-01", "3", "0.5")},
 			"2026-10-31": {factRow("2026-10-31", "B", "7")},
 		},
 	}
 }
 
-// factRow is a result row of one fact in ResultColumns order.
+// factRow is a detail result row of one fact in ResultColumns order.
 func factRow(day, category, cost string) []string {
-	return []string{"false", day, "", category, "attributed", "", "o@x", "job", "1", "JOBS", "false", "ws", "SKU", "true",
-		"1.000000000000000000", cost, "3", day + "T01:00:00.000Z"}
+	return []string{"detail", day, "", category, "attributed", "", "o@x", "job", "1", "JOBS", "false", "ws", "SKU", "true",
+		"1.000000000000000000", cost, "3", day + "T01:00:00.000Z", "1970-01-01"}
+}
+
+// dayRow is the day grain's row of the same usage.
+func dayRow(day, category, cost string) []string {
+	return []string{"day", day, "", category, "attributed", "", "o@x", "", "", "", "false", "", "", "true",
+		"1.000000000000000000", cost, "3", day + "T01:00:00.000Z", "1970-01-01"}
 }
 
 func hourRow(day, hour, cost string) []string {
-	return []string{"true", day, hour, "UNATTRIBUTED", "untagged", "", "(unknown)", "", "", "UNKNOWN", "false", "", "SKU", "true",
-		"1", cost, "1", day + "T04:00:00Z"}
+	return []string{"hour", day, hour, "UNATTRIBUTED", "untagged", "", "(unknown)", "", "", "", "false", "", "", "true",
+		"1", cost, "1", day + "T04:00:00Z", "1970-01-01"}
 }
 
 func TestCacheRoundTrip(t *testing.T) {
@@ -143,25 +149,54 @@ func TestLoadCacheRejects(t *testing.T) {
 }
 
 func TestCacheResult(t *testing.T) {
-	res, err := sampleCache().result(date("2026-11-01"), date("2026-11-30"))
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name       string
+		detailFrom time.Time
+		wantFrom   string
+		wantDetail int
+	}{
+		{"given detail_from", date("2026-11-02"), "2026-11-02", 1},
+		// The month before the last day's and 28 days before it.
+		{"derived detail_from", time.Time{}, "2026-09-03", 2},
 	}
-	if len(res.Facts) != 2 || len(res.Hourly) != 1 || res.Rows != 6 {
-		t.Fatalf("facts %d hourly %d rows %d, want 2, 1, 6", len(res.Facts), len(res.Hourly), res.Rows)
-	}
-	if d := res.Facts[0].Date.Format(time.DateOnly); d != "2026-11-01" {
-		t.Errorf("first fact of %s, want days in order from 2026-11-01", d)
-	}
-	if got := res.Facts[1].Cost.String(); got != "1.5" {
-		t.Errorf("cost = %s, want 1.5", got)
-	}
-	if want := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC); !res.LastUsage.Equal(want) {
-		t.Errorf("last usage = %s, want %s", res.LastUsage, want)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Source{From: date("2026-11-01"), To: date("2026-11-30"), DetailFrom: tc.detailFrom}
+			res, err := s.result(sampleCache())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := res.Facts
+			if len(f.Months) != 1 || len(f.Days) != 2 || len(f.Detail) != tc.wantDetail || len(res.Hourly) != 1 || res.Rows != 6 {
+				t.Fatalf("months %d days %d detail %d hourly %d rows %d, want 1, 2, %d, 1, 6",
+					len(f.Months), len(f.Days), len(f.Detail), len(res.Hourly), res.Rows, tc.wantDetail)
+			}
+			if m := f.Months[0]; m.Date.Format(time.DateOnly) != "2026-11-01" || m.Cost.String() != "3.5" || m.DBUs.String() != "2" || m.SKU != "SKU" {
+				t.Errorf("month = %+v, want November's 3.5 USD and 2 DBUs of SKU", m)
+			}
+			if d := f.Days[0].Date.Format(time.DateOnly); d != "2026-11-01" {
+				t.Errorf("first day of %s, want days in order from 2026-11-01", d)
+			}
+			if got := f.Days[1].Cost.String(); got != "1.5" {
+				t.Errorf("cost = %s, want 1.5", got)
+			}
+			if got := f.DetailFrom.Format(time.DateOnly); got != tc.wantFrom {
+				t.Errorf("detail from %s, want %s", got, tc.wantFrom)
+			}
+			for _, d := range f.Detail {
+				if d.Date.Before(f.DetailFrom) {
+					t.Errorf("detail fact of %s before %s", d.Date, f.DetailFrom)
+				}
+			}
+			if want := time.Date(2026, 11, 2, 1, 0, 0, 0, time.UTC); !res.LastUsage.Equal(want) {
+				t.Errorf("last usage = %s, want %s", res.LastUsage, want)
+			}
+		})
 	}
 	c := sampleCache()
-	c.Days["2026-11-03"] = [][]string{{"false"}}
-	if _, err := c.result(date("2026-11-01"), date("2026-11-30")); err == nil || !strings.Contains(err.Error(), "usage day 2026-11-03") {
+	c.Days["2026-11-03"] = [][]string{{"detail"}}
+	s := Source{From: date("2026-11-01"), To: date("2026-11-30")}
+	if _, err := s.result(c); err == nil || !strings.Contains(err.Error(), "usage day 2026-11-03") {
 		t.Errorf("short row: err = %v", err)
 	}
 }

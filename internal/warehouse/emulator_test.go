@@ -20,7 +20,9 @@ import (
 	"github.com/databricks/databricks-sdk-go"
 	"github.com/databricks/databricks-sdk-go/service/sql"
 
+	"github.com/novadynamics/stellar-budget/internal/attribtest"
 	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/billing"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/demo"
@@ -190,10 +192,15 @@ func (r *recorder) sent() []string {
 	return append([]string(nil), r.statements...)
 }
 
+// factCount is how many facts res holds at all its grains.
+func factCount(res attribution.Result) int {
+	return len(res.Facts.Months) + len(res.Facts.Days) + len(res.Facts.Detail)
+}
+
 // dayCosts sums facts' cost per usage day and category.
 func dayCosts(res attribution.Result) map[string]budget.Decimal {
 	out := map[string]budget.Decimal{}
-	for _, f := range res.Facts {
+	for _, f := range res.Facts.Days {
 		k := f.Date.Format(time.DateOnly) + " " + f.Category
 		out[k] = out[k].Add(f.Cost)
 	}
@@ -236,6 +243,63 @@ func TestResultTypes(t *testing.T) {
 	}
 }
 
+// TestGrainsMatchOracle: the source's grains are budget.RollUp of the
+// pure-Go oracle's facts of the window, for a given detail_from and one
+// derived from the data, from the warehouse and from the cache alike. It
+// runs before the tests that add usage to the shared emulator.
+func TestGrainsMatchOracle(t *testing.T) {
+	e := startEmulator(t)
+	div, err := content.Load("../../content")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := demo.Config{Division: div, Through: asOf.AddDate(0, 0, 1)}
+	o := attribtest.New(e.tagValues, demo.ListPrices(cfg))
+	err = demo.Usage(cfg, func(r billing.UsageRecord) error {
+		if d := billing.Date(r.UsageDate); d.Before(windowFrom) || d.After(asOf) {
+			return nil
+		}
+		return o.Add(r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	facts, err := o.Facts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	given := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	state := t.TempDir()
+	for _, tc := range []struct {
+		name             string
+		detailFrom, want time.Time
+		offline          bool
+	}{
+		{"given detail_from", given, given, false},
+		{"derived detail_from", time.Time{}, budget.DetailStart(asOf), false},
+		{"given detail_from, offline", given, given, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := e.source(state, nil)
+			s.DetailFrom, s.Offline = tc.detailFrom, tc.offline
+			res, err := s.Attribute(t.Context(), e.tagValues)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Rows != o.Rows() {
+				t.Errorf("rows %d, oracle %d", res.Rows, o.Rows())
+			}
+			want := budget.RollUp(facts, tc.want)
+			if len(want.Detail) == 0 || !tc.detailFrom.IsZero() && len(want.Detail) == len(facts) {
+				t.Fatalf("%d detail facts of %d: the case does not tell the grains apart", len(want.Detail), len(facts))
+			}
+			for _, d := range attribtest.GrainDiffs(res.Facts, want) {
+				t.Error(d)
+			}
+		})
+	}
+}
+
 // TestFullThenIncremental: the first build pulls every day, one statement
 // a month; the second only the days touched since the watermark, with the
 // same facts. Every statement sent is valid Databricks SQL.
@@ -264,15 +328,15 @@ func TestFullThenIncremental(t *testing.T) {
 		t.Run(fmt.Sprintf("statement %d", i+1), func(t *testing.T) { checkDatabricksSQL(t, q) })
 	}
 
-	if len(full.Facts) == 0 || full.Rows == 0 || len(full.Hourly) == 0 {
-		t.Fatalf("full pull: %d facts, %d rows, %d hourly", len(full.Facts), full.Rows, len(full.Hourly))
+	if factCount(full) == 0 || full.Rows == 0 || len(full.Hourly) == 0 {
+		t.Fatalf("full pull: %d facts, %d rows, %d hourly", factCount(full), full.Rows, len(full.Hourly))
 	}
-	if full.Facts[0].Date.Format(time.DateOnly) != "2026-10-01" || !full.LastUsage.Equal(asOf.AddDate(0, 0, 1)) {
-		t.Errorf("facts from %s, last usage %s: want the window 2026-10-01 to the end of %s", full.Facts[0].Date, full.LastUsage, asOf)
+	if full.Facts.Days[0].Date.Format(time.DateOnly) != "2026-10-01" || !full.LastUsage.Equal(asOf.AddDate(0, 0, 1)) {
+		t.Errorf("facts from %s, last usage %s: want the window 2026-10-01 to the end of %s", full.Facts.Days[0].Date, full.LastUsage, asOf)
 	}
-	if full.Rows != incr.Rows || len(full.Facts) != len(incr.Facts) || len(full.Hourly) != len(incr.Hourly) {
+	if full.Rows != incr.Rows || factCount(full) != factCount(incr) || len(full.Hourly) != len(incr.Hourly) {
 		t.Errorf("incremental build: %d rows %d facts %d hourly, full: %d %d %d",
-			incr.Rows, len(incr.Facts), len(incr.Hourly), full.Rows, len(full.Facts), len(full.Hourly))
+			incr.Rows, factCount(incr), len(incr.Hourly), full.Rows, factCount(full), len(full.Hourly))
 	}
 	a, b := dayCosts(full), dayCosts(incr)
 	for k, v := range a {
@@ -372,8 +436,8 @@ func TestRetriesSucceed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Rows != clean.Rows || len(got.Facts) != len(clean.Facts) {
-				t.Errorf("%d rows %d facts, clean pull %d %d", got.Rows, len(got.Facts), clean.Rows, len(clean.Facts))
+			if got.Rows != clean.Rows || factCount(got) != factCount(clean) {
+				t.Errorf("%d rows %d facts, clean pull %d %d", got.Rows, factCount(got), clean.Rows, factCount(clean))
 			}
 			var left emulator.Faults
 			if err := e.getFaults(&left); err != nil {
@@ -403,8 +467,8 @@ func TestResubmitLogged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Rows != clean.Rows || len(got.Facts) != len(clean.Facts) {
-		t.Errorf("%d rows %d facts, clean pull %d %d", got.Rows, len(got.Facts), clean.Rows, len(clean.Facts))
+	if got.Rows != clean.Rows || factCount(got) != factCount(clean) {
+		t.Errorf("%d rows %d facts, clean pull %d %d", got.Rows, factCount(got), clean.Rows, factCount(clean))
 	}
 	lines := regexp.MustCompile(`msg="statement failed for the moment; resubmitting" step=[^\n]* code=([A-Z_]+) attempt=[12] of=5`).FindAllStringSubmatch(log.String(), -1)
 	if len(lines) != 2 || lines[0][1] != "TEMPORARILY_UNAVAILABLE" || lines[1][1] != "WORKSPACE_TEMPORARILY_UNAVAILABLE" {
@@ -525,8 +589,8 @@ func TestOffline(t *testing.T) {
 	if rec.requests != 0 {
 		t.Errorf("offline build made %d requests", rec.requests)
 	}
-	if offline.Rows != online.Rows || len(offline.Facts) != len(online.Facts) || len(offline.Hourly) != len(online.Hourly) || !offline.LastUsage.Equal(online.LastUsage) {
-		t.Errorf("offline: %d rows %d facts; online: %d %d", offline.Rows, len(offline.Facts), online.Rows, len(online.Facts))
+	if offline.Rows != online.Rows || factCount(offline) != factCount(online) || len(offline.Hourly) != len(online.Hourly) || !offline.LastUsage.Equal(online.LastUsage) {
+		t.Errorf("offline: %d rows %d facts; online: %d %d", offline.Rows, factCount(offline), online.Rows, factCount(online))
 	}
 	keys := func(m map[string]budget.Decimal) []string {
 		var out []string

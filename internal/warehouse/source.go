@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/databricks/databricks-sdk-go"
@@ -14,6 +15,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/sql"
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/dbclient"
 )
 
@@ -66,6 +68,9 @@ type Source struct {
 	// through To (zero: none). A live account has no usage after now
 	// anyway; an as-of in the past needs the cut.
 	Through time.Time
+	// DetailFrom is the first day of the detail grain (budget.Facts); zero
+	// derives it from the latest usage day, as budget.DetailStart.
+	DetailFrom time.Time
 	// Now is the build's clock, recorded as the cache's pull time.
 	Now time.Time
 	Log *slog.Logger
@@ -75,7 +80,10 @@ var _ attribution.Source = Source{}
 
 // dateColumn is the index of usage_date in the result rows: the cache
 // keeps rows by it.
-var dateColumn = resultIndex("usage_date")
+var (
+	dateColumn  = resultIndex("usage_date")
+	grainColumn = resultIndex("grain")
+)
 
 func resultIndex(name string) int {
 	for i, c := range attribution.ResultColumns {
@@ -117,7 +125,7 @@ func (s Source) Attribute(ctx context.Context, tagValues []string) (attribution.
 	if err != nil {
 		return attribution.Result{}, err
 	}
-	res, err := c.result(s.From, s.To)
+	res, err := s.result(c)
 	if err != nil {
 		return attribution.Result{}, err
 	}
@@ -147,7 +155,7 @@ func (s Source) offline(c *cache, fp string) (attribution.Result, error) {
 	if day(s.From) < c.From || day(s.To) > c.To {
 		s.Log.Warn("the cache does not cover the whole report window", "window_from", day(s.From), "window_to", day(s.To), "cached_from", c.From, "cached_to", c.To)
 	}
-	res, err := c.result(s.From, s.To)
+	res, err := s.result(c)
 	if err != nil {
 		return attribution.Result{}, err
 	}
@@ -235,6 +243,11 @@ func (s Source) pull(ctx context.Context, old *cache, fp string, tagValues []str
 		}
 		lo, hi := day(p.From), day(p.To)
 		err = x.query(ctx, step, stmt, attribution.ResultColumns, func(r []string) error {
+			if r[grainColumn] == attribution.GrainMonth {
+				// Of the days this statement pulls only: rolled up
+				// from the detail instead (allDetail).
+				return nil
+			}
 			d := r[dateColumn]
 			if d < lo || d > hi {
 				return fmt.Errorf("usage_date %q outside %s to %s", d, lo, hi)
@@ -430,15 +443,30 @@ func (s Source) executor(api sql.StatementExecutionInterface) *executor {
 	return x
 }
 
-// result reads the cached rows of the window's days as facts.
-func (c *cache) result(from, to time.Time) (attribution.Result, error) {
+// result reads the cached rows of the window's days as facts: the days
+// and hours as the warehouse sent them, the months rolled up from the
+// detail of every day, which is then cut to the detail grain.
+func (s Source) result(c *cache) (attribution.Result, error) {
 	var col attribution.Collector
-	for _, d := range c.days(from, to) {
+	for _, d := range c.days(s.From, s.To) {
 		if err := addRows(&col, c.Days[d]); err != nil {
 			return attribution.Result{}, fmt.Errorf("databricks cache: usage day %s: %w", d, err)
 		}
 	}
-	return col.Result(), nil
+	res := col.Result()
+	res.Rows = col.DetailRecords()
+	from := s.DetailFrom
+	if from.IsZero() {
+		var last time.Time
+		for _, f := range res.Facts.Detail {
+			last = later(last, f.Date)
+		}
+		from = budget.DetailStart(last)
+	}
+	res.Facts.Months = budget.RollUp(res.Facts.Detail, time.Time{}).Months
+	res.Facts.Detail = slices.DeleteFunc(res.Facts.Detail, func(f budget.Fact) bool { return f.Date.Before(from) })
+	res.Facts.DetailFrom = from
+	return res, nil
 }
 
 // addRows hands rows to col; the warehouse's nulls arrive as empty text,

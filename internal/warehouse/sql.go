@@ -122,22 +122,28 @@ func priceRelation() string {
 	return selectColumns(attribution.PriceColumns, pricesTable) + "\n  WHERE currency_code = 'USD'"
 }
 
+// allDetail is the detail_from of every statement: the cache keeps result
+// rows per usage day and a pull replaces some days of a month, so a month
+// row could not be kept up to date; the warehouse returns the detail of
+// every day and the source rolls the months up from it (Source.result).
+var allDetail = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // attributionStatement is the attribution SQL over the days p pulls.
 func attributionStatement(p pull, tagValues []string) (string, error) {
-	return attribution.Query(usageRelation(p), priceRelation(), tagValues)
+	return attribution.Query(usageRelation(p), priceRelation(), tagValues, allDetail)
 }
 
 // watermarkStatement reads the latest ingestion_date of the usage table.
 const watermarkStatement = "SELECT CAST(max(ingestion_date) AS DATE) AS max_ingestion_date FROM " + usageTable
 
 // cacheFormat changes when the cache file or what it holds changes shape.
-const cacheFormat = 1
+const cacheFormat = 2
 
 // fingerprint identifies what cached rows were computed by: the attribution
 // SQL and its relations (without the day filter) and the categories. A
 // change in any of them makes the cache useless.
 func fingerprint(tagValues []string) (string, error) {
-	q, err := attribution.Query(selectColumns(attribution.UsageColumns, usageTable), priceRelation(), tagValues)
+	q, err := attribution.Query(selectColumns(attribution.UsageColumns, usageTable), priceRelation(), tagValues, allDetail)
 	if err != nil {
 		return "", err
 	}
