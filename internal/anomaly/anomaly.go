@@ -178,7 +178,7 @@ func (r Rule) detect(in Input, from, to time.Time) []Anomaly {
 	}
 	var out []Anomaly
 	var costs, owners keyCosts // read when the first anomaly is found
-	run, side := 0, 0  // days in a row outside the range on side (+1 above, -1 below)
+	run, side := 0, 0          // days in a row outside the range on side (+1 above, -1 below)
 	predictions := forecast.OneStep(in.Daily, to)
 	for i, p := range predictions {
 		s := r.outside(p)

@@ -276,11 +276,7 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 	if err != nil {
 		return budget.Dataset{}, time.Time{}, err
 	}
-	var detailFrom time.Time
-	if !asOf.IsZero() {
-		detailFrom = budget.DetailStart(billing.Date(asOf))
-	}
-	data := budget.Dataset{Facts: budget.RollUp(res.Facts, detailFrom), Hourly: res.Hourly, Source: opts.Source.Kind(), Inputs: res.Inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
+	data := budget.Dataset{Facts: res.Facts, Hourly: res.Hourly, Source: opts.Source.Kind(), Inputs: res.Inputs, ReadAt: opts.Now, Rows: res.Rows, LastUsage: res.LastUsage}
 	for _, f := range data.Facts.Days {
 		if data.FirstDate.IsZero() || f.Date.Before(data.FirstDate) {
 			data.FirstDate = f.Date

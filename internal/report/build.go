@@ -106,7 +106,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	if err != nil {
 		return nil, fmt.Errorf("build report: %w", err)
 	}
-	byCat := map[string][]budget.Fact{}  // month rows
+	byCat := map[string][]budget.Fact{}   // month rows
 	dayRows := map[string][]budget.Fact{} // day rows
 	daily := map[string]budget.Daily{}
 	var months, days, detail []budget.Fact
