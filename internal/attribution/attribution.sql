@@ -48,9 +48,9 @@
 --       value, owner, priced); the workload, resource type, workspace and
 --       sku columns are '' and serverless is false.
 --     'detail': the full breakdown of 'month' per usage_date, for the days
---       from detail_from on only. detail_from is the caller's, else the
---       first day of the month before the latest usage_date's month, less
---       28 days (budget.DetailStart); every row carries it.
+--       from detail_from on only. detail_from is the caller's (the embedded
+--       engine asks for the latest usage_date first when a build names no
+--       as-of: budget.DetailStart of it); every row carries it.
 --     'hour': cost per usage_date and UTC hour of usage_start_time
 --       (usage_hour) for the time-of-day view.
 --     List prices are in USD (the engine rejects others before this runs).
@@ -64,17 +64,7 @@ list_prices AS (
 ),
 -- Rule 9: the first day of the detail grain.
 detail_start AS (
-{{- if .DetailFrom}}
   SELECT DATE '{{.DetailFrom}}' AS detail_from
-{{- else}}
-  SELECT CAST(
-    make_date(
-      year(last_day) - CASE WHEN month(last_day) = 1 THEN 1 ELSE 0 END,
-      CASE WHEN month(last_day) = 1 THEN 12 ELSE month(last_day) - 1 END,
-      1
-    ) - INTERVAL 28 DAY AS DATE) AS detail_from
-  FROM (SELECT max(usage_date) AS last_day FROM usage) AS latest
-{{- end}}
 ),
 categories AS (
   SELECT tag_value FROM (VALUES {{.Categories}}) AS configured (tag_value)

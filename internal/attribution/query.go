@@ -33,15 +33,14 @@ func Query(usage, prices string, tagValues []string, detailFrom time.Time) (stri
 		values[i] = "(" + Literal(v) + ")"
 	}
 	var b strings.Builder
-	var from string
-	if !detailFrom.IsZero() {
-		from = detailFrom.UTC().Format(time.DateOnly)
+	if detailFrom.IsZero() {
+		return "", fmt.Errorf("attribution query: no first day of the detail grain")
 	}
 	err := attributionTemplate.Execute(&b, map[string]string{
 		"Usage":      usage,
 		"Prices":     prices,
 		"Categories": strings.Join(values, ", "),
-		"DetailFrom": from,
+		"DetailFrom": detailFrom.UTC().Format(time.DateOnly),
 	})
 	if err != nil {
 		return "", fmt.Errorf("attribution query: %w", err)

@@ -46,7 +46,12 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 		return Result{}, fmt.Errorf("demo account: %w", err)
 	}
 	e.log.Info("generated demo usage", "records", records, "took", time.Since(start).Round(time.Millisecond))
-	query, err := attribution.Query(stagedSelect(demoTable, usageColumns), "SELECT * FROM loaded_list_prices", tagValues, detailFrom)
+	usage := stagedSelect(demoTable, usageColumns)
+	detailFrom, err = e.detailStart(ctx, usage, detailFrom)
+	if err != nil {
+		return Result{}, fmt.Errorf("demo usage: %w", err)
+	}
+	query, err := attribution.Query(usage, "SELECT * FROM loaded_list_prices", tagValues, detailFrom)
 	if err != nil {
 		return Result{}, err
 	}

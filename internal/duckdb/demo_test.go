@@ -104,7 +104,7 @@ func TestResultTypes(t *testing.T) {
 	for i, c := range usageColumns {
 		cols[i] = "CAST(NULL AS " + c.Kind.SQLType() + ") AS " + sqlIdent(c.Name)
 	}
-	query, err := attribution.Query("SELECT "+strings.Join(cols, ", "), "SELECT * FROM loaded_list_prices", []string{"A"}, time.Time{})
+	query, err := attribution.Query("SELECT "+strings.Join(cols, ", "), "SELECT * FROM loaded_list_prices", []string{"A"}, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

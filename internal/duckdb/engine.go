@@ -17,6 +17,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
 // Options tune the embedded engine.
@@ -139,7 +140,15 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	if !in.Through.IsZero() {
 		usage = "SELECT * FROM (" + usage + ") WHERE usage_end_time <= " + timestampLiteral(in.Through)
 	}
-	query, err := attribution.Query(usage, "SELECT * FROM loaded_list_prices", in.TagValues, in.DetailFrom)
+	detailFrom, err := e.detailStart(ctx, usage, in.DetailFrom)
+	if err != nil {
+		e.reopenIfInvalidated(err)
+		if derr := diagnose(ctx, usageTable, usageRels); derr != nil {
+			return Result{}, derr
+		}
+		return Result{}, fmt.Errorf("usage %s: %w", paths(usageFiles), readError(err))
+	}
+	query, err := attribution.Query(usage, "SELECT * FROM loaded_list_prices", in.TagValues, detailFrom)
 	if err != nil {
 		return Result{}, err
 	}
@@ -163,6 +172,25 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	res = read
 	e.log.Info("attributed usage", "records", res.Rows, "month_facts", len(res.Facts.Months), "day_facts", len(res.Facts.Days), "detail_facts", len(res.Facts.Detail), "took", time.Since(start).Round(time.Millisecond))
 	return res, nil
+}
+
+// detailStart is from, or when it is zero (a build that names no as-of:
+// it is the data's last day) budget.DetailStart of the last usage_date.
+// Asked apart from the attribution query: as a subquery of it, the usage
+// was read twice, doubling the query's time; alone, it reads one column
+// (of Parquet, its statistics).
+func (e *Engine) detailStart(ctx context.Context, usage string, from time.Time) (time.Time, error) {
+	if !from.IsZero() {
+		return from, nil
+	}
+	var last sql.NullTime
+	if err := e.db.QueryRowContext(ctx, "SELECT max(usage_date) FROM ("+usage+")").Scan(&last); err != nil {
+		return time.Time{}, err
+	}
+	if !last.Valid {
+		return time.Unix(0, 0).UTC(), nil // no usage: the query returns no rows either way
+	}
+	return budget.DetailStart(last.Time.UTC()), nil
 }
 
 // ErrBeforeData is the error of an as-of before the first usage record.
