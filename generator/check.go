@@ -15,6 +15,7 @@ import (
 	"github.com/novadynamics/stellar-budget/internal/compliance"
 	"github.com/novadynamics/stellar-budget/internal/content"
 	"github.com/novadynamics/stellar-budget/internal/dbclient"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 	"github.com/novadynamics/stellar-budget/internal/pipeline"
 	"github.com/novadynamics/stellar-budget/internal/trail"
 )
@@ -223,12 +224,12 @@ func belowTarget(rep *compliance.Report) error {
 // lastMonthSpend reads the usage the way build does and sums last month's
 // spend by whether it was attributed, as the compliance page does, and by
 // job and pipeline.
-func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log *slog.Logger) (compliance.TaggedSpend, compliance.WorkloadSpend, error) {
+func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log *slog.Logger) (governance.TaggedSpend, compliance.WorkloadSpend, error) {
 	opts := flags.spendOpts
 	opts.AsOf, opts.Now, opts.Log, opts.Engine = asOf, time.Now().UTC(), log, flags.engine.options(log)
 	src, err := flags.source.source()
 	if err != nil {
-		return compliance.TaggedSpend{}, nil, fmt.Errorf("read spend: %w", err)
+		return governance.TaggedSpend{}, nil, fmt.Errorf("read spend: %w", err)
 	}
 	if db, ok := src.(pipeline.DatabricksSource); ok {
 		db.Config.Profile = flags.profile // the warehouse is in the checked workspace
@@ -237,7 +238,7 @@ func lastMonthSpend(ctx context.Context, flags *checkFlags, asOf time.Time, log 
 	opts.Source = src
 	rep, err := pipeline.Report(ctx, opts)
 	if err != nil {
-		return compliance.TaggedSpend{}, nil, fmt.Errorf("read spend: %w", err)
+		return governance.TaggedSpend{}, nil, fmt.Errorf("read spend: %w", err)
 	}
 	return pipeline.LastMonthTaggedSpend(rep, src.Kind()), pipeline.LastMonthWorkloadSpend(rep), nil
 }

@@ -2,7 +2,8 @@
 // and pipelines against the division's rules from content/ and reports the
 // share of them that comply, beside the share of last month's spend that
 // was correctly tagged. It reads the workspace through databricks-sdk-go
-// and never links DuckDB.
+// and never links DuckDB. Gather reads the same for the site's compliance
+// page, into package governance's types.
 //
 // Order of operations (Evaluate):
 //
@@ -100,6 +101,7 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 )
 
 // SchemaVersion is the version of the JSON WriteJSON writes.
@@ -190,9 +192,9 @@ type Report struct {
 	Resources Counts       `json:"resources"`
 	ByKind    []KindCounts `json:"by_kind"`
 	// Findings are sorted by kind, name, id and rule.
-	Findings    []Finding    `json:"findings"`
-	TaggedSpend *TaggedSpend `json:"tagged_spend,omitempty"`
-	Audit       *Audit       `json:"audit,omitempty"`
+	Findings    []Finding               `json:"findings"`
+	TaggedSpend *governance.TaggedSpend `json:"tagged_spend,omitempty"`
+	Audit       *Audit                  `json:"audit,omitempty"`
 	// Trail is the agent trail's verification, in the same terms.
 	Trail *Audit `json:"trail,omitempty"`
 }

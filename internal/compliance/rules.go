@@ -86,7 +86,7 @@ type Options struct {
 
 // Evaluate judges every resource of inv and returns the report, without
 // the spend share or the audit result: callers add them from
-// TaggedSpendOf and VerifyAudit.
+// governance.TaggedSpendOf and VerifyAudit.
 func Evaluate(inv Inventory, opts Options) *Report {
 	if opts.Tags.Team == "" && opts.Tags.CostCenter == "" && len(opts.Tags.Environments) == 0 {
 		opts.Tags = DefaultRequiredTags

@@ -11,6 +11,7 @@ import (
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/demo"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 	"github.com/novadynamics/stellar-budget/internal/setup"
 )
 
@@ -84,7 +85,7 @@ func TestCheckServerlessEmulator(t *testing.T) {
 		t.Fatal(err)
 	}
 	jobID := demo.ServerlessJobs(div)[last.TagValue]
-	r.TaggedSpend = &TaggedSpend{Month: LastMonth(opts.Now)}
+	r.TaggedSpend = &governance.TaggedSpend{Month: governance.LastMonth(opts.Now)}
 	r.AddMisattributed(WorkloadSpend{{KindJob, jobID}: budget.MustDecimal("321.987"), {KindJob, "1"}: budget.MustDecimal("5")})
 	var spent []string
 	for _, f := range r.Findings {

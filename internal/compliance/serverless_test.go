@@ -11,6 +11,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/pipelines"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 )
 
 // The account's budget policies: each category's as setup names it, and
@@ -156,7 +157,7 @@ func TestMisattributedSpend(t *testing.T) {
 		Pipelines:      []pipelines.GetPipelineResponse{serverlessPipelineOn("p1", "")},
 		BudgetPolicies: allPolicies,
 	}, Options{Division: testDivision, MinCompliancePct: 100})
-	r.TaggedSpend = &TaggedSpend{Month: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), Source: "demo"}
+	r.TaggedSpend = &governance.TaggedSpend{Month: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), Source: "demo"}
 	r.AddMisattributed(WorkloadSpend{
 		{KindJob, "7"}: budget.MustDecimal("1234.5678"), {KindJob, "8"}: budget.MustDecimal("99"), {KindJob, "9"}: budget.MustDecimal("5"),
 		{KindPipeline, "p1"}: budget.MustDecimal("10.004"),
@@ -187,7 +188,7 @@ func TestMisattributedSpend(t *testing.T) {
 	if err != nil || !strings.Contains(string(b), `"misattributed_usd":"1244.57"`) {
 		t.Errorf("JSON %s, %v", b, err)
 	}
-	var back TaggedSpend
+	var back governance.TaggedSpend
 	if err := back.UnmarshalJSON(b); err != nil || back.Misattributed.Cents() != "1244.57" {
 		t.Errorf("read back %+v, %v", back, err)
 	}

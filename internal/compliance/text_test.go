@@ -18,6 +18,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/sql"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -38,7 +39,11 @@ func sampleReport() *Report {
 	}
 	r := Evaluate(inv, Options{Division: testDivision, Host: "https://acme.cloud.databricks.com", WorkspaceID: "99",
 		Now: time.Date(2026, 7, 14, 6, 5, 0, 0, time.UTC), MinCompliancePct: 90})
-	s := TaggedSpendOf([]budget.Fact{fact("2026-06-03", explore, "12345.678"), fact("2026-06-04", budget.Unattributed, "321")}, day("2026-07-14"), "demo")
+	june := func(d int) time.Time { return time.Date(2026, 6, d, 0, 0, 0, 0, time.UTC) }
+	s := governance.TaggedSpendOf([]budget.Fact{
+		{Date: june(3), Category: explore, Cost: budget.MustDecimal("12345.678")},
+		{Date: june(4), Category: budget.Unattributed, Cost: budget.MustDecimal("321")},
+	}, time.Date(2026, 7, 14, 0, 0, 0, 0, time.UTC), "demo")
 	r.TaggedSpend = &s
 	r.Audit = &Audit{Log: ".stellar-state/audit.jsonl", Entries: 3, Head: "9f2c", ExpectedHead: "41aa", SinceExpected: 1, OK: true,
 		OpenIntents: []OpenIntent{{Seq: 3, Time: time.Date(2026, 11, 23, 9, 0, 5, 0, time.UTC), Action: "create", Kind: "budget_policy", Key: "stellar-budget:SAD:orbital-mechanics"}}}

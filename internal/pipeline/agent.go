@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
@@ -90,4 +91,10 @@ func decimal(s string) *budget.Decimal {
 		return nil
 	}
 	return &d
+}
+
+// oneLine keeps an error on one line of the page: SDK errors can carry
+// a response body.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }

@@ -158,7 +158,7 @@ func TestGovernanceDemoBuild(t *testing.T) {
 			t.Errorf("compliance page lacks %q", want)
 		}
 	}
-	if n := strings.Count(page, html.EscapeString(noteLiveOnly)); n != 3 { // the figures' note, findings, drift
+	if n := strings.Count(page, html.EscapeString(compliance.NoteLiveOnly)); n != 3 { // the figures' note, findings, drift
 		t.Errorf("the live-workspace note appears %d times, want 3", n)
 	}
 	master := readPage(t, out, "index.html")
@@ -170,67 +170,6 @@ func TestGovernanceDemoBuild(t *testing.T) {
 	if snap.CompliancePct != nil || snap.Findings != nil || snap.Drifted != nil || snap.AuditHead != head.Hash || !snap.AuditVerified {
 		t.Errorf("snapshot: compliance %s, findings %s, drifted %s, audit head %q verified %v; want no resources or drift, audit head %s",
 			orNull(snap.CompliancePct), orNull(snap.Findings), orNull(snap.Drifted), snap.AuditHead, snap.AuditVerified, head.Hash)
-	}
-}
-
-// TestAuditHead: the audit log's state as the page shows it; a broken
-// chain is a figure, not an error.
-func TestAuditHead(t *testing.T) {
-	tests := []struct {
-		name     string
-		prepare  func(t *testing.T, dir string)
-		noState  bool
-		note     string
-		entries  int
-		verified bool
-		broken   string
-	}{
-		{name: "no state directory", noState: true, note: noteNoState},
-		{name: "no log", prepare: func(*testing.T, string) {}, note: noteNoAudit},
-		{name: "empty log", prepare: func(t *testing.T, dir string) {
-			if err := os.WriteFile(filepath.Join(dir, audit.FileName), nil, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}, verified: true},
-		{name: "two entries", prepare: func(t *testing.T, dir string) { appendAudit(t, dir, 2) }, entries: 2, verified: true},
-		{name: "an edited entry", prepare: func(t *testing.T, dir string) { appendAudit(t, dir, 2); tamper(t, dir) }, broken: "line 1"},
-		{name: "a removed entry", prepare: func(t *testing.T, dir string) {
-			appendAudit(t, dir, 3)
-			path := filepath.Join(dir, audit.FileName)
-			b, _ := os.ReadFile(path)
-			lines := strings.SplitAfter(string(b), "\n")
-			if err := os.WriteFile(path, []byte(lines[0]+lines[2]), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}, broken: "line 2"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := ""
-			if !tc.noState {
-				dir = t.TempDir()
-				tc.prepare(t, dir)
-			}
-			a, note := auditHead(dir, quietLog())
-			if note != tc.note {
-				t.Errorf("note %q, want %q", note, tc.note)
-			}
-			if tc.note != "" {
-				if a != nil {
-					t.Errorf("head %+v without a log", a)
-				}
-				return
-			}
-			if a == nil {
-				t.Fatal("no head")
-			}
-			if a.Verified != tc.verified || a.Entries != tc.entries || (a.Hash == "") != (tc.entries == 0) {
-				t.Errorf("head %+v, want %d entries, verified %v", a, tc.entries, tc.verified)
-			}
-			if tc.broken != "" && (!strings.Contains(a.Error, tc.broken) || strings.Contains(a.Error, "\n")) {
-				t.Errorf("error %q, want one line naming %q", a.Error, tc.broken)
-			}
-		})
 	}
 }
 
@@ -332,7 +271,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 		if !strings.Contains(page, fmt.Sprintf("%d of %d budgets, policies and grants differ", missing, missing)) {
 			t.Error("the drift caption does not count every object")
 		}
-		if !strings.Contains(page, html.EscapeString(noteNoAudit)) || snap.AuditHead != "" {
+		if !strings.Contains(page, html.EscapeString(compliance.NoteNoAudit)) || snap.AuditHead != "" {
 			t.Errorf("audit head %q before any setup", snap.AuditHead)
 		}
 	})

@@ -126,13 +126,13 @@ func Build(ctx context.Context, opts BuildOptions) (Summary, error) {
 		return Summary{}, err
 	}
 	deliver(ctx, rep, opts, log)
-	governance(ctx, rep, opts, log)
+	gov := readGovernance(ctx, rep, opts, log)
 	agentTrail(ctx, rep, data.Facts, opts, log)
 	staging, err := site.Stage(opts.OutDir)
 	if err != nil {
 		return Summary{}, err
 	}
-	if err := site.Render(rep, site.Options{Templates: opts.Templates, Dir: staging, Now: opts.Now, PDF: opts.PDF}); err != nil {
+	if err := site.Render(rep, site.Options{Templates: opts.Templates, Dir: staging, Now: opts.Now, PDF: opts.PDF, Governance: gov}); err != nil {
 		os.RemoveAll(staging)
 		return Summary{}, err
 	}

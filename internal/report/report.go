@@ -151,8 +151,6 @@ type Report struct {
 	// held the outcome.
 	ForecastQuality forecast.Report
 	Tables          Tables // the CSV downloads' rows
-	// Governance is what the compliance page shows; the pipeline sets it.
-	Governance *Governance
 	// Agent is what the agent page shows; the pipeline sets it (SetAgent).
 	Agent *Agent
 }

@@ -50,7 +50,7 @@ func renderAgent(layouts *layouts, r *report.Report, opts Options) error {
 	if r.Agent == nil {
 		return nil
 	}
-	p := newPage(r, nil, "../", opts.Now)
+	p := newPage(r, nil, "../", opts)
 	p.Agent = true
 	if err := writePage(layouts.agent, p, filepath.Join(opts.Dir, "agent", "index.html")); err != nil {
 		return fmt.Errorf("render agent page: %w", err)

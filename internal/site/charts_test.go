@@ -7,7 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/novadynamics/stellar-budget/internal/report"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
 
@@ -80,11 +80,11 @@ func TestChartNameUnknown(t *testing.T) {
 			line := strings.Count(string(builtin[:at]), "\n") + 1
 			user := fstest.MapFS{"layouts/" + tc.layout: {Data: []byte(strings.Replace(string(builtin), tc.old, tc.new, 1))}}
 
-			r := testReport(t)
+			opts := Options{Templates: Overlay(user, sitetemplates.FS), Dir: t.TempDir(), Now: now}
 			if tc.governed {
-				r.Governance = &report.Governance{}
+				opts.Governance = &governance.Governance{}
 			}
-			err = Render(r, Options{Templates: Overlay(user, sitetemplates.FS), Dir: t.TempDir(), Now: now})
+			err = Render(testReport(t), opts)
 			if err == nil {
 				t.Fatal("Render succeeded; want an unknown chart error")
 			}

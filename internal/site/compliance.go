@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/novadynamics/stellar-budget/internal/governance"
 	"github.com/novadynamics/stellar-budget/internal/report"
 	"github.com/novadynamics/stellar-budget/internal/snapshot"
 )
@@ -14,13 +15,13 @@ import (
 // audit log's head.
 const layoutCompliance = "compliance.html"
 
-// renderCompliance writes compliance/index.html when the report carries
-// governance figures (every pipeline build does).
+// renderCompliance writes compliance/index.html when the build has the
+// page's data (every pipeline build does).
 func renderCompliance(layouts *layouts, r *report.Report, opts Options) error {
-	if r.Governance == nil {
+	if opts.Governance == nil {
 		return nil
 	}
-	p := newPage(r, nil, "../", opts.Now)
+	p := newPage(r, nil, "../", opts)
 	p.Compliance = true
 	if err := writePage(layouts.compliance, p, filepath.Join(opts.Dir, "compliance", "index.html")); err != nil {
 		return fmt.Errorf("render compliance page: %w", err)
@@ -30,17 +31,17 @@ func renderCompliance(layouts *layouts, r *report.Report, opts Options) error {
 
 // snapshotCompliance is the compliance page's headline in snapshot.json.
 // A part the build did not read is null.
-func snapshotCompliance(g *report.Governance) *snapshot.Compliance {
+func snapshotCompliance(g *governance.Governance) *snapshot.Compliance {
 	if g == nil {
 		return nil
 	}
 	s := &snapshot.Compliance{
-		TaggedSpendPct: optionalPct(g.TaggedSpend.Share),
+		TaggedSpendPct: optionalPct(shown(g.TaggedSpend.AttributedPct)),
 		TaggedMonth:    g.TaggedSpend.Month.Format("2006-01"),
 	}
 	if c := g.Resources; c != nil {
 		n := len(c.Findings)
-		s.CompliancePct, s.TargetPct, s.Findings = optionalPct(c.Share), optionalPct(c.Target), &n
+		s.CompliancePct, s.TargetPct, s.Findings = optionalPct(shown(&c.SharePct)), optionalPct(shown(&c.TargetPct)), &n
 	}
 	if d := g.Drift; d != nil {
 		n := len(d.Items)

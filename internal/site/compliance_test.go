@@ -10,25 +10,25 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
-	"github.com/novadynamics/stellar-budget/internal/report"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 	sitetemplates "github.com/novadynamics/stellar-budget/site-templates"
 )
 
 const head = "3f1c0de5a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2"
 
-// governance is what a live build reads, with hostile names wherever a
+// governed is what a live build reads, with hostile names wherever a
 // workspace or account lets anyone write one.
-func governance() *report.Governance {
-	pct := func(s string) report.Percent { return report.Percent{Value: budget.MustDecimal(s), Defined: true} }
-	return &report.Governance{
-		TaggedSpend: report.TaggedSpend{
+func governed() *governance.Governance {
+	share := 97.2
+	return &governance.Governance{
+		TaggedSpend: governance.TaggedSpend{
 			Month: time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), Total: budget.MustDecimal("100"),
-			Attributed: budget.MustDecimal("97.25"), Unattributed: budget.MustDecimal("2.75"), Share: pct("97.2"),
+			Attributed: budget.MustDecimal("97.25"), Unattributed: budget.MustDecimal("2.75"), AttributedPct: &share,
 		},
-		Resources: &report.ResourceCompliance{
+		Resources: &governance.ResourceCompliance{
 			CheckedAt: time.Date(2026, 3, 10, 6, 40, 0, 0, time.UTC), Workspace: "https://dbc-1.cloud.databricks.com",
-			Total: 8, Compliant: 6, Share: pct("75.0"), Target: pct("100.0"),
-			Findings: []report.Finding{
+			Total: 8, Compliant: 6, SharePct: 75, TargetPct: 100,
+			Findings: []governance.Finding{
 				{Kind: "cluster", ID: "0310-abc", Name: hostileOwners[0], Category: "Alpha & Omega", CategorySlug: "alpha",
 					Owner: hostileTag, Rule: "missing_tag", Explanation: `missing tag Owner <b>now</b>`,
 					Link: "https://dbc-1.cloud.databricks.com/compute/clusters/0310-abc?o=1"},
@@ -36,46 +36,45 @@ func governance() *report.Governance {
 					Explanation: "no cluster policy", Link: "javascript:alert(1)"},
 			},
 		},
-		Drift: &report.Drift{Checked: 10, Items: []report.DriftItem{{
+		Drift: &governance.Drift{Checked: 10, Items: []governance.DriftItem{{
 			Category: "Alpha & Omega", CategorySlug: "alpha", Kind: "budget", What: "budget",
 			Key: "stellar-budget:SAD:alpha:75", Name: "stellar-budget:SAD:alpha:75 — " + hostileTag, ID: "b-1", State: "differs",
-			Changes: []string{report.DriftChange("alert.quantity_threshold", "99999", "15000.00"), report.DriftChange("filter", "", `<script>x</script>`)},
+			Changes: []string{governance.DriftChange("alert.quantity_threshold", "99999", "15000.00"), governance.DriftChange("filter", "", `<script>x</script>`)},
 		}, {
 			Category: "Alpha & Omega", CategorySlug: "alpha", Kind: "cluster_policy", What: "cluster policy",
 			Key: "stellar-budget:SAD:alpha:jobs", Name: "SAD Alpha (jobs)", State: "missing",
-			Changes: []string{report.DriftChange("name", "", "SAD Alpha (jobs)")},
+			Changes: []string{governance.DriftChange("name", "", "SAD Alpha (jobs)")},
 		}}},
-		Audit: &report.AuditHead{Hash: head, Entries: 61, Verified: true},
+		Audit: &governance.AuditHead{Hash: head, Entries: 61, Verified: true},
 	}
 }
 
-func renderGoverned(t *testing.T, g *report.Governance) string {
+func renderGoverned(t *testing.T, g *governance.Governance) string {
 	t.Helper()
 	r := testReport(t)
-	r.Governance = g
 	dir := t.TempDir()
-	if err := Render(r, Options{Templates: sitetemplates.FS, Dir: dir, Now: now}); err != nil {
+	if err := Render(r, Options{Templates: sitetemplates.FS, Dir: dir, Now: now, Governance: g}); err != nil {
 		t.Fatalf("Render: %v", err)
 	}
 	return dir
 }
 
 func TestCompliancePage(t *testing.T) {
-	broken := governance()
-	broken.Audit = &report.AuditHead{Error: "audit log .stellar-state/audit.jsonl: line 2: <hash> does not match"}
-	notRead := governance()
+	broken := governed()
+	broken.Audit = &governance.AuditHead{Error: "audit log .stellar-state/audit.jsonl: line 2: <hash> does not match"}
+	notRead := governed()
 	notRead.Resources, notRead.ResourcesNote = nil, "Not read: workspace configuration: no host"
 	notRead.Drift, notRead.DriftNote = nil, "Not read: account configuration: no account id"
 	notRead.Audit, notRead.AuditNote = nil, "No setup audit log in the state directory: generator setup --apply writes it."
 
 	tests := []struct {
 		name       string
-		governance *report.Governance
+		governance *governance.Governance
 		file       string
 		want       []string
 		not        []string
 	}{
-		{name: "figures, findings, drift, audit", governance: governance(), file: "compliance/index.html", want: []string{
+		{name: "figures, findings, drift, audit", governance: governed(), file: "compliance/index.html", want: []string{
 			`<title>Compliance — Stellar Budget</title>`,
 			`<link rel="stylesheet" href="../css/site.css">`,
 			`<a href="../compliance/index.html" aria-current="page">Compliance</a>`,
@@ -104,7 +103,7 @@ func TestCompliancePage(t *testing.T) {
 			`<dt>Setup audit head</dt><dd><code>3f1c0de5a9b8…</code> (61 entries, verified)</dd>`,
 			`files: <code>exports/usage-&lt;march&gt;.csv</code>`,
 		}},
-		{name: "master page: link and audit head", governance: governance(), file: "index.html", want: []string{
+		{name: "master page: link and audit head", governance: governed(), file: "index.html", want: []string{
 			`<a href="compliance/index.html">Compliance</a>`,
 			`<dt>Setup audit head</dt><dd><code>3f1c0de5a9b8…</code> (61 entries, verified)</dd>`,
 		}},
@@ -145,16 +144,16 @@ func TestCompliancePage(t *testing.T) {
 }
 
 func TestSnapshotCompliance(t *testing.T) {
-	broken := governance()
-	broken.Audit = &report.AuditHead{Error: "broken"}
-	notRead := governance()
+	broken := governed()
+	broken.Audit = &governance.AuditHead{Error: "broken"}
+	notRead := governed()
 	notRead.Resources, notRead.Drift, notRead.Audit = nil, nil, nil
 	tests := []struct {
 		name       string
-		governance *report.Governance
+		governance *governance.Governance
 		want       string
 	}{
-		{"read", governance(), `{"compliance_pct":"75.0","target_pct":"100.0","tagged_spend_pct":"97.2","tagged_spend_month":"2026-02","findings":2,"drifted":2,"audit_head":"` + head + `","audit_verified":true}`},
+		{"read", governed(), `{"compliance_pct":"75.0","target_pct":"100.0","tagged_spend_pct":"97.2","tagged_spend_month":"2026-02","findings":2,"drifted":2,"audit_head":"` + head + `","audit_verified":true}`},
 		{"broken audit log", broken, `{"compliance_pct":"75.0","target_pct":"100.0","tagged_spend_pct":"97.2","tagged_spend_month":"2026-02","findings":2,"drifted":2,"audit_head":"","audit_verified":false}`},
 		{"not read", notRead, `{"compliance_pct":null,"target_pct":null,"tagged_spend_pct":"97.2","tagged_spend_month":"2026-02","findings":null,"drifted":null,"audit_head":"","audit_verified":false}`},
 		{"no governance", nil, `null`},

@@ -32,6 +32,23 @@ func pct(p report.Percent) string {
 	return p.String() + " %"
 }
 
+// pctShown formats a percentage package compliance already rounded to one
+// decimal, half up, by the same rule as pct.
+func pctShown(p float64) string { return pct(shown(&p)) }
+
+// shown turns a percentage already rounded to one decimal (as package
+// compliance rounds its shares, half up) into a Percent; nil is undefined.
+func shown(p *float64) report.Percent {
+	if p == nil {
+		return report.Percent{}
+	}
+	v, err := budget.ParseDecimal(strconv.FormatFloat(*p, 'f', 1, 64))
+	if err != nil {
+		return report.Percent{} // NaN or infinity: no figure to show
+	}
+	return report.Percent{Value: v, Defined: true}
+}
+
 // pctOf formats a fraction (a probability, a share of outcomes; 1 is the
 // whole) as a percentage by the same rule as pct: "62.5 %".
 func pctOf(f float64) string { return pct(report.FractionPercent(f)) }

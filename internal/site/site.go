@@ -33,6 +33,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/novadynamics/stellar-budget/internal/governance"
 	"github.com/novadynamics/stellar-budget/internal/report"
 )
 
@@ -42,6 +43,8 @@ type Options struct {
 	Dir       string    // the directory to write into, normally from Stage
 	Now       time.Time // the generated-at time the pages show
 	PDF       bool      // report/report.pdf will be there: link to it
+	// Governance is the compliance page's data; nil renders no page.
+	Governance *governance.Governance
 }
 
 // slugPattern keeps a category slug a single, tame path segment: it names a
@@ -64,7 +67,7 @@ func Render(r *report.Report, opts Options) error {
 	}
 
 	division := buildMasterCharts(r)
-	master := newPage(r, nil, "", opts.Now)
+	master := newPage(r, nil, "", opts)
 	master.Charts = division
 	if master.Narrative, err = renderNarrative(r.Narrative, r, nil); err != nil {
 		return err
@@ -72,7 +75,7 @@ func Render(r *report.Report, opts Options) error {
 	if err := writePage(layouts.index, master, filepath.Join(opts.Dir, "index.html")); err != nil {
 		return fmt.Errorf("render master page: %w", err)
 	}
-	leadership := newPage(r, nil, "../", opts.Now)
+	leadership := newPage(r, nil, "../", opts)
 	leadership.PDF = opts.PDF
 	leadership.Charts = division
 	if leadership.Narrative, err = renderNarrative(r.ReportNarrative, r, nil); err != nil {
@@ -105,7 +108,7 @@ func Render(r *report.Report, opts Options) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	if err := writeSnapshot(opts.Dir, r, opts.Now); err != nil {
+	if err := writeSnapshot(opts.Dir, r, opts.Governance, opts.Now); err != nil {
 		return err
 	}
 	if err := copyStatic(opts.Templates, opts.Dir); err != nil {
@@ -119,7 +122,7 @@ func Render(r *report.Report, opts Options) error {
 
 // renderCategory writes one category's page and its CSV files.
 func renderCategory(layouts *layouts, r *report.Report, c *report.Category, index int, rows *report.Tables, opts Options) error {
-	p := newPage(r, c, "../../", opts.Now)
+	p := newPage(r, c, "../../", opts)
 	p.Charts = buildCategoryCharts(r, c, index)
 	var err error
 	if p.Narrative, err = renderNarrative(c.Narrative, r, c); err != nil {

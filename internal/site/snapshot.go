@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 	"github.com/novadynamics/stellar-budget/internal/report"
 	"github.com/novadynamics/stellar-budget/internal/snapshot"
 )
@@ -106,12 +107,11 @@ func snapshotOf(r *report.Report, now time.Time) *snapshot.Snapshot {
 			UnknownValue:  snapshot.USD(r.Unattributed.MonthToDate.UnknownValue),
 			UnknownValues: []snapshot.UnknownValue{},
 		},
-		Unpriced:   []snapshot.SKU{},
-		Owners:     []snapshot.Owner{},
-		Alerts:     []snapshot.Alert{},
-		Compliance: snapshotCompliance(r.Governance),
-		TagTypos:   []snapshot.TagTypo{},
-		Clusters:   []snapshot.Cluster{},
+		Unpriced: []snapshot.SKU{},
+		Owners:   []snapshot.Owner{},
+		Alerts:   []snapshot.Alert{},
+		TagTypos: []snapshot.TagTypo{},
+		Clusters: []snapshot.Cluster{},
 	}
 	for _, t := range r.TagTypos {
 		s.TagTypos = append(s.TagTypos, snapshot.TagTypo{Category: t.TagValue, Value: t.Value, Cost: snapshot.USD(t.Cost)})
@@ -200,9 +200,12 @@ func snapshotOf(r *report.Report, now time.Time) *snapshot.Snapshot {
 	return s
 }
 
-// writeSnapshot writes the report's snapshot into the site at dir.
-func writeSnapshot(dir string, r *report.Report, now time.Time) error {
-	if err := snapshot.Write(filepath.Join(dir, filepath.FromSlash(snapshot.Path)), snapshotOf(r, now)); err != nil {
+// writeSnapshot writes the snapshot of the report and of the compliance
+// page's data g into the site at dir.
+func writeSnapshot(dir string, r *report.Report, g *governance.Governance, now time.Time) error {
+	s := snapshotOf(r, now)
+	s.Compliance = snapshotCompliance(g)
+	if err := snapshot.Write(filepath.Join(dir, filepath.FromSlash(snapshot.Path)), s); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	return nil

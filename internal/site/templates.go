@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/charts"
+	"github.com/novadynamics/stellar-budget/internal/governance"
 	"github.com/novadynamics/stellar-budget/internal/report"
 )
 
@@ -48,6 +49,7 @@ var funcs = template.FuncMap{
 	"hourUTC":       hourUTC,
 	"days":          days,
 	"pctOf":         pctOf,
+	"pctShown":      pctShown,
 	"dict":          dict,
 	"usdWhole":      usdWhole,
 	"signedPct":     signedPct,
@@ -142,7 +144,8 @@ func writePage(t *template.Template, p page, file string) error {
 // page is what a layout sees.
 type page struct {
 	Report      *report.Report
-	Category    *report.Category // nil on the master page and the report
+	Governance  *governance.Governance // the compliance page's data; nil: no page
+	Category    *report.Category       // nil on the master page and the report
 	GeneratedAt time.Time
 	Charts      chartSet      // nil on pages without charts; layouts name them with chart
 	Narrative   template.HTML // the page's Markdown body, rendered
@@ -172,8 +175,8 @@ var downloadFiles = []struct{ name, description string }{
 	{fileAlerts, "Budget threshold crossings"},
 }
 
-func newPage(r *report.Report, c *report.Category, root string, now time.Time) page {
-	p := page{Report: r, Category: c, GeneratedAt: now, Root: root, ReportTitle: r.ReportTitle}
+func newPage(r *report.Report, c *report.Category, root string, opts Options) page {
+	p := page{Report: r, Governance: opts.Governance, Category: c, GeneratedAt: opts.Now, Root: root, ReportTitle: r.ReportTitle}
 	if p.ReportTitle == "" {
 		p.ReportTitle = "Leadership report"
 	}

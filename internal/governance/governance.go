@@ -1,20 +1,19 @@
-package report
+// Package governance holds the compliance page's data: the share of last
+// month's spend whose tag matched a category (the same TaggedSpend
+// `generator check` reports), the workspace's resource compliance, the
+// drift of budgets and policies from content/, and the head of setup's
+// audit log. compliance.Gather fills it, the site renders it. It imports
+// no SDK, so the site renders it without linking one.
+package governance
 
 import (
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
-// Governance is what the compliance page shows beside the money: the share
-// of last month's spend whose tag matched a category, how many of the
-// workspace's clusters, jobs, warehouses and pipelines keep the rules, how
-// far the account and workspace drifted from content/, and the head of
-// setup's audit log. The pipeline fills it; a part it could not read is
-// nil and its note says why, so the page never shows a stale or made-up
-// figure.
+// Governance is what the compliance page shows beside the money. A part
+// that could not be read is nil and its note says why, so the page never
+// shows a stale or made-up figure.
 type Governance struct {
 	TaggedSpend TaggedSpend
 
@@ -30,18 +29,6 @@ type Governance struct {
 	AuditNote string
 }
 
-// TaggedSpend is the share of one calendar month's spend whose
-// OperationalCategory tag matched a configured category.
-type TaggedSpend struct {
-	Month        time.Time // first day of the month: the one before the as-of month
-	Total        budget.Decimal
-	Attributed   budget.Decimal
-	Unattributed budget.Decimal
-	// Share is Attributed / Total, rounded half up to one decimal
-	// (budget.RoundPercent); undefined when Total is not positive.
-	Share Percent
-}
-
 // ResourceCompliance is one check of the workspace's resources against the
 // rules of content/.
 type ResourceCompliance struct {
@@ -49,12 +36,12 @@ type ResourceCompliance struct {
 	Workspace string // the workspace URL the resources were read from
 	Total     int    // resources checked
 	Compliant int
-	// Share is Compliant / Total, rounded half up to one decimal
-	// (budget.RoundPercent), so 100.0 with a rule broken is a share of at
-	// least 99.95 % (Passed and the findings say so); 100 when nothing was
-	// checked.
-	Share  Percent
-	Target Percent // the share the division aims for
+	// SharePct is Compliant / Total in percent, rounded half up to one
+	// decimal (budget.RoundPercent), so 100.0 with a rule broken is a
+	// share of at least 99.95 % (Passed and the findings say so); 100 when
+	// nothing was checked.
+	SharePct  float64
+	TargetPct float64 // the share the division aims for
 	// Passed compares the exact counts with Target.
 	Passed   bool
 	Findings []Finding // by kind, name, id and rule
@@ -123,18 +110,4 @@ func (a AuditHead) ShortHash() string {
 		return a.Hash
 	}
 	return a.Hash[:n] + "…"
-}
-
-// OneDecimal turns a percentage already rounded to one decimal (as
-// package compliance rounds its shares, half up) into a Percent; nil is
-// undefined.
-func OneDecimal(p *float64) Percent {
-	if p == nil {
-		return Percent{}
-	}
-	v, err := budget.ParseDecimal(strconv.FormatFloat(*p, 'f', 1, 64))
-	if err != nil {
-		return Percent{} // NaN or infinity: no figure to show
-	}
-	return Percent{Value: v, Defined: true}
 }

@@ -1,4 +1,4 @@
-package compliance
+package governance
 
 import (
 	"encoding/json"
@@ -7,6 +7,12 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/budget"
+)
+
+// Two configured categories' tag values.
+const (
+	explore   = "EXPLORATORY_MISSIONS"
+	deepSpace = "DEEP_SPACE_TELEMETRY"
 )
 
 func day(s string) time.Time {

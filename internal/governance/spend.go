@@ -1,4 +1,4 @@
-package compliance
+package governance
 
 import (
 	"encoding/json"
@@ -21,39 +21,8 @@ type TaggedSpend struct {
 	// one decimal; nil when Total is not positive (nothing to share out).
 	AttributedPct *float64
 	// Misattributed is the spend of the serverless work on a budget policy
-	// not its category's (Report.AddMisattributed).
+	// not its category's (compliance.Report.AddMisattributed).
 	Misattributed budget.Decimal
-}
-
-// WorkloadKey names a job or a pipeline as usage_metadata does: Kind is
-// KindJob or KindPipeline, ID its job_id or dlt_pipeline_id.
-type WorkloadKey struct{ Kind, ID string }
-
-// WorkloadSpend is each job's and pipeline's spend in one month.
-type WorkloadSpend map[WorkloadKey]budget.Decimal
-
-// AddMisattributed gives each wrong_budget_policy finding its job's or
-// pipeline's spend in spend (the month of r.TaggedSpend, which must be
-// set), and sums them as r.TaggedSpend.Misattributed. Workloads match by
-// id alone: the usage may be of several workspaces, and a check reads
-// one.
-func (r *Report) AddMisattributed(spend WorkloadSpend) {
-	if r.TaggedSpend == nil {
-		return
-	}
-	var total budget.Decimal
-	month := r.TaggedSpend.Month.Format("January 2006")
-	for i := range r.Findings {
-		f := &r.Findings[i]
-		if f.Rule != RuleWrongBudgetPolicy {
-			continue
-		}
-		cost := spend[WorkloadKey{f.Kind, f.ID}].Round(2)
-		total = total.Add(cost)
-		f.SpendUSD = cost.Cents()
-		f.Explanation += fmt.Sprintf("; %s of spend in %s", cost.USD(), month)
-	}
-	r.TaggedSpend.Misattributed = total
 }
 
 // LastMonth is the first day of the calendar month before asOf's: the
@@ -83,7 +52,9 @@ func TaggedSpendOf(facts []budget.Fact, asOf time.Time, source string) TaggedSpe
 	s := TaggedSpend{Month: month, Source: source, Total: total.Round(2), Attributed: attributed.Round(2)}
 	s.Unattributed = s.Total.Sub(s.Attributed)
 	if s.Total.Sign() > 0 {
-		pct := shownPct(s.Attributed.Rat(), s.Total.Rat())
+		// Rounded as every percentage is shown: half up, from the exact share.
+		p, _ := budget.PercentOf(s.Attributed.Rat(), s.Total.Rat())
+		pct := budget.RoundPercent(p).Float64()
 		s.AttributedPct = &pct
 	}
 	return s
@@ -101,7 +72,8 @@ type taggedSpendJSON struct {
 	Misattributed string   `json:"misattributed_usd"`
 }
 
-// MarshalJSON writes the documented schema (see the package comment).
+// MarshalJSON writes the schema of `generator check --json`'s
+// tagged_spend (see package compliance).
 func (s TaggedSpend) MarshalJSON() ([]byte, error) {
 	return json.Marshal(taggedSpendJSON{
 		Month: s.Month.Format("2006-01"), Source: s.Source,
