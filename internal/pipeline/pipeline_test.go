@@ -44,7 +44,7 @@ func options(out string) BuildOptions {
 	}
 }
 
-// TestDemoGolden pins the CSV downloads and snapshot.json of the demo
+// TestDemoGolden pins every CSV download and snapshot.json of the demo
 // account at a fixed as-of date. Rewrite with: go test ./internal/pipeline -update
 func TestDemoGolden(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "public")
@@ -55,31 +55,7 @@ func TestDemoGolden(t *testing.T) {
 	if sum.Categories != 7 || sum.Rows == 0 {
 		t.Errorf("summary = %+v", sum)
 	}
-	files := []string{
-		"downloads/cost_by_day.csv", "downloads/cost_by_owner.csv", "downloads/cost_by_resource.csv",
-		"downloads/cost_by_workload.csv", "downloads/budget_status.csv", "downloads/alerts.csv", "data/snapshot.json",
-	}
-	for _, name := range files {
-		got, err := os.ReadFile(filepath.Join(out, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		golden := filepath.Join("testdata", "golden", filepath.Base(name))
-		if *update {
-			os.MkdirAll(filepath.Dir(golden), 0o755)
-			if err := os.WriteFile(golden, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run with -update to create)", err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from %s; review with -update and git diff", name, golden)
-		}
-	}
+	assertGoldenTree(t, out, filepath.Join("testdata", "golden"), func(b []byte) []byte { return b })
 }
 
 // TestDemoIsDeterministic builds twice and compares every file.
