@@ -449,3 +449,41 @@ func TestBuildErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOneReadingOfTheMonth checks that the category's figures, its History
+// line and its budget_status.csv row of the as-of month agree, at and
+// around a threshold: they are one derivation.
+func TestOneReadingOfTheMonth(t *testing.T) {
+	for _, tc := range []struct {
+		name, spend   string
+		wantUse       string
+		wantThreshold int
+	}{
+		{"a cent under 75 % (shown rounded, judged exactly)", "749.99", "75.0", 0},
+		{"exactly 75 %", "750", "75.0", 75},
+		{"exactly at the budget", "1000", "100.0", 100},
+		{"over the budget", "1000.01", "100.0", 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := dataset{LastDate: day("2026-03-08"), Facts: []budget.Fact{fact("2026-03-08", "ALPHA", "o1@x", tc.spend)}}
+			r := mustBuild(t, division(), data, asOf)
+			c := r.Categories[0]
+			line := c.History[len(c.History)-1]
+			var row BudgetStatus
+			for _, b := range r.Tables.BudgetStatus {
+				if b.Category == "ALPHA" && b.Month.Equal(r.Month) {
+					row = b
+				}
+			}
+			if got := c.Utilization.String(); got != tc.wantUse || c.ThresholdReached != tc.wantThreshold {
+				t.Errorf("category: %s %%, threshold %d; want %s %%, %d", got, c.ThresholdReached, tc.wantUse, tc.wantThreshold)
+			}
+			if !line.Month.Equal(r.Month) || line.Cost != c.MonthToDate || line.Utilization != c.Utilization || line.ThresholdReached != c.ThresholdReached {
+				t.Errorf("History's as-of month %+v, category %s, %+v, %d", line, c.MonthToDate, c.Utilization, c.ThresholdReached)
+			}
+			if row.Actual != c.MonthToDate || row.Utilization != c.Utilization || row.ThresholdReached != c.ThresholdReached || row.Budget != c.Budget {
+				t.Errorf("budget_status row %+v, category %s, %+v, %d", row, c.MonthToDate, c.Utilization, c.ThresholdReached)
+			}
+		})
+	}
+}
