@@ -145,7 +145,7 @@ func forecastAlerts(b Bucket, in Input) []budget.Alert {
 			if d.Before(series.Start) {
 				continue
 			}
-			f := monthEnd(series, d, limit, in.PartialDay && d.Equal(in.DataDay))
+			f := monthEnd(series, d, in.PartialDay && d.Equal(in.DataDay))
 			if f.Value < limit {
 				continue
 			}
@@ -161,14 +161,15 @@ func forecastAlerts(b Bucket, in Input) []budget.Alert {
 	return out
 }
 
-// monthEnd is the month-end forecast from the data through day d; a
-// partial day is left out of the model and its spend so far added.
-func monthEnd(series forecast.Series, d time.Time, limit float64, partial bool) forecast.Result {
+// monthEnd is the month-end forecast from the data through day d (its
+// point alone: no probability is asked); a partial day is left out of the
+// model and its spend so far added.
+func monthEnd(series forecast.Series, d time.Time, partial bool) forecast.Result {
 	if !partial {
-		return forecast.MonthEnd(series, d, limit)
+		return forecast.MonthEnd(series, d, forecast.Limit{})
 	}
 	spent := series.Values[int(d.Sub(series.Start).Hours()/24)]
-	return forecast.Fit(series, d.AddDate(0, 0, -1)).MonthEndPartial(limit, spent)
+	return forecast.Fit(series, d.AddDate(0, 0, -1)).MonthEndPartial(forecast.Limit{}, spent)
 }
 
 // Reached reports whether spend has reached threshold % of a budget,

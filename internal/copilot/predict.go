@@ -79,7 +79,6 @@ func Predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clu
 func predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clusters ClusterReader, now time.Time, cache *forecastCache) (Prediction, error) {
 	var series snapshot.Series
 	p := Prediction{AsOf: string(snap.AsOf), DataThrough: string(snap.DataThrough), HorizonDays: args.HorizonDays}
-	monthBudget := 0.0
 	if args.Owner != "" {
 		o, ok := snap.Owner(args.Owner)
 		if !ok {
@@ -94,9 +93,8 @@ func predict(ctx context.Context, snap *snapshot.Snapshot, args PredictArgs, clu
 		series, p.Subject, p.Kind = c.Daily, c.TagValue, "category"
 		b := string(c.MonthlyBudget)
 		p.Budget = &b
-		monthBudget = c.MonthlyBudget.Decimal().Float64()
 	}
-	end := cache.forecast(snap, series, monthBudget, &p)
+	end := cache.forecast(snap, series, &p)
 	if args.WhatIf != nil {
 		w, err := whatIf(ctx, snap, args, clusters, now, end, &p)
 		if err != nil {
@@ -134,9 +132,9 @@ type forecastMemo struct {
 // forecast is forecastOf through the cache: p, whose subject, kind and
 // horizon are set, gets its month end and horizon figures. Two calls
 // that miss at once both compute; the answers are the same.
-func (c *forecastCache) forecast(snap *snapshot.Snapshot, series snapshot.Series, monthBudget float64, p *Prediction) [2]float64 {
+func (c *forecastCache) forecast(snap *snapshot.Snapshot, series snapshot.Series, p *Prediction) [2]float64 {
 	if c == nil {
-		return forecastOf(series, snap.AsOf.Time(), monthBudget, p.HorizonDays, p)
+		return forecastOf(series, snap.AsOf.Time(), p.HorizonDays, p)
 	}
 	k := forecastKey{kind: p.Kind, subject: p.Subject, horizon: p.HorizonDays}
 	c.mu.Lock()
@@ -149,7 +147,7 @@ func (c *forecastCache) forecast(snap *snapshot.Snapshot, series snapshot.Series
 		*p = m.p
 		return m.point
 	}
-	point := forecastOf(series, snap.AsOf.Time(), monthBudget, p.HorizonDays, p)
+	point := forecastOf(series, snap.AsOf.Time(), p.HorizonDays, p)
 	c.mu.Lock()
 	if c.snap == snap {
 		c.known[k] = forecastMemo{p: *p, point: point}
@@ -160,15 +158,15 @@ func (c *forecastCache) forecast(snap *snapshot.Snapshot, series snapshot.Series
 
 // forecastOf fills p's month end and horizon from series; it returns the
 // two point forecasts unrounded.
-func forecastOf(series snapshot.Series, asOf time.Time, monthBudget float64, horizon int, p *Prediction) [2]float64 {
+func forecastOf(series snapshot.Series, asOf time.Time, horizon int, p *Prediction) [2]float64 {
 	p.Month = asOf.Format("2006-01")
 	m := fit(series, asOf)
 	partial, isPartial := series.Partial()
 	var me forecast.Result
 	if isPartial {
-		me = m.MonthEndPartial(monthBudget, partial.Cost.Decimal().Float64())
+		me = m.MonthEndPartial(forecast.Limit{}, partial.Cost.Decimal().Float64())
 	} else {
-		me = m.MonthEnd(monthBudget)
+		me = m.MonthEnd(forecast.Limit{})
 	}
 	mtd := me.ToDate
 	burn := m.Burn(horizon)

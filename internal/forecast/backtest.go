@@ -104,7 +104,7 @@ func (cfg *settings) backtest(series map[string]Series, origins []int) Report {
 					continue
 				}
 				through := first.AddDate(0, 0, d-1)
-				r := cfg.fit(s, through).MonthEnd(math.Inf(1))
+				r := cfg.fit(s, through).MonthEnd(Limit{})
 				rep.Outcomes = append(rep.Outcomes, Outcome{
 					Series: name, Month: first, Day: d, Actual: actual, Result: r,
 					Baselines: map[string]float64{

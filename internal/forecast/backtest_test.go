@@ -65,7 +65,7 @@ func TestBacktestCountsWholeMonths(t *testing.T) {
 		// The forecast saw only the days through its origin.
 		through := o.Month.AddDate(0, 0, o.Day-1)
 		cut := Series{Start: series[o.Series].Start, Values: series[o.Series].Values[:series[o.Series].index(through)+1]}
-		if r := MonthEnd(cut, through, 0); r.Value != o.Result.Value {
+		if r := MonthEnd(cut, through, Limit{}); r.Value != o.Result.Value {
 			t.Errorf("%s %s day %d: forecast %.2f, from the data through the origin only %.2f", o.Series, o.Month.Format("2006-01"), o.Day, o.Result.Value, r.Value)
 		}
 	}
@@ -149,7 +149,7 @@ func BenchmarkMonthEnd(b *testing.B) {
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
-		MonthEnd(s, through, 9000)
+		MonthEnd(s, through, against(9000, 4000))
 		n++
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/forecast")

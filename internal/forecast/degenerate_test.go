@@ -93,8 +93,9 @@ func TestNoNaN(t *testing.T) {
 				through := tc.s.Day(k)
 				m := Fit(tc.s, through)
 				at := through.Format(time.DateOnly)
+				spent := m.MonthEnd(Limit{}).ToDate
 				for _, budget := range []float64{0, 1000, 3000, 1e9} {
-					finiteNested(t, fmt.Sprintf("MonthEnd(%s, %v)", at, budget), m.MonthEnd(budget))
+					finiteNested(t, fmt.Sprintf("MonthEnd(%s, %v)", at, budget), m.MonthEnd(against(budget, spent)))
 				}
 				finiteNested(t, "Burn(1) "+at, m.Burn(1))
 				finiteNested(t, "Burn(30) "+at, m.Burn(30))
@@ -136,7 +137,7 @@ func TestConstantSeriesIsCertain(t *testing.T) {
 	for _, tc := range []struct {
 		budget, want float64
 	}{{2999, 1}, {3001, 0}, {100, 1}, {1e6, 0}} {
-		r := MonthEnd(s, through, tc.budget)
+		r := monthEndAgainst(s, through, tc.budget)
 		finiteNested(t, "MonthEnd", r)
 		if r.ToDate != 1500 || r.Value != 3000 || r.Low95 != 3000 || r.High95 != 3000 || r.ProbabilityOverBudget != tc.want {
 			t.Errorf("MonthEnd(budget %v) = %+v, want 3000 and a certain %v over budget", tc.budget, r, tc.want)

@@ -59,7 +59,9 @@
 //     mixture is widened if needed so that it is never narrower than the
 //     model's own. Its median gives the point forecast, its quantiles the
 //     intervals, its distribution function the probability of ending over
-//     budget. Origins in the first four weeks are left out: the filter is
+//     budget: that the days to come spend more than the headroom the
+//     budget leaves over the month to date, a headroom the caller gives
+//     exactly (Limit). Origins in the first four weeks are left out: the filter is
 //     still settling there. Where more than 80 % of the mixture is one
 //     earlier error (a series that has hardly varied) no widening reaches
 //     the model's spread, and the model's own distribution stands; a

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
 // MethodName names the package's forecasting method in results and tables.
@@ -28,18 +30,40 @@ type Result struct {
 	// cut at ToDate.
 	Spread float64
 
-	// ProbabilityOverBudget is P(total > budget), 0..1, for MonthEnd; 0
-	// for Burn and Expected. It is exactly 0 or 1 only when the outcome is
-	// certain: month to date already over budget, no day left, or a series
-	// that has never varied (all zeros, say).
+	// ProbabilityOverBudget is P(total > budget), 0..1, for MonthEnd
+	// against a Limit (see Limit); 0 without one, and for Burn and
+	// Expected. It is exactly 0 or 1 only when the outcome is certain:
+	// month to date already over budget, no day left, or a series that has
+	// never varied (all zeros, say).
 	ProbabilityOverBudget float64
 }
 
+// Limit is what a month-end forecast's ProbabilityOverBudget is judged
+// against: the month's budget and the spend of it known when the forecast
+// is made (the month to date, a partial last day's part included), both
+// exact. Only the days still to come are a distribution, in floats; the
+// headroom left is exact, so a month to date a cent over the budget ends
+// over it with probability exactly 1, and one exactly at it ends over only
+// as far as the days left may spend something (never, with no day left).
+// Float sums of the days would put a month to date at its budget a
+// rounding either side of it. The zero Limit has no budget: the
+// probability is 0 (owners' forecasts, backtests, and alerts, which read
+// the point forecast alone).
+type Limit struct {
+	monthBudget, spent budget.Decimal
+	set                bool
+}
+
+// Against is the Limit of monthBudget when spent of it is already known.
+func Against(monthBudget, spent budget.Decimal) Limit {
+	return Limit{monthBudget: monthBudget, spent: spent, set: true}
+}
+
 // MonthEnd forecasts the total spend of the calendar month containing
-// through, the last day with data, against monthBudget. It is
-// Fit(history, through).MonthEnd(monthBudget).
-func MonthEnd(history Series, through time.Time, monthBudget float64) Result {
-	return Fit(history, through).MonthEnd(monthBudget)
+// through, the last day with data, against limit. It is
+// Fit(history, through).MonthEnd(limit).
+func MonthEnd(history Series, through time.Time, limit Limit) Result {
+	return Fit(history, through).MonthEnd(limit)
 }
 
 // Burn forecasts the spend of the days days after through. It is
@@ -61,8 +85,8 @@ func Expected(history Series, day time.Time) Result {
 // remaining days. Days of the month before the history starts count as
 // zero. On the month's last day the total is known and the intervals
 // collapse to it.
-func (m *Model) MonthEnd(monthBudget float64) Result {
-	return m.monthEnd(m.through, monthBudget, 0)
+func (m *Model) MonthEnd(limit Limit) Result {
+	return m.monthEnd(m.through, limit, 0)
 }
 
 // MonthEndPartial forecasts the total spend of the calendar month
@@ -74,13 +98,13 @@ func (m *Model) MonthEnd(monthBudget float64) Result {
 // late in a day that spent more than usual moves it by the excess alone,
 // as a whole day would. The intervals shift with the point and never go
 // below the spend known, the part included.
-func (m *Model) MonthEndPartial(monthBudget, partial float64) Result {
-	return m.monthEnd(m.through.AddDate(0, 0, 1), monthBudget, max(partial, 0))
+func (m *Model) MonthEndPartial(limit Limit, partial float64) Result {
+	return m.monthEnd(m.through.AddDate(0, 0, 1), limit, max(partial, 0))
 }
 
 // monthEnd forecasts the month containing day (the model's last day, or
 // the partial day after it holding partial dollars).
-func (m *Model) monthEnd(day time.Time, monthBudget, partial float64) Result {
+func (m *Model) monthEnd(day time.Time, limit Limit, partial float64) Result {
 	first, length := monthOf(day)
 	toDate := 0.0
 	for i := max(daysBetween(m.start, first), 0); i < len(m.x); i++ {
@@ -94,18 +118,28 @@ func (m *Model) monthEnd(day time.Time, monthBudget, partial float64) Result {
 	if !day.Equal(m.through) {
 		f.shiftByPartial(m, partial)
 	}
-	switch {
-	case f.ToDate > monthBudget:
-		f.ProbabilityOverBudget = 1
-	case f.sd == 0:
-		if f.Value > monthBudget {
-			f.ProbabilityOverBudget = 1
-		}
-	default:
-		p := 1 - f.errors.cdf((monthBudget-f.mean)/f.sd)
-		f.ProbabilityOverBudget = min(max(p, 1e-4), 1-1e-4)
-	}
+	f.ProbabilityOverBudget = f.probabilityOver(limit)
 	return f.Result
+}
+
+// probabilityOver is P(the days to come spend more than the headroom the
+// limit leaves), the headroom exact (see Limit).
+func (f prediction) probabilityOver(limit Limit) float64 {
+	if !limit.set {
+		return 0
+	}
+	headroom := limit.monthBudget.Sub(limit.spent)
+	switch {
+	case headroom.Sign() < 0:
+		return 1
+	case f.sd == 0: // the days to come are certain (none, or a series that never varied)
+		if f.rest > headroom.Float64() {
+			return 1
+		}
+		return 0
+	}
+	p := 1 - f.errors.cdf((headroom.Float64()-f.rest)/f.sd)
+	return min(max(p, 1e-4), 1-1e-4)
 }
 
 // shiftByPartial puts a partial day's spend into a forecast whose first
@@ -119,6 +153,7 @@ func (f *prediction) shiftByPartial(m *Model, partial float64) {
 	shift := max(partial-max(expected, 0), 0)
 	f.ToDate += partial
 	f.mean += shift
+	f.rest += shift - partial
 	for _, v := range []*float64{&f.Value, &f.Low80, &f.High80, &f.Low95, &f.High95} {
 		*v = max(*v+shift, f.ToDate)
 	}
@@ -130,11 +165,12 @@ func (m *Model) Burn(days int) Result {
 }
 
 // prediction is a Result with the distribution it was read from: the total
-// is mean + sd × an error drawn from errors.
+// is mean + sd × an error drawn from errors, of which rest is still to
+// come after the spend known (ToDate).
 type prediction struct {
 	Result
-	mean, sd float64
-	errors   errorDistribution
+	mean, sd, rest float64
+	errors         errorDistribution
 }
 
 // rest forecasts toDate plus the next h days: the model's forecast of
@@ -151,7 +187,7 @@ func (m *Model) rest(toDate float64, h int, errs func() errorSet) prediction {
 		// Every earlier forecast was exact: the total is certain.
 		sd = 0
 	}
-	f.mean, f.sd, f.errors = toDate+sum, sd, m.cfg.calibrate(errs())
+	f.mean, f.sd, f.rest, f.errors = toDate+sum, sd, sum, m.cfg.calibrate(errs())
 	at := func(p float64) float64 { return max(toDate, f.mean+sd*f.errors.quantile(p)) }
 	f.Value = at(0.5)
 	f.Low80, f.High80 = at(0.1), at(0.9)

@@ -1,10 +1,13 @@
 package forecast
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
 // day parses an ISO date.
@@ -14,6 +17,19 @@ func day(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// against is the Limit of a budget with spent of it known, both to the
+// cent.
+func against(monthBudget, spent float64) Limit {
+	return Against(budget.CentsOf(monthBudget), budget.CentsOf(spent))
+}
+
+// monthEndAgainst is MonthEnd judged against monthBudget, the month to date
+// known being what the series holds, to the cent.
+func monthEndAgainst(s Series, through time.Time, monthBudget float64) Result {
+	m := Fit(s, through)
+	return m.MonthEnd(against(monthBudget, m.MonthEnd(Limit{}).ToDate))
 }
 
 // synthetic builds a series from start through end whose day d spends
@@ -88,7 +104,7 @@ func TestMonthEndKnownAnswers(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := synthetic(tc.start, tc.through, tc.noise, tc.spend)
 			through := day(tc.through)
-			r := MonthEnd(s, through, math.Inf(1))
+			r := MonthEnd(s, through, Limit{})
 			first, _ := monthOf(through)
 			// The truth: the month to date as it happened, the rest as the
 			// pattern says without noise.
@@ -154,7 +170,7 @@ func TestMonthEndIgnoresASpike(t *testing.T) {
 			i := spiked.index(day(tc.spike))
 			spiked.Values[i] *= 6
 			through := day(tc.through)
-			a, b := MonthEnd(clean, through, math.Inf(1)), MonthEnd(spiked, through, math.Inf(1))
+			a, b := MonthEnd(clean, through, Limit{}), MonthEnd(spiked, through, Limit{})
 			checkResult(t, b)
 			// The spike stays in the month to date, if it is there, but the
 			// rest of the month is forecast as without it.
@@ -192,7 +208,7 @@ func TestMonthEndShortHistory(t *testing.T) {
 			widths := map[int]float64{}
 			for _, days := range []int{1, 2, 5, 14, 90} {
 				s := Series{Start: full.Day(len(full.Values) - days), Values: full.Values[len(full.Values)-days:]}
-				r := MonthEnd(s, day(through), math.Inf(1))
+				r := MonthEnd(s, day(through), Limit{})
 				checkResult(t, r)
 				// The truth: what the series spent in the month (days before
 				// it started spent nothing), the rest as the pattern says.
@@ -239,8 +255,9 @@ func TestMonthEndBudget(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := Fit(s, day(tc.through))
-			budget := tc.budget(m.MonthEnd(math.Inf(1)))
-			r := m.MonthEnd(budget)
+			known := m.MonthEnd(Limit{})
+			budget := tc.budget(known)
+			r := m.MonthEnd(against(budget, known.ToDate))
 			checkResult(t, r)
 			if p := r.ProbabilityOverBudget; p < tc.wantLo || p > tc.wantHi {
 				t.Errorf("budget %.2f, forecast %.2f, 80 %% [%.2f, %.2f]: ProbabilityOverBudget = %v, want %v..%v",
@@ -256,14 +273,14 @@ func TestMonthEndOnTheLastDay(t *testing.T) {
 		t.Run(through, func(t *testing.T) {
 			first, _ := monthOf(day(through))
 			want := s.Sum(first, day(through))
-			r := MonthEnd(s, day(through), want+1)
+			r := monthEndAgainst(s, day(through), want+1)
 			if r.Days != 0 || r.ToDate != want || r.Value != want || r.Low80 != want || r.High80 != want || r.Low95 != want || r.High95 != want || r.Spread != 0 {
 				t.Errorf("got %+v, want every figure %.2f, no day and no spread", r, want)
 			}
 			if r.ProbabilityOverBudget != 0 {
 				t.Errorf("ProbabilityOverBudget = %v under budget, want 0", r.ProbabilityOverBudget)
 			}
-			if p := MonthEnd(s, day(through), want-1).ProbabilityOverBudget; p != 1 {
+			if p := monthEndAgainst(s, day(through), want-1).ProbabilityOverBudget; p != 1 {
 				t.Errorf("ProbabilityOverBudget = %v over budget, want 1", p)
 			}
 		})
@@ -273,14 +290,14 @@ func TestMonthEndOnTheLastDay(t *testing.T) {
 func TestMonthEndUsesOnlyDataThroughTheDay(t *testing.T) {
 	s := synthetic("2026-01-01", "2026-04-30", 0.05, weekly(100, 0.3))
 	cut := Series{Start: s.Start, Values: s.Values[:s.index(day("2026-04-12"))+1]}
-	a, b := MonthEnd(s, day("2026-04-12"), 2500), MonthEnd(cut, day("2026-04-12"), 2500)
+	a, b := monthEndAgainst(s, day("2026-04-12"), 2500), monthEndAgainst(cut, day("2026-04-12"), 2500)
 	if a != b {
 		t.Errorf("with later days %+v, without %+v", a, b)
 	}
 	// Days after the series' end count as spending nothing.
-	padded := MonthEnd(cut, day("2026-04-14"), 2500)
+	padded := monthEndAgainst(cut, day("2026-04-14"), 2500)
 	zeros := Series{Start: s.Start, Values: append(append([]float64(nil), cut.Values...), 0, 0)}
-	if want := MonthEnd(zeros, day("2026-04-14"), 2500); padded != want {
+	if want := monthEndAgainst(zeros, day("2026-04-14"), 2500); padded != want {
 		t.Errorf("past the end %+v, with explicit zeros %+v", padded, want)
 	}
 }
@@ -297,7 +314,7 @@ func TestMonthEndDegenerateHistories(t *testing.T) {
 		{"all zeros", Series{Start: day("2026-01-01"), Values: make([]float64, 100)}, "2026-04-10", 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := MonthEnd(tc.s, day(tc.through), 100)
+			r := monthEndAgainst(tc.s, day(tc.through), 100)
 			checkResult(t, r)
 			if r.Value != tc.want || r.High95 != tc.want || r.ProbabilityOverBudget != 0 {
 				t.Errorf("got %+v, want a certain %v", r, tc.want)
@@ -316,7 +333,7 @@ func TestMonthEndFollowsALevelShift(t *testing.T) {
 		return weekly(200, 0.3)(d, 0)
 	}
 	s := synthetic("2026-01-01", "2026-04-10", 0.03, spend)
-	r := MonthEnd(s, day("2026-04-10"), math.Inf(1))
+	r := MonthEnd(s, day("2026-04-10"), Limit{})
 	want := r.ToDate + monthTotal("2026-01-01", day("2026-04-10"), spend) - monthTotalThrough("2026-01-01", day("2026-04-10"), spend)
 	if !within(r.Value, want, 0.05) || want < r.Low95 || want > r.High95 {
 		t.Errorf("value %.2f, 95 %% [%.2f, %.2f], want %.2f", r.Value, r.Low95, r.High95, want)
@@ -409,5 +426,59 @@ func TestSeries(t *testing.T) {
 	}
 	if got := (Series{Start: day("2026-04-01")}).End(); !got.Equal(day("2026-03-31")) {
 		t.Errorf("End of an empty series = %v", got)
+	}
+}
+
+// TestProbabilityOverBudgetIsExact judges a month to date a cent either
+// side of its budget and exactly at it, with no day left and with some:
+// the month to date and budget are exact, so the float sum of the days
+// (which this series puts off its exact total) decides nothing.
+func TestProbabilityOverBudgetIsExact(t *testing.T) {
+	// Cents per day, 0.10 to 0.99 in a pattern that varies: tenths and
+	// hundredths have no exact float, so their float sum drifts.
+	s := Series{Start: day("2026-01-01")}
+	cents := map[time.Time]int64{}
+	for d := day("2026-01-01"); !d.After(day("2026-04-30")); d = d.AddDate(0, 0, 1) {
+		c := 10 + int64(len(s.Values)*37)%90
+		cents[d] = c
+		s.Values = append(s.Values, float64(c)/100)
+	}
+	cent := budget.MustDecimal("0.01")
+	for _, tc := range []struct {
+		through string
+		left    int
+	}{{"2026-04-30", 0}, {"2026-04-15", 15}} {
+		m := Fit(s, day(tc.through))
+		var spent budget.Decimal // April to date, exact
+		for d := day("2026-04-01"); !d.After(day(tc.through)); d = d.AddDate(0, 0, 1) {
+			spent = spent.Add(budget.MustDecimal(fmt.Sprintf("0.%02d", cents[d])))
+		}
+		// The float sum runs above the exact total (16.350000000000005 for
+		// 16.35): a comparison of floats would judge the month over a
+		// budget it is exactly at.
+		if sum := m.MonthEnd(Limit{}).ToDate; sum <= spent.Float64() {
+			t.Fatalf("through %s: the float month to date %v is not above the exact %s: the fixture no longer tests anything", tc.through, sum, spent)
+		}
+		for _, c := range []struct {
+			name   string
+			budget budget.Decimal
+			lo, hi float64
+		}{
+			{"a cent under the month to date", spent.Sub(cent), 1, 1},
+			{"exactly the month to date", spent, 0, 0},
+			{"a cent over the month to date", spent.Add(cent), 0, 0},
+		} {
+			if tc.left > 0 && c.lo == 0 {
+				// Days to come: over unless they spend (almost) nothing.
+				c.lo, c.hi = 0.5, 1-1e-4
+			}
+			r := m.MonthEnd(Against(c.budget, spent))
+			if r.Days != tc.left {
+				t.Fatalf("through %s: %d days left, want %d", tc.through, r.Days, tc.left)
+			}
+			if p := r.ProbabilityOverBudget; p < c.lo || p > c.hi {
+				t.Errorf("through %s, budget %s (%s, spent %s): probability %v, want %v..%v", tc.through, c.budget, c.name, spent, p, c.lo, c.hi)
+			}
+		}
 	}
 }

@@ -8,7 +8,7 @@ func TestMonthEndPartial(t *testing.T) {
 	history := synthetic("2025-10-01", "2026-11-30", 0.1, weekly(300, 0.3))
 	complete := day("2026-11-17") // a Tuesday; the partial day is the 18th
 	model := Fit(history, complete)
-	whole := model.MonthEnd(1e9)
+	whole := model.MonthEnd(Limit{})
 	expected, _ := model.path(len(model.x)-1, 1)
 	tests := []struct {
 		name    string
@@ -22,7 +22,7 @@ func TestMonthEndPartial(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got := model.MonthEndPartial(1e9, tc.partial)
+			got := model.MonthEndPartial(Limit{}, tc.partial)
 			if !within(got.Value, whole.Value+tc.shift, 1e-9) {
 				t.Errorf("value %.2f, want %.2f (the whole-day forecast %.2f moved by %.2f)", got.Value, whole.Value+tc.shift, whole.Value, tc.shift)
 			}
@@ -48,13 +48,13 @@ func TestMonthEndPartialStaysInTheMidnightRange(t *testing.T) {
 	for _, cut := range []string{"2026-11-02", "2026-11-18", "2026-11-29", "2026-11-30"} {
 		d := day(cut)
 		model := Fit(history, d.AddDate(0, 0, -1))
-		midnight := model.MonthEnd(1e9)
+		midnight := model.MonthEnd(Limit{})
 		if d.Day() == 1 {
-			midnight = model.MonthEndPartial(1e9, 0)
+			midnight = model.MonthEndPartial(Limit{}, 0)
 		}
 		full := history.Values[daysBetween(history.Start, d)]
 		for _, hour := range []int{1, 8, 16, 23} {
-			got := model.MonthEndPartial(1e9, full*float64(hour)/24)
+			got := model.MonthEndPartial(Limit{}, full*float64(hour)/24)
 			if got.Value < midnight.Low80 || got.Value > midnight.High80 {
 				t.Errorf("cut %s %02d:00: forecast %.2f outside the midnight cut's 80 %% range %.2f to %.2f", cut, hour, got.Value, midnight.Low80, midnight.High80)
 			}
@@ -66,7 +66,7 @@ func TestMonthEndPartialStaysInTheMidnightRange(t *testing.T) {
 func TestMonthEndPartialOnTheFirst(t *testing.T) {
 	history := synthetic("2025-10-01", "2026-11-30", 0.05, flat(100))
 	model := Fit(history, day("2026-10-31"))
-	got := model.MonthEndPartial(1e9, 40)
+	got := model.MonthEndPartial(Limit{}, 40)
 	if got.ToDate != 40 {
 		t.Errorf("to date %.2f, want the partial day's 40", got.ToDate)
 	}
@@ -83,11 +83,11 @@ func TestMonthEndPartialOnTheFirst(t *testing.T) {
 func TestMonthEndPartialBudget(t *testing.T) {
 	history := synthetic("2025-10-01", "2026-11-30", 0.05, flat(100))
 	model := Fit(history, day("2026-11-09"))
-	known := model.MonthEnd(1e9).ToDate
-	if p := model.MonthEndPartial(known+10, 5).ProbabilityOverBudget; p == 1 {
+	known := model.MonthEnd(Limit{}).ToDate
+	if p := model.MonthEndPartial(against(known+10, known+5), 5).ProbabilityOverBudget; p == 1 {
 		t.Errorf("under budget with the part: probability %.4f, want below 1", p)
 	}
-	if p := model.MonthEndPartial(known+10, 20).ProbabilityOverBudget; p != 1 {
+	if p := model.MonthEndPartial(against(known+10, known+20), 20).ProbabilityOverBudget; p != 1 {
 		t.Errorf("over budget with the part: probability %.4f, want 1", p)
 	}
 }

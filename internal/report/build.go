@@ -193,7 +193,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	r.Clusters = clusterRates(detail, p)
 	alloc.ownersMonthToDate(r.Owners, p.month)
 	r.ForecastQuality = forecastQuality(r.Categories, daily, division, p)
-	r.Tables = buildTables(r.Categories, alloc, daily, order, p, div.Thresholds)
+	r.Tables = buildTables(r.Categories, alloc, daily, order, p)
 	r.Anomalies = anomalies(div, data.Facts.DetailFrom, detail, dayRows, daily, p)
 	explainStatus(r.Categories, r.Anomalies, div.Status)
 	r.SetAlerts(alerting.Evaluate(alertInput(div, daily, r.Anomalies, p)))

@@ -48,6 +48,13 @@ func fromRat(r *big.Rat, places int) (budget.Decimal, error) {
 	return budget.ParseDecimal(r.FloatString(places))
 }
 
+func abs(d budget.Decimal) budget.Decimal {
+	if d.Sign() < 0 {
+		return d.Neg()
+	}
+	return d
+}
+
 // highestReached returns the highest threshold spend has reached, 0 if none.
 func highestReached(spend, monthlyBudget budget.Decimal, thresholds []int) int {
 	highest := 0

@@ -38,14 +38,17 @@ type Category struct {
 	// uses today's budget.
 	BudgetHistory bool
 	// config and month give BudgetFor the budgets in force.
-	config               budget.Category
-	month                time.Time
+	config budget.Category
+	month  time.Time
+	// MonthToDate, Utilization (MonthToDate / Budget) and
+	// ThresholdReached (the highest threshold MonthToDate reached, 0 if
+	// none) are the as-of month's History line.
 	MonthToDate          budget.Decimal // cost
 	DBUs                 budget.Decimal // month to date, priced and unpriced
-	Utilization          Percent        // MonthToDate / Budget
+	Utilization          Percent
 	Forecast             Forecast
 	ProjectedUtilization Percent // Forecast.Value / Budget
-	ThresholdReached     int     // highest threshold reached by MonthToDate, 0 if none
+	ThresholdReached     int
 	Status               Status
 	// Pace compares this month's spend per day with last month's over
 	// the same days, and names who moved it (see reason.go).
@@ -161,11 +164,11 @@ func buildCategory(c budget.Category, months, detail []budget.Fact, daily budget
 			out.DBUs = out.DBUs.Add(f.DBUs)
 		}
 	}
-	out.MonthToDate = daily.Sum(p.month, p.asOf).Cost
-	out.Utilization = percentOf(out.MonthToDate, out.Budget)
+	out.History = history(daily.Months(), p, out.BudgetFor, thresholds)
+	current := out.History[len(out.History)-1] // the as-of month, month to date
+	out.MonthToDate, out.Utilization, out.ThresholdReached = current.Cost, current.Utilization, current.ThresholdReached
 	out.Forecast = monthForecast(daily, p, out.Budget)
 	out.ProjectedUtilization = percentOf(out.Forecast.Value, out.Budget)
-	out.ThresholdReached = highestReached(out.MonthToDate, out.Budget, thresholds)
 	out.Status = status(out, rules)
 	if p.dataDays == 0 {
 		out.Status = StatusNoData
@@ -178,7 +181,6 @@ func buildCategory(c budget.Category, months, detail []budget.Fact, daily budget
 	out.RecentDays = series(daily, p.asOf.AddDate(0, 0, -(RecentDays-1)), p.asOf)
 	out.MonthDays = series(daily, p.month, p.asOf)
 	out.Series = p.seriesOf(daily)
-	out.History = history(daily.Months(), p, out.BudgetFor, thresholds)
 	out.Unpriced = unpricedOf(months, p)
 	return out
 }
@@ -282,6 +284,11 @@ func series(daily budget.Daily, from, to time.Time) []DayLine {
 	return lines
 }
 
+// history is a category's MonthLines over the months shown, the as-of
+// month last: the one place a month's utilisation and highest threshold
+// reached are derived. The category's own figures (Utilization,
+// ThresholdReached), budget_status.csv and, through them, the snapshot and
+// the alert messages all read them from here.
 func history(monthly map[time.Time]budget.Spend, p period, budgetFor func(time.Time) budget.Decimal, thresholds []int) []MonthLine {
 	lines := make([]MonthLine, 0, len(p.months))
 	for _, m := range p.months {

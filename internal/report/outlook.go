@@ -1,7 +1,6 @@
 package report
 
 import (
-	"math"
 	"slices"
 	"strings"
 
@@ -70,14 +69,15 @@ func maxDecimal(a, b budget.Decimal) budget.Decimal {
 // monthForecast forecasts the as-of month's total of a bucket from its
 // daily spend through the last data day. With no data day in the month
 // yet there is nothing to project from: the forecast is the month to date
-// (zero), said so by its method.
+// (zero), said so by its method. The probability of ending over the budget
+// is judged against the exact month to date (see forecast.Limit).
 func monthForecast(days budget.Daily, p period, monthBudget budget.Decimal) Forecast {
 	mtd := days.Sum(p.month, p.asOf).Cost
 	m, ok := p.modelOf(days)
 	if !ok || p.dataDays == 0 {
 		return Forecast{Value: mtd, Low: mtd, High: mtd, Low95: mtd, High95: mtd, Method: ForecastNoData}
 	}
-	return fromResult(m.monthEnd(monthBudget.Float64()))
+	return fromResult(m.monthEnd(forecast.Against(monthBudget, mtd)))
 }
 
 // fitted is a bucket's forecasting model with the partial day after it.
@@ -88,11 +88,11 @@ type fitted struct {
 }
 
 // monthEnd forecasts the month of the last data day.
-func (m fitted) monthEnd(monthBudget float64) forecast.Result {
+func (m fitted) monthEnd(limit forecast.Limit) forecast.Result {
 	if m.partial {
-		return m.MonthEndPartial(monthBudget, m.partialUSD)
+		return m.MonthEndPartial(limit, m.partialUSD)
 	}
-	return m.MonthEnd(monthBudget)
+	return m.MonthEnd(limit)
 }
 
 // modelOf fits the forecasting model on a bucket's days through the last
@@ -144,8 +144,7 @@ func ownerOutlooks(facts []budget.Fact, p period) []OwnerOutlook {
 		if !ok || p.dataDays == 0 {
 			continue // no spend up to the last data day, or none this month to project
 		}
-		o.Forecast = fromResult(model.monthEnd(math.Inf(1)))
-		o.Forecast.ProbabilityOverBudget = 0 // owners have no budget
+		o.Forecast = fromResult(model.monthEnd(forecast.Limit{})) // owners have no budget
 		o.Burn = fromResult(model.Burn(BurnDays))
 		o.Series = p.seriesOf(days)
 		out = append(out, o)

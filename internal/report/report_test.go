@@ -148,7 +148,7 @@ func modelForecast(start, through string, values map[string]float64) string {
 	for d := day(start); !d.After(day(through)); d = d.AddDate(0, 0, 1) {
 		s.Values = append(s.Values, values[d.Format(time.DateOnly)])
 	}
-	return budget.CentsOf(forecast.MonthEnd(s, day(through), 1000).Value).Cents()
+	return budget.CentsOf(forecast.MonthEnd(s, day(through), forecast.Limit{}).Value).Cents()
 }
 
 func TestBuildFigures(t *testing.T) {
@@ -445,6 +445,71 @@ func TestBuildErrors(t *testing.T) {
 			_, err := Build(tc.div, tc.data.grains(tc.asOf), tc.asOf)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestOneReadingOfTheMonth checks that the category's figures, its History
+// line and its budget_status.csv row of the as-of month agree, at and
+// around a threshold: they are one derivation.
+func TestOneReadingOfTheMonth(t *testing.T) {
+	for _, tc := range []struct {
+		name, spend   string
+		wantUse       string
+		wantThreshold int
+	}{
+		{"a cent under 75 % (shown rounded, judged exactly)", "749.99", "75.0", 0},
+		{"exactly 75 %", "750", "75.0", 75},
+		{"exactly at the budget", "1000", "100.0", 100},
+		{"over the budget", "1000.01", "100.0", 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := dataset{LastDate: day("2026-03-08"), Facts: []budget.Fact{fact("2026-03-08", "ALPHA", "o1@x", tc.spend)}}
+			r := mustBuild(t, division(), data, asOf)
+			c := r.Categories[0]
+			line := c.History[len(c.History)-1]
+			var row BudgetStatus
+			for _, b := range r.Tables.BudgetStatus {
+				if b.Category == "ALPHA" && b.Month.Equal(r.Month) {
+					row = b
+				}
+			}
+			if got := c.Utilization.String(); got != tc.wantUse || c.ThresholdReached != tc.wantThreshold {
+				t.Errorf("category: %s %%, threshold %d; want %s %%, %d", got, c.ThresholdReached, tc.wantUse, tc.wantThreshold)
+			}
+			if !line.Month.Equal(r.Month) || line.Cost != c.MonthToDate || line.Utilization != c.Utilization || line.ThresholdReached != c.ThresholdReached {
+				t.Errorf("History's as-of month %+v, category %s, %+v, %d", line, c.MonthToDate, c.Utilization, c.ThresholdReached)
+			}
+			if row.Actual != c.MonthToDate || row.Utilization != c.Utilization || row.ThresholdReached != c.ThresholdReached || row.Budget != c.Budget {
+				t.Errorf("budget_status row %+v, category %s, %+v, %d", row, c.MonthToDate, c.Utilization, c.ThresholdReached)
+			}
+		})
+	}
+}
+
+// TestProbabilityOverBudgetOnTheLastDay builds the month's last day, no day
+// left to forecast, with the month to date a cent under, at and a cent over
+// the budget: the probability is judged on the exact month to date.
+func TestProbabilityOverBudgetOnTheLastDay(t *testing.T) {
+	for _, tc := range []struct {
+		last       string // the 31st's spend; 30 days of 32.07 come before it
+		want       float64
+		wantStatus Status
+	}{
+		{"37.89", 0, StatusWatch}, // 999.99: past 90 %
+		{"37.90", 0, StatusWatch}, // 1000.00, whose float sum is 1000.0000000000007: at the budget, not over it
+		{"37.91", 1, StatusOverBudget},
+	} {
+		t.Run(tc.last, func(t *testing.T) {
+			data := dataset{LastDate: day("2026-03-31")}
+			for d := day("2026-03-01"); d.Before(day("2026-03-31")); d = d.AddDate(0, 0, 1) {
+				data.Facts = append(data.Facts, fact(d.Format(time.DateOnly), "ALPHA", "o1@x", "32.07"))
+			}
+			data.Facts = append(data.Facts, fact("2026-03-31", "ALPHA", "o1@x", tc.last))
+			c := mustBuild(t, division(), data, day("2026-03-31")).Categories[0]
+			if p := c.Forecast.ProbabilityOverBudget; p != tc.want || c.Status != tc.wantStatus {
+				t.Errorf("month to date %s of %s: probability %v, status %s; want %v, %s", c.MonthToDate, c.Budget, p, c.Status, tc.want, tc.wantStatus)
 			}
 		})
 	}

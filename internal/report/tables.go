@@ -69,31 +69,26 @@ type BudgetStatus struct {
 }
 
 // buildTables computes the CSV rows. cats are the report's categories, in
-// order; alloc holds every bucket-month's shares; daily each bucket's daily
-// sums.
-func buildTables(cats []Category, alloc allocation, daily map[string]budget.Daily, order map[string]int, p period, thresholds []int) Tables {
-	monthly := map[string]map[time.Time]budget.Spend{}
-	for cat, days := range daily {
-		monthly[cat] = days.Months()
-	}
+// order, whose History gives budget_status.csv its months; alloc holds
+// every bucket-month's shares; daily each bucket's daily sums.
+func buildTables(cats []Category, alloc allocation, daily map[string]budget.Daily, order map[string]int, p period) Tables {
 	t := Tables{
 		CostByDay:      costByDay(daily, order),
 		CostByOwner:    costByOwner(alloc, order),
 		CostByResource: costByResource(alloc, order),
 		CostByWorkload: costByWorkload(alloc, order),
 	}
-	for _, m := range p.months {
+	for i, m := range p.months {
 		for _, c := range cats {
-			actual := monthly[c.TagValue][m].Cost
-			monthBudget := c.BudgetFor(m)
+			h := c.History[i] // the months shown, as p.months
 			row := BudgetStatus{
 				Month:            m,
 				Category:         c.TagValue,
-				Budget:           monthBudget,
-				Actual:           actual,
-				Forecast:         closedMonth(actual, monthBudget),
-				Utilization:      percentOf(actual, monthBudget),
-				ThresholdReached: highestReached(actual, monthBudget, thresholds),
+				Budget:           h.Budget,
+				Actual:           h.Cost,
+				Forecast:         closedMonth(h.Cost, h.Budget),
+				Utilization:      h.Utilization,
+				ThresholdReached: h.ThresholdReached,
 			}
 			if m.Equal(p.month) {
 				row.Forecast = c.Forecast
