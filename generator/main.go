@@ -188,7 +188,8 @@ func (b *buildFlags) register(cmd *cobra.Command) {
 	f.StringVar(&b.asOf, "as-of", "", asOfUsage)
 	f.BoolVar(&b.opts.PDF, "pdf", false, "also print the leadership report to report/report.pdf with headless Chromium")
 	f.StringVar(&b.opts.Chromium, "chromium", "", "Chromium binary for --pdf (default: $CHROMIUM, then /usr/bin/chromium or chromium on PATH)")
-	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger, the databricks cache and the agent trail the agent page shows (keep it in CI's cache)")
+	f.StringVar(&b.opts.StateDir, "state", ".stellar-state", "state directory kept between builds: the alert ledger, the files and databricks caches and the agent trail the agent page shows (keep it in CI's cache)")
+	f.BoolVar(&b.opts.Full, "full", false, "read all the usage again, ignoring the files or databricks cache in --state, and replace the cache")
 	f.BoolVar(&b.opts.Notify, "notify", false, "send the as-of month's new alerts by email (SMTP_*) and Slack (SLACK_WEBHOOK_URL)")
 	f.StringVar(&b.opts.Delivery.BaseURL, "base-url", "", "the published site's address, for links in alert messages")
 	f.IntVar(&b.opts.RetentionMonths, "state-retention", 24, "months the alert ledger keeps an alert")
@@ -209,6 +210,9 @@ func (b *buildFlags) options(cmd *cobra.Command, log *slog.Logger) (pipeline.Bui
 	}
 	if opts.Source, err = b.source.source(); err != nil {
 		return opts, err
+	}
+	if opts.Full && b.source.databricks.Offline {
+		return opts, fmt.Errorf("--full reads all the usage again and --offline reads only the cache: give one")
 	}
 	opts.Log, opts.Engine = log, b.engine.options(log)
 	if opts.Trail, opts.TrailNote, err = buildTrail(opts, b.source.databricks, log); err != nil {

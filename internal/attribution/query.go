@@ -8,7 +8,9 @@
 package attribution
 
 import (
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"text/template"
@@ -19,6 +21,13 @@ import (
 var attributionSQL string
 
 var attributionTemplate = template.Must(template.New("attribution.sql").Parse(attributionSQL))
+
+// Digest identifies the attribution SQL: results kept by an earlier build
+// (the files cache) are of the same text only when it is the same.
+func Digest() string {
+	sum := sha256.Sum256([]byte(attributionSQL))
+	return hex.EncodeToString(sum[:])
+}
 
 // Query fills the attribution SQL with an engine's two source relations
 // (SELECTs giving UsageColumns and PriceColumns by Name), the configured

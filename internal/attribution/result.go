@@ -3,7 +3,6 @@ package attribution
 import (
 	"fmt"
 	"math/big"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,11 +158,12 @@ func (c *Collector) detailFrom(r *rowReader, text func(int) string) error {
 // them when the detail grain covers every day.
 func (c *Collector) DetailRecords() int64 { return c.detailRecords }
 
-// Result returns what was read, the months and days in the order of
-// budget.RollUp.
+// Result returns what was read, each grain in budget.CompareFacts order
+// with one fact per identity (rows of several reads summed).
 func (c *Collector) Result() Result {
-	slices.SortFunc(c.res.Facts.Months, budget.CompareFacts)
-	slices.SortFunc(c.res.Facts.Days, budget.CompareFacts)
+	c.res.Facts.Months = budget.Merged(c.res.Facts.Months)
+	c.res.Facts.Days = budget.Merged(c.res.Facts.Days)
+	c.res.Facts.Detail = budget.Merged(c.res.Facts.Detail)
 	return c.res
 }
 

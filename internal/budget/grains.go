@@ -107,3 +107,28 @@ func compareBool(a, b bool) int {
 		return -1
 	}
 }
+
+// Merged sorts facts (CompareFacts) and sums those with the same identity
+// into one, in place: results read from several files, each attributed
+// apart, come out as one attribution of all of them would.
+func Merged(facts []Fact) []Fact {
+	slices.SortFunc(facts, CompareFacts)
+	out := facts[:0]
+	for _, f := range facts {
+		if n := len(out); n > 0 && sameIdentity(out[n-1], f) {
+			out[n-1].DBUs = out[n-1].DBUs.Add(f.DBUs)
+			out[n-1].Cost = out[n-1].Cost.Add(f.Cost)
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func sameIdentity(a, b Fact) bool {
+	if !a.Date.Equal(b.Date) {
+		return false
+	}
+	a.Date, a.DBUs, a.Cost = b.Date, b.DBUs, b.Cost
+	return a == b
+}

@@ -55,7 +55,7 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := e.run(ctx, query)
+	res, err := e.run(ctx, query, nil)
 	if err != nil {
 		return Result{}, fmt.Errorf("attribute demo account: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,6 +112,12 @@ type Result = attribution.Result
 // stops it with an error that names the file, the line and the field; it
 // never returns facts from half-read data.
 func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
+	return e.attribute(ctx, in, nil)
+}
+
+// attribute is Attribute, handing each result row also to keep when it is
+// not nil; then no usage at all is no error.
+func (e *Engine) attribute(ctx context.Context, in Input, keep func([]*string)) (Result, error) {
 	usageFiles, err := expand("usage", in.Usage)
 	if err != nil {
 		return Result{}, err
@@ -154,7 +161,7 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 	}
 	e.log.Info("attributing usage", "files", len(usageFiles), "bytes", usageBytes)
 	start := time.Now()
-	read, err := e.run(ctx, query)
+	read, err := e.run(ctx, query, keep)
 	if err != nil {
 		e.reopenIfInvalidated(err)
 		if derr := diagnose(ctx, usageTable, usageRels); derr != nil {
@@ -162,10 +169,12 @@ func (e *Engine) Attribute(ctx context.Context, in Input) (Result, error) {
 		}
 		return Result{}, fmt.Errorf("usage %s: %w", paths(usageFiles), readError(err))
 	}
-	if read.Rows == 0 && !in.Through.IsZero() {
+	if read.Rows == 0 && keep != nil {
+		// A file of several, cut before its first record: the caller
+		// judges what all of them hold.
+	} else if read.Rows == 0 && !in.Through.IsZero() {
 		return Result{}, e.beforeData(ctx, in, usageRels)
-	}
-	if read.Rows == 0 {
+	} else if read.Rows == 0 {
 		return Result{}, fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
 	}
 	read.Inputs = res.Inputs
@@ -287,8 +296,8 @@ LIMIT 1`).Scan(&sku, &cloud, &unit, &startA, &startB)
 }
 
 // run runs the attribution query and hands its rows, as text, to a
-// Collector.
-func (e *Engine) run(ctx context.Context, query string) (Result, error) {
+// Collector, and to keep when it is not nil.
+func (e *Engine) run(ctx context.Context, query string, keep func([]*string)) (Result, error) {
 	names := make([]string, len(attribution.ResultColumns))
 	for i, c := range attribution.ResultColumns {
 		names[i] = "CAST(" + sqlIdent(c.Name) + " AS VARCHAR)"
@@ -310,6 +319,9 @@ func (e *Engine) run(ctx context.Context, query string) (Result, error) {
 		}
 		if err := c.Add(row); err != nil {
 			return Result{}, err
+		}
+		if keep != nil {
+			keep(slices.Clone(row))
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/billing"
 )
@@ -16,6 +17,7 @@ type inputFile struct {
 	path   string
 	format billing.Format
 	size   int64
+	mod    time.Time // modification time
 }
 
 // formatOf tells an export's format from its name; gzipped text exports
@@ -62,7 +64,7 @@ func expand(what string, args []string) ([]inputFile, error) {
 			return fmt.Errorf("%s %s: file is empty", what, path)
 		}
 		seen[path] = true
-		out = append(out, inputFile{path: path, format: format, size: info.Size()})
+		out = append(out, inputFile{path: path, format: format, size: info.Size(), mod: info.ModTime()})
 		return nil
 	}
 	for _, arg := range args {

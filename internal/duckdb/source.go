@@ -39,6 +39,11 @@ type FilesSource struct {
 	// DetailFrom is the first day of the detail grain (zero: derived from
 	// the data, budget.DetailStart of its last day).
 	DetailFrom time.Time
+	// StateDir keeps each usage file's attribution (filecache.go) so that
+	// an unchanged file is not read again; empty keeps nothing. Full reads
+	// every file and replaces what is kept.
+	StateDir string
+	Full     bool
 }
 
 // Attribute implements attribution.Source.
@@ -48,6 +53,9 @@ func (s FilesSource) Attribute(ctx context.Context, tagValues []string) (Result,
 		return Result{}, err
 	}
 	defer e.Close()
+	if s.StateDir != "" {
+		return s.attributeCached(ctx, e, tagValues)
+	}
 	return e.Attribute(ctx, Input{Usage: s.Usage, ListPrices: s.ListPrices, TagValues: tagValues, Through: s.Through, DetailFrom: s.DetailFrom})
 }
 

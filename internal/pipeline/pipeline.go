@@ -57,8 +57,11 @@ type BuildOptions struct {
 	AccountProfile string
 
 	// StateDir holds what lasts between builds: the alert ledger and the
-	// databricks source's cache.
+	// files and databricks sources' caches.
 	StateDir string
+	// Full reads all the usage again instead of what the source's cache
+	// in StateDir holds, and replaces the cache.
+	Full bool
 	// Notify delivers the new alerts of the as-of month through Delivery
 	// (whose Recipients and Slugs the build fills from content/); without
 	// it the ledger is only read, to show what was or would be sent.
@@ -265,7 +268,7 @@ func readUsage(ctx context.Context, div budget.Division, opts BuildOptions, log 
 	if engine.Log == nil {
 		engine.Log = log
 	}
-	reader, err := opts.Source.reader(div, asOf, readEnv{engine: engine, stateDir: opts.StateDir, now: opts.Now, log: log})
+	reader, err := opts.Source.reader(div, asOf, readEnv{engine: engine, stateDir: opts.StateDir, full: opts.Full, now: opts.Now, log: log})
 	if err != nil {
 		return budget.Dataset{}, time.Time{}, err
 	}

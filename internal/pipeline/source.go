@@ -52,6 +52,7 @@ type Window struct {
 type readEnv struct {
 	engine   duckdb.Options
 	stateDir string
+	full     bool
 	now      time.Time
 	log      *slog.Logger
 }
@@ -110,7 +111,8 @@ func (FilesSource) Window(asOf time.Time) Window {
 }
 
 func (s FilesSource) reader(_ budget.Division, asOf time.Time, env readEnv) (attribution.Source, error) {
-	return duckdb.FilesSource{Options: env.engine, Usage: s.Usage, ListPrices: s.ListPrices, Through: s.Window(asOf).Through, DetailFrom: detailFrom(asOf)}, nil
+	return duckdb.FilesSource{Options: env.engine, Usage: s.Usage, ListPrices: s.ListPrices, Through: s.Window(asOf).Through, DetailFrom: detailFrom(asOf),
+		StateDir: env.stateDir, Full: env.full}, nil
 }
 
 func (DatabricksSource) Kind() string                        { return SourceDatabricks }
@@ -126,7 +128,7 @@ func (DatabricksSource) Window(asOf time.Time) Window {
 
 func (s DatabricksSource) reader(_ budget.Division, asOf time.Time, env readEnv) (attribution.Source, error) {
 	w := s.Window(asOf)
-	return warehouse.Source{Config: s.Config, StateDir: env.stateDir, From: w.From, To: billing.Date(asOf), Through: w.Through, DetailFrom: detailFrom(asOf), Now: env.now, Log: env.log}, nil
+	return warehouse.Source{Config: s.Config, StateDir: env.stateDir, From: w.From, To: billing.Date(asOf), Through: w.Through, DetailFrom: detailFrom(asOf), Full: env.full, Now: env.now, Log: env.log}, nil
 }
 
 // detailFrom is the first day of the detail grain of a build as of asOf;

@@ -19,6 +19,9 @@ const (
 	// DatabricksCache is the databricks source's cache of pulled usage
 	// days (internal/warehouse).
 	DatabricksCache = "databricks/aggregates.json.gz"
+	// FilesCache is the files source's attribution of each usage file it
+	// read (internal/duckdb).
+	FilesCache = "files/attributed.json.gz"
 )
 
 // LockOf is the lock file a hash-chained file (the audit log, the trail)

@@ -68,6 +68,9 @@ type Source struct {
 	// through To (zero: none). A live account has no usage after now
 	// anyway; an as-of in the past needs the cut.
 	Through time.Time
+	// Full pulls every day of the window again, ignoring the cache, and
+	// replaces it.
+	Full bool
 	// DetailFrom is the first day of the detail grain (budget.Facts); zero
 	// derives it from the latest usage day, as budget.DetailStart.
 	DetailFrom time.Time
@@ -109,7 +112,7 @@ func (s Source) Attribute(ctx context.Context, tagValues []string) (attribution.
 		return attribution.Result{}, err
 	}
 	var old *cache
-	if s.StateDir != "" {
+	if s.StateDir != "" && !s.Full {
 		if old, err = loadCache(s.StateDir); err != nil {
 			if s.Offline {
 				return attribution.Result{}, err

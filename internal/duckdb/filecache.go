@@ -1,0 +1,278 @@
+package duckdb
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/novadynamics/stellar-budget/internal/attribution"
+	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/state"
+)
+
+// A files build with a state directory keeps there what each usage file
+// attributed to (its result rows), so that the next build reads again only
+// the files whose size or modification time changed, or that are new: an
+// export that grows by a file a day or an hour costs the new file. The
+// grains are sums, so the rows of files attributed apart, added up, are the
+// rows of all of them attributed at once (attribution.Collector sums equal
+// identities). A correction is a record like any other: it counts in
+// whichever file carries it.
+//
+// Everything else a result depends on is in the cache's fingerprint: the
+// list price files (path, size, modification time), the categories, and
+// the attribution SQL. A cut (an --as-of) and the detail grain's start are
+// kept per file: a file's rows serve another cut when the file holds
+// nothing after either, and another detail start when theirs is not later
+// (the earlier days' detail is dropped).
+
+// filesCacheFormat is the format of the cache file; another is not read.
+const filesCacheFormat = 1
+
+type filesCache struct {
+	Format      int          `json:"format"`
+	Fingerprint string       `json:"fingerprint"`
+	Files       []cachedFile `json:"files"`
+}
+
+// cachedFile is one usage file's attribution.
+type cachedFile struct {
+	Path    string    `json:"path"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mod_time"`
+	// Through is the cut the file was read with; zero for none.
+	Through time.Time `json:"through,omitzero"`
+	// DetailFrom is the start of the detail grain its rows carry.
+	DetailFrom time.Time `json:"detail_from"`
+	// LastDay and LastUsage are its latest usage_date and usage_end_time
+	// (after the cut); zero when the cut left nothing.
+	LastDay   time.Time `json:"last_day,omitzero"`
+	LastUsage time.Time `json:"last_usage,omitzero"`
+	// Rows are its result rows, attribution.ResultColumns order, null as
+	// empty text.
+	Rows [][]string `json:"rows"`
+}
+
+// Result columns the cache reads and rewrites.
+var (
+	grainColumn      = slices.IndexFunc(attribution.ResultColumns, func(c attribution.ResultColumn) bool { return c.Name == "grain" })
+	dateColumn       = slices.IndexFunc(attribution.ResultColumns, func(c attribution.ResultColumn) bool { return c.Name == "usage_date" })
+	detailFromColumn = slices.IndexFunc(attribution.ResultColumns, func(c attribution.ResultColumn) bool { return c.Name == "detail_from" })
+)
+
+// serves reports whether c's rows are what reading f with cut through and
+// detail start from (zero: not known yet) would give.
+func (c cachedFile) serves(f inputFile, through, from time.Time) bool {
+	if c.Path != f.path || c.Size != f.size || !c.ModTime.Equal(f.mod) {
+		return false
+	}
+	if !from.IsZero() && c.DetailFrom.After(from) {
+		return false
+	}
+	if c.Through.Equal(through) {
+		return true
+	}
+	// Another cut: the same rows when neither cut takes anything, which
+	// the rows can tell only when they were read whole.
+	return c.Through.IsZero() && !c.LastUsage.IsZero() && !c.LastUsage.After(through)
+}
+
+// filesFingerprint is what every cached file's rows depend on besides the
+// file itself.
+func filesFingerprint(tagValues []string, prices []inputFile) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "format %d\n%s\n", filesCacheFormat, attribution.Digest())
+	for _, v := range tagValues {
+		fmt.Fprintf(h, "category %q\n", v)
+	}
+	for _, p := range prices {
+		fmt.Fprintf(h, "prices %q %d %d\n", p.path, p.size, p.mod.UnixNano())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// attributeCached is FilesSource.Attribute with a cache in stateDir.
+func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues []string) (Result, error) {
+	usageFiles, err := expand("usage", s.Usage)
+	if err != nil {
+		return Result{}, err
+	}
+	priceFiles, err := expand("list prices", s.ListPrices)
+	if err != nil {
+		return Result{}, err
+	}
+	path := filepath.Join(s.StateDir, state.FilesCache)
+	fp := filesFingerprint(tagValues, priceFiles)
+	kept := map[string]cachedFile{}
+	if !s.Full {
+		old, err := loadFilesCache(path)
+		if err != nil {
+			e.log.Warn("cannot use the files cache: reading every file", "err", err)
+		}
+		if old != nil && old.Fingerprint == fp {
+			for _, c := range old.Files {
+				kept[c.Path] = c
+			}
+		}
+	}
+	read := func(f inputFile, from time.Time) (cachedFile, error) {
+		c := cachedFile{Path: f.path, Size: f.size, ModTime: f.mod, Through: s.Through}
+		res, err := e.attribute(ctx, Input{Usage: []string{f.path}, ListPrices: s.ListPrices, TagValues: tagValues, Through: s.Through, DetailFrom: from},
+			func(row []*string) { c.Rows = append(c.Rows, textRow(row)) })
+		if err != nil {
+			return cachedFile{}, err
+		}
+		c.DetailFrom, c.LastUsage = res.Facts.DetailFrom, res.LastUsage
+		if n := len(res.Facts.Days); n > 0 {
+			c.LastDay = res.Facts.Days[n-1].Date
+		}
+		return c, nil
+	}
+	files := make([]cachedFile, len(usageFiles))
+	reread := 0
+	for i, f := range usageFiles {
+		if c, ok := kept[f.path]; ok && c.serves(f, s.Through, s.DetailFrom) {
+			files[i] = c
+			continue
+		}
+		if files[i], err = read(f, s.DetailFrom); err != nil {
+			return Result{}, err
+		}
+		reread++
+	}
+	// Without an as-of, the detail starts from the last day of all the
+	// files: a file read with a later start (an earlier build's as-of) is
+	// read again.
+	from := s.DetailFrom
+	if from.IsZero() {
+		var last time.Time
+		for _, c := range files {
+			if c.LastDay.After(last) {
+				last = c.LastDay
+			}
+		}
+		from = budget.DetailStart(last)
+		for i, c := range files {
+			if c.DetailFrom.After(from) {
+				if files[i], err = read(usageFiles[i], from); err != nil {
+					return Result{}, err
+				}
+				reread++
+			}
+		}
+	}
+	var col attribution.Collector
+	fromText := from.Format(time.DateOnly)
+	for _, c := range files {
+		for _, r := range c.Rows {
+			if r[grainColumn] == "detail" && r[dateColumn] < fromText {
+				continue
+			}
+			r[detailFromColumn] = fromText
+			if err := col.Add(pointerRow(r)); err != nil {
+				return Result{}, fmt.Errorf("files cache %s: %s: %w", path, c.Path, err)
+			}
+		}
+	}
+	res := col.Result()
+	if res.Rows == 0 {
+		// Nothing up to the cut in any file: the engine says why.
+		return e.Attribute(ctx, Input{Usage: s.Usage, ListPrices: s.ListPrices, TagValues: tagValues, Through: s.Through, DetailFrom: s.DetailFrom})
+	}
+	for _, f := range append(usageFiles, priceFiles...) {
+		res.Inputs = append(res.Inputs, f.path)
+	}
+	e.log.Info("files cache", "files", len(usageFiles), "read", reread, "from_cache", len(usageFiles)-reread)
+	if reread > 0 || len(kept) != len(files) {
+		if err := saveFilesCache(path, &filesCache{Format: filesCacheFormat, Fingerprint: fp, Files: files}); err != nil {
+			e.log.Warn("cannot keep the files cache: the next build reads every file", "err", err)
+		}
+	}
+	return res, nil
+}
+
+func textRow(row []*string) []string {
+	out := make([]string, len(row))
+	for i, v := range row {
+		if v != nil {
+			out[i] = *v
+		}
+	}
+	return out
+}
+
+func pointerRow(row []string) []*string {
+	out := make([]*string, len(row))
+	for i := range row {
+		out[i] = &row[i]
+	}
+	return out
+}
+
+// loadFilesCache reads the cache; a missing file is (nil, nil), one of
+// another format is refused. The stream is read to its end first, so gzip
+// checks its CRC before anything is decoded.
+func loadFilesCache(path string) (*filesCache, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read files cache: %w", err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		return nil, fmt.Errorf("read files cache %s: %w", path, err)
+	}
+	data, err := io.ReadAll(z)
+	if err != nil {
+		return nil, fmt.Errorf("read files cache %s: %w", path, err)
+	}
+	var c filesCache
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("read files cache %s: %w", path, err)
+	}
+	if c.Format != filesCacheFormat {
+		return nil, fmt.Errorf("read files cache %s: format %d, want %d", path, c.Format, filesCacheFormat)
+	}
+	for _, file := range c.Files {
+		for _, r := range file.Rows {
+			if len(r) != len(attribution.ResultColumns) {
+				return nil, fmt.Errorf("read files cache %s: %s: a row of %d columns, want %d", path, file.Path, len(r), len(attribution.ResultColumns))
+			}
+		}
+	}
+	return &c, nil
+}
+
+// saveFilesCache replaces the cache in one step (state.Write).
+func saveFilesCache(path string, c *filesCache) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write files cache: %w", err)
+	}
+	err := state.Write(path, state.FilePerm, func(w io.Writer) error {
+		z, err := gzip.NewWriterLevel(w, gzip.BestSpeed)
+		if err != nil {
+			return err
+		}
+		if err := json.NewEncoder(z).Encode(c); err != nil {
+			return err
+		}
+		return z.Close()
+	})
+	if err != nil {
+		return fmt.Errorf("write files cache %s: %w", path, err)
+	}
+	return nil
+}
