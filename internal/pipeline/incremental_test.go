@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"bytes"
-	"os"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
