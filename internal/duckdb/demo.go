@@ -23,6 +23,12 @@ const demoTable = "demo_usage"
 // appended to a table of the canonical columns and the attribution SQL runs
 // over it, as over an export.
 func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues []string, detailFrom time.Time) (Result, error) {
+	return e.attributeDemo(ctx, cfg, tagValues, detailFrom, nil)
+}
+
+// attributeDemo is AttributeDemo, handing each result row also to keep
+// when it is not nil.
+func (e *Engine) attributeDemo(ctx context.Context, cfg demo.Config, tagValues []string, detailFrom time.Time, keep func([]*string)) (Result, error) {
 	start := time.Now()
 	if err := e.loadDemoPrices(ctx, demo.ListPrices(cfg)); err != nil {
 		return Result{}, err
@@ -55,7 +61,7 @@ func (e *Engine) AttributeDemo(ctx context.Context, cfg demo.Config, tagValues [
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := e.run(ctx, query, nil)
+	res, err := e.run(ctx, query, keep)
 	if err != nil {
 		return Result{}, fmt.Errorf("attribute demo account: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
 	"github.com/novadynamics/stellar-budget/internal/budget"
+	"github.com/novadynamics/stellar-budget/internal/demo"
 	"github.com/novadynamics/stellar-budget/internal/state"
 )
 
@@ -199,6 +200,72 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 		}
 	}
 	return res, nil
+}
+
+// attributeCached is DemoSource.Attribute with a cache in stateDir: the
+// demo account read at one hour is the same account every time, so a
+// second build in the hour reads it from the cache instead of generating
+// and attributing it again. The fingerprint holds the whole configuration
+// and this executable (its generator is code).
+func (s DemoSource) attributeCached(ctx context.Context, e *Engine, tagValues []string) (Result, error) {
+	path := filepath.Join(s.StateDir, state.DemoCache)
+	fp, err := demoFingerprint(s.Config, tagValues, s.DetailFrom)
+	if err != nil {
+		e.log.Warn("cannot cache the demo account", "err", err)
+		return e.AttributeDemo(ctx, s.Config, tagValues, s.DetailFrom)
+	}
+	if !s.Full {
+		old, err := loadFilesCache(path)
+		if err != nil {
+			e.log.Warn("cannot use the demo cache: generating the account", "err", err)
+		}
+		if old != nil && old.Fingerprint == fp && len(old.Files) == 1 {
+			var col attribution.Collector
+			for _, r := range old.Files[0].Rows {
+				if err := col.Add(pointerRow(r)); err != nil {
+					return Result{}, fmt.Errorf("demo cache %s: %w", path, err)
+				}
+			}
+			res := col.Result()
+			res.Inputs = []string{demoInput(s.Config)}
+			e.log.Info("read the demo account from the cache", "file", path, "records", res.Rows)
+			return res, nil
+		}
+	}
+	kept := cachedFile{Path: "demo", Through: s.Config.Through, DetailFrom: s.DetailFrom}
+	res, err := e.attributeDemo(ctx, s.Config, tagValues, s.DetailFrom, func(row []*string) { kept.Rows = append(kept.Rows, textRow(row)) })
+	if err != nil {
+		return Result{}, err
+	}
+	if err := saveFilesCache(path, &filesCache{Format: filesCacheFormat, Fingerprint: fp, Files: []cachedFile{kept}}); err != nil {
+		e.log.Warn("cannot keep the demo cache", "err", err)
+	}
+	return res, nil
+}
+
+// demoFingerprint identifies a demo account's attribution: its
+// configuration (read at the hour), the categories, the detail start, the
+// attribution SQL and the executable that generates it.
+func demoFingerprint(cfg demo.Config, tagValues []string, detailFrom time.Time) (string, error) {
+	cfg.Through = cfg.Through.UTC().Truncate(time.Hour)
+	config, err := json.Marshal(cfg)
+	if err != nil {
+		return "", err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	info, err := os.Stat(exe)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "format %d\n%s\n%s\n%q %d %d\n%s\n", filesCacheFormat, attribution.Digest(), config, exe, info.Size(), info.ModTime().UnixNano(), detailFrom.Format(time.DateOnly))
+	for _, v := range tagValues {
+		fmt.Fprintf(h, "category %q\n", v)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func textRow(row []*string) []string {

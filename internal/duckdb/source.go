@@ -16,6 +16,11 @@ type DemoSource struct {
 	// DetailFrom is the first day of the detail grain (zero: derived from
 	// the data, budget.DetailStart of its last day).
 	DetailFrom time.Time
+	// StateDir keeps the account's attribution for the next build of the
+	// same hour (filecache.go); empty keeps nothing. Full generates it
+	// again and replaces what is kept.
+	StateDir string
+	Full     bool
 }
 
 // Attribute implements attribution.Source.
@@ -25,6 +30,9 @@ func (s DemoSource) Attribute(ctx context.Context, tagValues []string) (Result, 
 		return Result{}, err
 	}
 	defer e.Close()
+	if s.StateDir != "" {
+		return s.attributeCached(ctx, e, tagValues)
+	}
 	return e.AttributeDemo(ctx, s.Config, tagValues, s.DetailFrom)
 }
 

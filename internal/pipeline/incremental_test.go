@@ -150,3 +150,34 @@ func TestIncrementalEqualsFull(t *testing.T) {
 		t.Errorf("no files cache kept: %v", err)
 	}
 }
+
+// TestDemoCache: a second demo build of the same hour reads the account's
+// attribution from the state directory and writes the same site; --full
+// generates it again.
+func TestDemoCache(t *testing.T) {
+	stateDir := t.TempDir()
+	build := func(full bool) (map[string][]byte, string) {
+		opts := options(filepath.Join(t.TempDir(), "public"))
+		opts.StateDir, opts.Full = stateDir, full
+		var log bytes.Buffer
+		opts.Log = slog.New(slog.NewTextHandler(&log, nil))
+		if _, err := Build(t.Context(), opts); err != nil {
+			t.Fatal(err)
+		}
+		return readTree(t, opts.OutDir), log.String()
+	}
+	first, log := build(false)
+	if strings.Contains(log, "from the cache") {
+		t.Fatal("the first build read a cache")
+	}
+	second, log := build(false)
+	if !strings.Contains(log, "read the demo account from the cache") {
+		t.Errorf("the second build generated the account again:\n%s", log)
+	}
+	sameTree(t, first, second)
+	third, log := build(true)
+	if strings.Contains(log, "from the cache") {
+		t.Error("--full read the cache")
+	}
+	sameTree(t, first, third)
+}

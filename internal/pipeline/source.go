@@ -95,7 +95,8 @@ func (s DemoSource) reader(div budget.Division, asOf time.Time, env readEnv) (at
 		return nil, fmt.Errorf("--as-of %s is after the build time %s: the demo account has no usage after it",
 			asOfText(asOf), env.now.UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	return duckdb.DemoSource{Options: env.engine, Config: demo.Config{Division: div, Through: w.Through}, DetailFrom: detailFrom(asOf)}, nil
+	return duckdb.DemoSource{Options: env.engine, Config: demo.Config{Division: div, Through: w.Through}, DetailFrom: detailFrom(asOf),
+		StateDir: env.stateDir, Full: env.full}, nil
 }
 
 func (FilesSource) Kind() string                    { return SourceFiles }

@@ -22,6 +22,9 @@ const (
 	// FilesCache is the files source's attribution of each usage file it
 	// read (internal/duckdb).
 	FilesCache = "files/attributed.json.gz"
+	// DemoCache is the demo account's attribution as of one hour
+	// (internal/duckdb).
+	DemoCache = "demo/attributed.json.gz"
 )
 
 // LockOf is the lock file a hash-chained file (the audit log, the trail)

@@ -38,12 +38,19 @@ func main() {
 		format   = flag.String("format", "parquet", "export format: csv, jsonl or parquet")
 		dir      = flag.String("dir", filepath.Join(os.TempDir(), "stellar-scalebench"), "work directory (exports are reused between runs)")
 		runs     = flag.Int("runs", 3, "measurements of each command; the median is reported")
+		incr     = flag.Bool("incremental", false, "measure incremental builds instead (Parquet): the export split into its history and its last day, built with a state directory")
 		bare     = flag.String("bare", "", "internal: run the bare query over this usage file and exit")
 		prices   = flag.String("bare-prices", "", "internal: list prices for --bare")
 	)
 	flag.Parse()
 	if *bare != "" {
 		if err := bareQuery(*bare, *prices, *format); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if *incr {
+		if err := runIncremental(*rowsFlag, *dir, *runs); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -102,6 +109,86 @@ func run(rowsFlag, format, dir string, runs int) error {
 		b, m := median(bares), median(builds)
 		fmt.Printf("| %d | %s | %.2f | %.2f | %.2f | %.0f | %.0f | %.2f |\n", rows, exportCell(export), b.seconds, m.seconds,
 			m.seconds/b.seconds, m.rssMiB, b.rssMiB, m.seconds/(float64(rows)/1e6))
+	}
+	return nil
+}
+
+// runIncremental measures, on each export split into the usage before its
+// last day and that day, a full build (--full) against a rebuild after the
+// last day's file arrives (the state holding the history's) and a rebuild
+// with nothing new, each the median of runs, alternating.
+func runIncremental(rowsFlag, dir string, runs int) error {
+	generator := filepath.Join(dir, "generator")
+	if err := command(nil, "go", "build", "-o", generator, "./generator"); err != nil {
+		return fmt.Errorf("build generator (run from the repository root): %w", err)
+	}
+	fmt.Printf("| rows | full build s | new day s | new day / full | nothing new s | nothing new / full |\n|---|---|---|---|---|---|\n")
+	for _, field := range strings.Split(rowsFlag, ",") {
+		rows, err := strconv.ParseInt(strings.TrimSpace(field), 10, 64)
+		if err != nil {
+			return fmt.Errorf("--rows %q: %w", field, err)
+		}
+		out := filepath.Join(dir, fmt.Sprintf("%d-parquet", rows))
+		usage, priceList := filepath.Join(out, "usage.parquet"), filepath.Join(out, "list_prices.parquet")
+		if _, err := os.Stat(usage); err != nil {
+			if _, err := timed(generator, "demo-export", "--out", out, "--format", "parquet", "--rows", strconv.FormatInt(rows, 10), "--as-of", "2026-11-23"); err != nil {
+				return err
+			}
+		}
+		split := filepath.Join(out, "split")
+		history, lastDay := filepath.Join(split, "history.parquet"), filepath.Join(split, "last-day.parquet")
+		if err := splitLastDay(usage, history, lastDay); err != nil {
+			return err
+		}
+		state, public := filepath.Join(split, "state"), filepath.Join(split, "public")
+		build := func(extra ...string) (measure, error) {
+			args := append([]string{"build", "--source", "files", "--list-prices", priceList, "--out", public, "--state", state, "--usage", history}, extra...)
+			return timed(generator, args...)
+		}
+		var fulls, days, nothings []measure
+		for range runs {
+			m, err := build("--usage", lastDay, "--full")
+			if err != nil {
+				return err
+			}
+			fulls = append(fulls, m)
+			if _, err := build("--full"); err != nil { // the state holds the history alone
+				return err
+			}
+			if m, err = build("--usage", lastDay); err != nil {
+				return err
+			}
+			days = append(days, m)
+			if m, err = build("--usage", lastDay); err != nil {
+				return err
+			}
+			nothings = append(nothings, m)
+		}
+		f, d, n := median(fulls), median(days), median(nothings)
+		fmt.Printf("| %d | %.2f | %.2f | %.2f | %.2f | %.2f |\n", rows, f.seconds, d.seconds, d.seconds/f.seconds, n.seconds, n.seconds/f.seconds)
+	}
+	return nil
+}
+
+// splitLastDay writes the usage of the export's last usage day to lastDay
+// and the rest to history.
+func splitLastDay(usage, history, lastDay string) error {
+	if err := os.MkdirAll(filepath.Dir(history), 0o755); err != nil {
+		return err
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	src := fmt.Sprintf("read_parquet('%s')", usage)
+	for path, where := range map[string]string{
+		history: "usage_date < (SELECT max(usage_date) FROM " + src + ")",
+		lastDay: "usage_date = (SELECT max(usage_date) FROM " + src + ")",
+	} {
+		if _, err := db.Exec(fmt.Sprintf("COPY (SELECT * FROM %s WHERE %s) TO '%s' (FORMAT parquet)", src, where, path)); err != nil {
+			return fmt.Errorf("split %s: %w", usage, err)
+		}
 	}
 	return nil
 }
