@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -234,7 +235,10 @@ func (b *buildFlags) options(cmd *cobra.Command, log *slog.Logger) (pipeline.Bui
 }
 
 func buildCommand() *cobra.Command {
-	var flags buildFlags
+	var (
+		flags      buildFlags
+		cpuProfile string
+	)
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Attribute usage and write the report site",
@@ -267,6 +271,13 @@ that does not verify is shown as broken on the page; the build goes on.`,
 			if err != nil {
 				return err
 			}
+			if cpuProfile != "" {
+				stop, err := startCPUProfile(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			start := time.Now()
 			sum, err := pipeline.Build(cmd.Context(), opts)
 			if err != nil {
@@ -280,7 +291,24 @@ that does not verify is shown as broken on the page; the build goes on.`,
 		},
 	}
 	flags.register(cmd)
+	cmd.Flags().StringVar(&cpuProfile, "cpu-profile", "", "write a CPU profile of the build to this file (read it with go tool pprof)")
 	return cmd
+}
+
+// startCPUProfile profiles the process into path until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func serveCommand() *cobra.Command {

@@ -62,6 +62,9 @@ type Input struct {
 	// no forecast alert that the whole day would not.
 	PartialDay bool
 	Anomalies  []Anomaly
+	// Memo keeps the forecast rule's forecasts between builds; nil keeps
+	// none.
+	Memo *Memo
 }
 
 // Evaluate returns every alert the input raises (see the package rules).
@@ -138,6 +141,10 @@ func forecastAlerts(b Bucket, in Input) []budget.Alert {
 	}
 	var out []budget.Alert
 	c := b.Category
+	var keys []string
+	if in.Memo != nil {
+		keys = prefixKeys(series)
+	}
 	for _, m := range in.Months {
 		monthBudget := c.BudgetFor(m, in.Current)
 		limit := monthBudget.Float64()
@@ -145,11 +152,16 @@ func forecastAlerts(b Bucket, in Input) []budget.Alert {
 			if d.Before(series.Start) {
 				continue
 			}
-			f := monthEnd(series, d, in.PartialDay && d.Equal(in.DataDay))
-			if f.Value < limit {
+			var point float64
+			if partial := in.PartialDay && d.Equal(in.DataDay); partial || in.Memo == nil {
+				point = monthEnd(series, d, partial).Value
+			} else {
+				point = in.Memo.monthEndValue(series, d, keys[int(d.Sub(series.Start).Hours()/24)])
+			}
+			if point < limit {
 				continue
 			}
-			value := budget.CentsOf(f.Value)
+			value := budget.CentsOf(point)
 			out = append(out, budget.Alert{
 				Category: c.TagValue, Title: c.Title, Kind: budget.AlertForecast, Month: m, Time: d,
 				Threshold: 100, Value: value, Forecast: value, Budget: monthBudget,

@@ -247,10 +247,12 @@ func buildReport(ctx context.Context, opts BuildOptions, log *slog.Logger) (*rep
 	if err != nil {
 		return nil, budget.Dataset{}, err
 	}
-	rep, err := report.Build(div, data, billing.Date(asOf)) // its errors say "build report"
+	memo := loadMemo(opts, log)
+	rep, err := report.BuildMemo(div, data, billing.Date(asOf), memo) // its errors say "build report"
 	if err != nil {
 		return nil, budget.Dataset{}, err
 	}
+	saveMemo(opts, memo, log)
 	for _, t := range rep.TagTypos {
 		log.Warn(filepath.Join(opts.ContentDir, "categories", t.Slug+".md") + ": " + t.String())
 	}

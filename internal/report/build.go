@@ -95,6 +95,12 @@ func (p period) inHistory(d time.Time) bool { return !d.Before(p.months[0]) }
 // what was known then (bar late corrections). The sources cut the usage at
 // the as-of, so the as-of month's facts hold no later day.
 func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, error) {
+	return BuildMemo(div, data, asOf, nil)
+}
+
+// BuildMemo is Build with the forecasts an earlier build made (see
+// alerting.Memo): the same report, sooner when the history is the same.
+func BuildMemo(div budget.Division, data budget.Dataset, asOf time.Time, memo *alerting.Memo) (*Report, error) {
 	if !asOf.Equal(dateOf(asOf)) {
 		return nil, fmt.Errorf("build report: as-of %s is not a UTC midnight date", asOf.Format(time.RFC3339))
 	}
@@ -196,7 +202,7 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 	r.Tables = buildTables(r.Categories, alloc, daily, order, p)
 	r.Anomalies = anomalies(div, data.Facts.DetailFrom, detail, dayRows, daily, p)
 	explainStatus(r.Categories, r.Anomalies, div.Status)
-	r.SetAlerts(alerting.Evaluate(alertInput(div, daily, r.Anomalies, p)))
+	r.SetAlerts(alerting.Evaluate(alertInput(div, daily, r.Anomalies, p, memo)))
 	r.Comparisons = comparisons(r.Categories, r.Unattributed, daily, division, r.Totals.Forecast.Value, p)
 	r.QuarterToDate = periodToDate("qtd", "Quarter to date", quarterOf(p.month), r.Categories, r.Unattributed, p)
 	r.YearToDate = periodToDate("ytd", "Year to date", yearOf(p.month), r.Categories, r.Unattributed, p)
@@ -207,8 +213,8 @@ func Build(div budget.Division, data budget.Dataset, asOf time.Time) (*Report, e
 
 // alertInput is what package alerting judges: each category's rounded
 // days over the months shown.
-func alertInput(div budget.Division, daily map[string]budget.Daily, found []anomaly.Anomaly, p period) alerting.Input {
-	in := alerting.Input{Thresholds: div.Thresholds, Months: p.months, Current: p.month, DataDay: p.dataDay, PartialDay: p.partial}
+func alertInput(div budget.Division, daily map[string]budget.Daily, found []anomaly.Anomaly, p period, memo *alerting.Memo) alerting.Input {
+	in := alerting.Input{Thresholds: div.Thresholds, Months: p.months, Current: p.month, DataDay: p.dataDay, PartialDay: p.partial, Memo: memo}
 	for _, a := range found {
 		in.Anomalies = append(in.Anomalies, alerting.Anomaly{
 			Category: a.Category, Day: a.Day, Actual: a.Actual, Expected: a.Expected, Reason: cause(a),

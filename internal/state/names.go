@@ -21,10 +21,13 @@ const (
 	DatabricksCache = "databricks/aggregates.json.gz"
 	// FilesCache is the files source's attribution of each usage file it
 	// read (internal/duckdb).
-	FilesCache = "files/attributed.json.gz"
+	FilesCache = "files/attributed.gob.gz"
 	// DemoCache is the demo account's attribution as of one hour
 	// (internal/duckdb).
-	DemoCache = "demo/attributed.json.gz"
+	DemoCache = "demo/attributed.gob.gz"
+	// ForecastMemo is the forecasts the alert rules made (internal/alerting
+	// Memo), for the next build of the same history.
+	ForecastMemo = "memo/forecasts.json"
 )
 
 // LockOf is the lock file a hash-chained file (the audit log, the trail)
