@@ -1,8 +1,10 @@
 package attribution
 
 import (
+	"cmp"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,11 +161,15 @@ func (c *Collector) detailFrom(r *rowReader, text func(int) string) error {
 func (c *Collector) DetailRecords() int64 { return c.detailRecords }
 
 // Result returns what was read, each grain in budget.CompareFacts order
-// with one fact per identity (rows of several reads summed).
+// with one fact per identity (rows of several reads summed), the hours in
+// order: the same whatever order the engine returned its rows in.
 func (c *Collector) Result() Result {
 	c.res.Facts.Months = budget.Merged(c.res.Facts.Months)
 	c.res.Facts.Days = budget.Merged(c.res.Facts.Days)
 	c.res.Facts.Detail = budget.Merged(c.res.Facts.Detail)
+	slices.SortFunc(c.res.Hourly, func(a, b budget.HourCost) int {
+		return cmp.Or(a.Date.Compare(b.Date), cmp.Compare(a.Hour, b.Hour))
+	})
 	return c.res
 }
 
