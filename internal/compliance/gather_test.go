@@ -1,7 +1,6 @@
 package compliance
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -11,47 +10,11 @@ import (
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/audit"
+	"github.com/novadynamics/stellar-budget/internal/audit/audittest"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-// appendAudit writes n entries to the audit log in stateDir, as setup
-// --apply does.
-func appendAudit(t *testing.T, stateDir string, n int) audit.Head {
-	t.Helper()
-	var records []audit.Record
-	for i := range n {
-		records = append(records, audit.Record{
-			Time: time.Date(2026, 11, 23, 9, i, 0, 0, time.UTC), Actor: "admin@example.test", Action: "create",
-			Kind: "budget", Key: fmt.Sprintf("stellar-budget:SAD:alpha:%d", 75+i), ID: fmt.Sprint(i), After: map[string]string{"n": fmt.Sprint(i)},
-		})
-	}
-	head, err := audit.Append(filepath.Join(stateDir, audit.FileName), records...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return head
-}
-
-// tamper rewrites the audit log's first entry's actor, which breaks its
-// hash.
-func tamper(t *testing.T, stateDir string) {
-	t.Helper()
-	path := filepath.Join(stateDir, audit.FileName)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, rest, _ := strings.Cut(string(b), "\n")
-	edited := strings.Replace(first, `"actor":"`, `"actor":"mallory, not `, 1)
-	if edited == first {
-		t.Fatalf("no actor in %q", first)
-	}
-	if err := os.WriteFile(path, []byte(edited+"\n"+rest), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestGatherNotLive: a build that does not read a live workspace gets the
 // tagged share of last month's spend and the audit head, and notes saying
@@ -74,7 +37,7 @@ func TestGatherNotLive(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			state := t.TempDir()
-			head := appendAudit(t, state, 2)
+			head := audittest.Append(t, state, 2, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 			g := Gather(t.Context(), Page{Facts: facts, AsOf: asOf, Source: "demo", StateDir: state, Databricks: tc.databricks}, quiet)
 			s := g.TaggedSpend
 			if s.Month.Format("2006-01") != "2026-10" || s.Total.Cents() != "100.00" || s.Attributed.Cents() != "90.00" || s.AttributedPct == nil || *s.AttributedPct != 90 || s.Source != "demo" {
@@ -109,10 +72,15 @@ func TestAuditHead(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, verified: true},
-		{name: "two entries", prepare: func(t *testing.T, dir string) { appendAudit(t, dir, 2) }, entries: 2, verified: true},
-		{name: "an edited entry", prepare: func(t *testing.T, dir string) { appendAudit(t, dir, 2); tamper(t, dir) }, broken: "line 1"},
+		{name: "two entries", prepare: func(t *testing.T, dir string) {
+			audittest.Append(t, dir, 2, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+		}, entries: 2, verified: true},
+		{name: "an edited entry", prepare: func(t *testing.T, dir string) {
+			audittest.Append(t, dir, 2, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+			audittest.Tamper(t, dir)
+		}, broken: "line 1"},
 		{name: "a removed entry", prepare: func(t *testing.T, dir string) {
-			appendAudit(t, dir, 3)
+			audittest.Append(t, dir, 3, time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 			path := filepath.Join(dir, audit.FileName)
 			b, _ := os.ReadFile(path)
 			lines := strings.SplitAfter(string(b), "\n")

@@ -15,6 +15,7 @@ import (
 	"github.com/databricks/databricks-sdk-go/service/billing"
 
 	"github.com/novadynamics/stellar-budget/internal/audit"
+	"github.com/novadynamics/stellar-budget/internal/audit/audittest"
 	"github.com/novadynamics/stellar-budget/internal/budget"
 	"github.com/novadynamics/stellar-budget/internal/compliance"
 	"github.com/novadynamics/stellar-budget/internal/content"
@@ -51,43 +52,6 @@ func readPage(t *testing.T, out, page string) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// appendAudit writes n entries to the audit log in stateDir, as setup
-// --apply does.
-func appendAudit(t *testing.T, stateDir string, n int) audit.Head {
-	t.Helper()
-	var records []audit.Record
-	for i := range n {
-		records = append(records, audit.Record{
-			Time: goldenNow.Add(time.Duration(i) * time.Minute), Actor: "admin@example.test", Action: "create",
-			Kind: "budget", Key: fmt.Sprintf("stellar-budget:SAD:alpha:%d", 75+i), ID: fmt.Sprint(i), After: map[string]string{"n": fmt.Sprint(i)},
-		})
-	}
-	head, err := audit.Append(filepath.Join(stateDir, audit.FileName), records...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return head
-}
-
-// tamper rewrites the audit log's first entry's actor, which breaks its
-// hash.
-func tamper(t *testing.T, stateDir string) {
-	t.Helper()
-	path := filepath.Join(stateDir, audit.FileName)
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, rest, _ := strings.Cut(string(b), "\n")
-	edited := strings.Replace(first, `"actor":"`, `"actor":"mallory, not `, 1)
-	if edited == first {
-		t.Fatalf("no actor in %q", first)
-	}
-	if err := os.WriteFile(path, []byte(edited+"\n"+rest), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // lastMonthShare sums last month's rows of a build's cost_by_day.csv:
@@ -131,7 +95,7 @@ func lastMonthShare(t *testing.T, out string, asOf time.Time) (tenths int64, att
 // the master page's data section.
 func TestGovernanceDemoBuild(t *testing.T) {
 	state := t.TempDir()
-	head := appendAudit(t, state, 3)
+	head := audittest.Append(t, state, 3, goldenNow)
 	out := filepath.Join(t.TempDir(), "public")
 	o := options(out)
 	o.StateDir = state
@@ -333,7 +297,7 @@ func TestGovernanceDatabricks(t *testing.T) {
 	})
 
 	t.Run("a broken log and an unreadable account do not fail the build", func(t *testing.T) {
-		tamper(t, state)
+		audittest.Tamper(t, state)
 		cfg := emulatorConfig(emu)
 		// The workspace answers (to its PAT: OAuth on a unified host needs
 		// the account id); the account has no id to be reached by.
