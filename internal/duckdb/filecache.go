@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/novadynamics/stellar-budget/internal/attribution"
@@ -23,7 +25,7 @@ import (
 )
 
 // A files build with a state directory keeps there what each usage file
-// attributed to (its result rows), so that the next build reads again only
+// attributed to (its result rows, one cache file per usage file), so that the next build reads again only
 // the files whose size or modification time changed, or that are new: an
 // export that grows by a file a day or an hour costs the new file. The
 // grains are sums, so the rows of files attributed apart, added up, are the
@@ -114,19 +116,21 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 	if err != nil {
 		return Result{}, err
 	}
-	path := filepath.Join(s.StateDir, state.FilesCache)
+	dir := filepath.Join(s.StateDir, state.FilesCache)
 	fp := filesFingerprint(tagValues, priceFiles)
-	kept := map[string]cachedFile{}
-	if !s.Full {
-		old, err := loadFilesCache(path)
+	// kept returns what the cache holds of one file.
+	kept := func(f inputFile) (cachedFile, bool) {
+		if s.Full {
+			return cachedFile{}, false
+		}
+		old, err := loadFilesCache(entryPath(dir, f.path))
 		if err != nil {
-			e.log.Warn("cannot use the files cache: reading every file", "err", err)
+			e.log.Warn("cannot use the files cache: reading the file", "file", f.path, "err", err)
 		}
-		if old != nil && old.Fingerprint == fp {
-			for _, c := range old.Files {
-				kept[c.Path] = c
-			}
+		if old == nil || old.Fingerprint != fp || len(old.Files) != 1 {
+			return cachedFile{}, false
 		}
+		return old.Files[0], true
 	}
 	read := func(f inputFile, from time.Time) (cachedFile, error) {
 		c := cachedFile{Path: f.path, Size: f.size, ModTime: f.mod, Through: s.Through}
@@ -142,16 +146,16 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 		return c, nil
 	}
 	files := make([]cachedFile, len(usageFiles))
-	reread := 0
+	changed := make([]bool, len(usageFiles))
 	for i, f := range usageFiles {
-		if c, ok := kept[f.path]; ok && c.serves(f, s.Through, s.DetailFrom) {
+		if c, ok := kept(f); ok && c.serves(f, s.Through, s.DetailFrom) {
 			files[i] = c
 			continue
 		}
 		if files[i], err = read(f, s.DetailFrom); err != nil {
 			return Result{}, err
 		}
-		reread++
+		changed[i] = true
 	}
 	// Without an as-of, the detail starts from the last day of all the
 	// files: a file read with a later start (an earlier build's as-of) is
@@ -170,7 +174,7 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 				if files[i], err = read(usageFiles[i], from); err != nil {
 					return Result{}, err
 				}
-				reread++
+				changed[i] = true
 			}
 		}
 	}
@@ -183,7 +187,7 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 			}
 			r[detailFromColumn] = fromText
 			if err := col.Add(pointerRow(r)); err != nil {
-				return Result{}, fmt.Errorf("files cache %s: %s: %w", path, c.Path, err)
+				return Result{}, fmt.Errorf("files cache %s: %s: %w", dir, c.Path, err)
 			}
 		}
 	}
@@ -195,12 +199,18 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 	for _, f := range append(usageFiles, priceFiles...) {
 		res.Inputs = append(res.Inputs, f.path)
 	}
-	e.log.Info("files cache", "files", len(usageFiles), "read", reread, "from_cache", len(usageFiles)-reread)
-	if reread > 0 || len(kept) != len(files) {
-		if err := saveFilesCache(path, &filesCache{Format: filesCacheFormat, Fingerprint: fp, Files: files}); err != nil {
-			e.log.Warn("cannot keep the files cache: the next build reads every file", "err", err)
+	reread := 0
+	for i, c := range files {
+		if !changed[i] {
+			continue
+		}
+		reread++
+		if err := saveFilesCache(entryPath(dir, c.Path), &filesCache{Format: filesCacheFormat, Fingerprint: fp, Files: []cachedFile{c}}); err != nil {
+			e.log.Warn("cannot keep a file in the files cache: the next build reads it again", "err", err)
 		}
 	}
+	e.log.Info("files cache", "files", len(usageFiles), "read", reread, "from_cache", len(usageFiles)-reread)
+	forgetOthers(dir, usageFiles, e.log)
 	return res, nil
 }
 
@@ -264,6 +274,33 @@ func demoFingerprint(cfg demo.Config, tagValues []string, detailFrom time.Time) 
 		fmt.Fprintf(h, "category %q\n", v)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// entryPath is where the files cache keeps one usage file: a file each,
+// so that a build that reads one new file writes only its own.
+func entryPath(dir, usagePath string) string {
+	sum := sha256.Sum256([]byte(usagePath))
+	return filepath.Join(dir, hex.EncodeToString(sum[:16])+".gob.gz")
+}
+
+// forgetOthers removes what the cache keeps of files this build did not
+// name, so that it holds no more than the export.
+func forgetOthers(dir string, usage []inputFile, log *slog.Logger) {
+	keep := map[string]bool{}
+	for _, f := range usage {
+		keep[filepath.Base(entryPath(dir, f.path))] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return // nothing kept yet, or nothing to tidy
+	}
+	for _, d := range entries {
+		if strings.HasSuffix(d.Name(), ".gob.gz") && !keep[d.Name()] {
+			if err := os.Remove(filepath.Join(dir, d.Name())); err != nil {
+				log.Warn("files cache: cannot remove an entry of a file no longer read", "err", err)
+			}
+		}
+	}
 }
 
 func textRow(row []*string) []string {

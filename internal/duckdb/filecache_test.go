@@ -49,7 +49,11 @@ func TestFilesCache(t *testing.T) {
 	if got := attribute("read=0 from_cache=1"); !reflect.DeepEqual(got, want) {
 		t.Error("the cached result differs from the one read")
 	}
-	cache := filepath.Join(stateDir, state.FilesCache)
+	entries, err := filepath.Glob(filepath.Join(stateDir, state.FilesCache, "*.gob.gz"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("files cache entries %v, %v: want one for the one file", entries, err)
+	}
+	cache := entries[0]
 	data, err := os.ReadFile(cache)
 	if err != nil {
 		t.Fatal(err)

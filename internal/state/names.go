@@ -19,9 +19,9 @@ const (
 	// DatabricksCache is the databricks source's cache of pulled usage
 	// days (internal/warehouse).
 	DatabricksCache = "databricks/aggregates.json.gz"
-	// FilesCache is the files source's attribution of each usage file it
-	// read (internal/duckdb).
-	FilesCache = "files/attributed.gob.gz"
+	// FilesCache is the directory of the files source's attribution of
+	// each usage file it read, a file each (internal/duckdb).
+	FilesCache = "files"
 	// DemoCache is the demo account's attribution as of one hour
 	// (internal/duckdb).
 	DemoCache = "demo/attributed.gob.gz"
