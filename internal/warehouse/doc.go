@@ -6,6 +6,16 @@
 //
 // # Incremental pulls
 //
+// Grains. The cache is kept per usage day, and a month row of a pull that
+// re-reads some days of a month covers those days alone, so it cannot be
+// kept. Every statement therefore asks for the detail grain of every day
+// (detail_from 1970-01-01, which also keeps the query text and the cache's
+// fingerprint the same whatever the as-of), the month rows are dropped
+// when the pull arrives, and a build rolls its months up from the cached
+// detail (budget.RollUp) and cuts the detail at its own start. The
+// warehouse does the aggregation either way; what comes back is as large
+// as the detail, which the other sources need not fetch.
+//
 // The result rows are cached per usage day in the state directory
 // (databricks/aggregates.json.gz), with the watermark (the latest
 // ingestion_date the table had), the span of days the cache holds
