@@ -364,8 +364,6 @@ the server that go run started, within a second.`,
 			if deploy != nil {
 				opts.Headers = deploy.HeadersFor
 			}
-			srv := devserver.New(opts)
-			mountFunctions(srv, flags.opts.OutDir, flags.opts.StateDir, log)
 			if watch {
 				// Layouts and static assets, not the ECharts build folder
 				// and its node_modules.
@@ -377,6 +375,8 @@ the server that go run started, within a second.`,
 					}
 				}
 			}
+			srv := devserver.New(opts)
+			mountFunctions(srv, flags.opts.OutDir, flags.opts.StateDir, log)
 			fmt.Printf("Serving %s at http://%s/ (Ctrl+C to stop)\n", flags.opts.OutDir, addr)
 			return srv.ListenAndServe(ctx)
 		},

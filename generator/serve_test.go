@@ -272,3 +272,36 @@ func readLog(path string) string {
 	}
 	return string(b)
 }
+
+// TestServeWatchRebuilds: with --watch, an edit under the templates'
+// layouts rebuilds the site (the directories to watch reach the server).
+func TestServeWatchRebuilds(t *testing.T) {
+	t.Parallel()
+	addr := freeAddr(t)
+	logPath, logFile := serveLog(t)
+	templates := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(templates, "layouts", "partials"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	serve := exec.Command("generator", append(serveArgs(t, addr), "--watch", "--templates", templates)...)
+	serve.Dir = t.TempDir()
+	serve.Stdout, serve.Stderr = logFile, logFile
+	if err := serve.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { serve.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		serve.Process.Kill()
+		<-exited
+	})
+	waitServing(t, addr, logPath, exited)
+	if err := os.WriteFile(filepath.Join(templates, "layouts", "partials", "note.html"), []byte("<!-- a note -->\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(serveReady); !strings.Contains(readLog(logPath), "msg=rebuilt"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no rebuild %s after a template edit\n%s", serveReady, readLog(logPath))
+		}
+	}
+}
