@@ -132,6 +132,9 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 		}
 		return old.Files[0], true
 	}
+	// read attributes one file; its result is kept too, for a build of
+	// that file alone (a large export read once).
+	var last Result
 	read := func(f inputFile, from time.Time) (cachedFile, error) {
 		c := cachedFile{Path: f.path, Size: f.size, ModTime: f.mod, Through: s.Through}
 		res, err := e.attribute(ctx, Input{Usage: []string{f.path}, ListPrices: s.ListPrices, TagValues: tagValues, Through: s.Through, DetailFrom: from},
@@ -143,6 +146,7 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 		if n := len(res.Facts.Days); n > 0 {
 			c.LastDay = res.Facts.Days[n-1].Date
 		}
+		last = res
 		return c, nil
 	}
 	files := make([]cachedFile, len(usageFiles))
@@ -178,24 +182,17 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 			}
 		}
 	}
-	var col attribution.Collector
-	fromText := from.Format(time.DateOnly)
-	for _, c := range files {
-		for _, r := range c.Rows {
-			if r[grainColumn] == "detail" && r[dateColumn] < fromText {
-				continue
-			}
-			r[detailFromColumn] = fromText
-			if err := col.Add(pointerRow(r)); err != nil {
-				return Result{}, fmt.Errorf("files cache %s: %s: %w", dir, c.Path, err)
-			}
+	res := last // the one file just read: its result as the engine gave it
+	if len(files) != 1 || !changed[0] || !last.Facts.DetailFrom.Equal(from) {
+		if res, err = combine(files, from, dir); err != nil {
+			return Result{}, err
 		}
 	}
-	res := col.Result()
 	if res.Rows == 0 {
 		// Nothing up to the cut in any file: the engine says why.
 		return e.Attribute(ctx, Input{Usage: s.Usage, ListPrices: s.ListPrices, TagValues: tagValues, Through: s.Through, DetailFrom: s.DetailFrom})
 	}
+	res.Inputs = nil
 	for _, f := range append(usageFiles, priceFiles...) {
 		res.Inputs = append(res.Inputs, f.path)
 	}
@@ -212,6 +209,24 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 	e.log.Info("files cache", "files", len(usageFiles), "read", reread, "from_cache", len(usageFiles)-reread)
 	forgetOthers(dir, usageFiles, e.log)
 	return res, nil
+}
+
+// combine reads the files' rows into one result, the detail from from on.
+func combine(files []cachedFile, from time.Time, dir string) (Result, error) {
+	var col attribution.Collector
+	fromText := from.Format(time.DateOnly)
+	for _, c := range files {
+		for _, r := range c.Rows {
+			if r[grainColumn] == "detail" && r[dateColumn] < fromText {
+				continue
+			}
+			r[detailFromColumn] = fromText
+			if err := col.Add(pointerRow(r)); err != nil {
+				return Result{}, fmt.Errorf("files cache %s: %s: %w", dir, c.Path, err)
+			}
+		}
+	}
+	return col.Result(), nil
 }
 
 // attributeCached is DemoSource.Attribute with a cache in stateDir: the

@@ -100,7 +100,14 @@ func run(rowsFlag, format, dir string, runs int) error {
 				return err
 			}
 			bares = append(bares, b)
-			m, err := timed(generator, "build", "--source", "files", "--usage", usage, "--list-prices", priceList, "--out", filepath.Join(out, "public"))
+			// A first build: an empty state directory, so no cache or
+			// memo of an earlier run serves it.
+			state, err := os.MkdirTemp(dir, "state-")
+			if err != nil {
+				return err
+			}
+			m, err := timed(generator, "build", "--source", "files", "--usage", usage, "--list-prices", priceList, "--out", filepath.Join(out, "public"), "--state", state)
+			os.RemoveAll(state)
 			if err != nil {
 				return err
 			}
