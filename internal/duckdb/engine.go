@@ -169,12 +169,13 @@ func (e *Engine) attribute(ctx context.Context, in Input, keep func([]*string)) 
 		}
 		return Result{}, fmt.Errorf("usage %s: %w", paths(usageFiles), readError(err))
 	}
-	if read.Rows == 0 && keep != nil {
-		// A file of several, cut before its first record: the caller
-		// judges what all of them hold.
-	} else if read.Rows == 0 && !in.Through.IsZero() {
+	switch {
+	case read.Rows > 0 || keep != nil:
+		// With keep, one file of several, perhaps cut before its first
+		// record: the caller judges what all of them hold.
+	case !in.Through.IsZero():
 		return Result{}, e.beforeData(ctx, in, usageRels)
-	} else if read.Rows == 0 {
+	default:
 		return Result{}, fmt.Errorf("usage %s: no usage records", strings.Join(in.Usage, ", "))
 	}
 	read.Inputs = res.Inputs
