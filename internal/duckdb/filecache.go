@@ -166,13 +166,13 @@ func (s FilesSource) attributeCached(ctx context.Context, e *Engine, tagValues [
 	// read again.
 	from := s.DetailFrom
 	if from.IsZero() {
-		var last time.Time
+		var lastDay time.Time
 		for _, c := range files {
-			if c.LastDay.After(last) {
-				last = c.LastDay
+			if c.LastDay.After(lastDay) {
+				lastDay = c.LastDay
 			}
 		}
-		from = budget.DetailStart(last)
+		from = budget.DetailStart(lastDay)
 		for i, c := range files {
 			if c.DetailFrom.After(from) {
 				if files[i], err = read(usageFiles[i], from); err != nil {
